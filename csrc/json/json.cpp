@@ -1,0 +1,187 @@
+// The one C++ file of the core: esn_json (json.h) over simdjson's DOM parser.
+// Values are (document, tape index) pairs read straight from simdjson's tape
+// (documented in simdjson's doc/tape.md): no per-value allocation.
+#include "json/json.h"
+
+#include <cstring>
+#include <new>
+
+#include "simdjson.h"
+
+using simdjson::dom::document;
+
+struct esn_json_parser {
+  simdjson::dom::parser parser;
+  size_t max_depth;
+};
+
+static_assert(ESN_JSON_PADDING >= simdjson::SIMDJSON_PADDING, "padding too small");
+
+namespace {
+
+constexpr uint64_t kValueMask = 0x00FFFFFFFFFFFFFFull;
+
+inline const document *doc_of(const void *d) { return static_cast<const document *>(d); }
+inline uint64_t word(const void *d, size_t i) { return doc_of(d)->tape[i]; }
+inline char kind(const void *d, size_t i) { return char(word(d, i) >> 56); }
+
+inline size_t after(const void *d, size_t i) {
+  switch (kind(d, i)) {
+    case '{':
+    case '[':
+      return size_t(uint32_t(word(d, i)));
+    case 'l':
+    case 'u':
+    case 'd':
+      return i + 2;
+    default:
+      return i + 1;
+  }
+}
+
+}  // namespace
+
+extern "C" {
+
+esn_json_parser *esn_json_parser_new(size_t max_depth) {
+  esn_json_parser *p = new (std::nothrow) esn_json_parser();
+  if (p == nullptr) return nullptr;
+  p->max_depth = max_depth ? max_depth : simdjson::DEFAULT_MAX_DEPTH;
+  return p;
+}
+
+void esn_json_parser_free(esn_json_parser *p) { delete p; }
+
+esn_json_status esn_json_parse(esn_json_parser *p, const uint8_t *buf, size_t len,
+                               esn_json_value *root) {
+  if (p->parser.capacity() < len || p->parser.max_depth() != p->max_depth) {
+    size_t cap = p->parser.capacity() < len ? len : p->parser.capacity();
+    if (cap < 4096) cap = 4096;
+    if (p->parser.allocate(cap, p->max_depth) != simdjson::SUCCESS) return ESN_JSON_ENOMEM;
+  }
+  simdjson::dom::element el;
+  simdjson::error_code err = p->parser.parse(buf, len, false).get(el);
+  if (err == simdjson::MEMALLOC) return ESN_JSON_ENOMEM;
+  if (err != simdjson::SUCCESS) return ESN_JSON_EFAIL;
+  // The root value sits at tape index 1 of the parser's document.
+  root->doc = &p->parser.doc;
+  root->index = 1;
+  return ESN_JSON_OK;
+}
+
+size_t esn_json_parser_capacity(const esn_json_parser *p) { return p->parser.capacity(); }
+
+void esn_json_parser_shrink(esn_json_parser *p, size_t keep) {
+  if (p->parser.capacity() > keep) (void)p->parser.allocate(keep, p->max_depth);
+}
+
+esn_json_type esn_json_type_of(esn_json_value v) {
+  switch (kind(v.doc, v.index)) {
+    case 't': return ESN_JSON_TRUE;
+    case 'f': return ESN_JSON_FALSE;
+    case 'l': return ESN_JSON_INT64;
+    case 'u': return ESN_JSON_UINT64;
+    case 'd': return ESN_JSON_DOUBLE;
+    case '"': return ESN_JSON_STRING;
+    case '[': return ESN_JSON_ARRAY;
+    case '{': return ESN_JSON_OBJECT;
+    default: return ESN_JSON_NULL;
+  }
+}
+
+int esn_json_get_string(esn_json_value v, const char **s, size_t *len) {
+  if (kind(v.doc, v.index) != '"') return -1;
+  const uint8_t *sb = doc_of(v.doc)->string_buf.get() + (word(v.doc, v.index) & kValueMask);
+  uint32_t n;
+  std::memcpy(&n, sb, sizeof n);
+  *s = reinterpret_cast<const char *>(sb + sizeof n);
+  *len = n;
+  return 0;
+}
+
+int esn_json_get_int64(esn_json_value v, int64_t *out) {
+  if (kind(v.doc, v.index) != 'l') return -1;
+  uint64_t w = word(v.doc, v.index + 1);
+  std::memcpy(out, &w, sizeof w);
+  return 0;
+}
+
+int esn_json_get_uint64(esn_json_value v, uint64_t *out) {
+  if (kind(v.doc, v.index) != 'u') return -1;
+  *out = word(v.doc, v.index + 1);
+  return 0;
+}
+
+int esn_json_get_number(esn_json_value v, double *out) {
+  uint64_t w;
+  switch (kind(v.doc, v.index)) {
+    case 'l': {
+      int64_t i;
+      w = word(v.doc, v.index + 1);
+      std::memcpy(&i, &w, sizeof i);
+      *out = double(i);
+      return 0;
+    }
+    case 'u':
+      *out = double(word(v.doc, v.index + 1));
+      return 0;
+    case 'd':
+      w = word(v.doc, v.index + 1);
+      std::memcpy(out, &w, sizeof w);
+      return 0;
+    default:
+      return -1;
+  }
+}
+
+static int begin(esn_json_value v, char open, esn_json_iter *it) {
+  if (kind(v.doc, v.index) != open) return -1;
+  it->doc = v.doc;
+  it->index = v.index + 1;
+  it->end = after(v.doc, v.index) - 1;  // index of the closing brace
+  return 0;
+}
+
+int esn_json_object_begin(esn_json_value v, esn_json_iter *it) { return begin(v, '{', it); }
+int esn_json_array_begin(esn_json_value v, esn_json_iter *it) { return begin(v, '[', it); }
+
+int esn_json_object_next(esn_json_iter *it, const char **key, size_t *key_len,
+                         esn_json_value *val) {
+  if (it->index >= it->end) return 0;
+  esn_json_value k = {it->doc, it->index};
+  esn_json_get_string(k, key, key_len);
+  val->doc = it->doc;
+  val->index = it->index + 1;
+  it->index = after(it->doc, val->index);
+  return 1;
+}
+
+int esn_json_array_next(esn_json_iter *it, esn_json_value *val) {
+  if (it->index >= it->end) return 0;
+  val->doc = it->doc;
+  val->index = it->index;
+  it->index = after(it->doc, it->index);
+  return 1;
+}
+
+long esn_json_size(esn_json_value v) {
+  char k = kind(v.doc, v.index);
+  if (k != '{' && k != '[') return -1;
+  uint32_t n = uint32_t((word(v.doc, v.index) >> 32) & 0xFFFFFF);
+  if (n < 0xFFFFFF) return long(n);
+  // Saturated count: walk.
+  esn_json_iter it;
+  begin(v, k, &it);
+  long c = 0;
+  esn_json_value tmp;
+  if (k == '{') {
+    const char *key;
+    size_t kl;
+    while (esn_json_object_next(&it, &key, &kl, &tmp)) c++;
+  } else {
+    while (esn_json_array_next(&it, &tmp)) c++;
+  }
+  return c;
+}
+
+}  // extern "C"

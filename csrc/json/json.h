@@ -1,0 +1,91 @@
+/*
+ * esn_json: a small C API over simdjson's DOM parser.
+ *
+ * This header is the only way the C core sees simdjson; json.cpp is the only
+ * C++ file of the core. Values are read-only views into the parser's tape and
+ * stay valid until the next esn_json_parse() on the same parser.
+ */
+#ifndef ESN_JSON_H
+#define ESN_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bytes that must be readable (any value) after the end of a parsed input. */
+#define ESN_JSON_PADDING 64
+
+typedef enum {
+  ESN_JSON_OK = 0,
+  /* Not JSON, or JSON simdjson cannot represent (numbers beyond double or
+   * 64-bit integer range, nesting deeper than max_depth, lone surrogate
+   * escapes). Callers that must follow JSON.parse exactly send these lines to
+   * the JavaScript path, which decides. */
+  ESN_JSON_EFAIL = 1,
+  ESN_JSON_ENOMEM = 2
+} esn_json_status;
+
+typedef enum {
+  ESN_JSON_NULL = 0,
+  ESN_JSON_TRUE,
+  ESN_JSON_FALSE,
+  ESN_JSON_INT64,
+  ESN_JSON_UINT64,
+  ESN_JSON_DOUBLE,
+  ESN_JSON_STRING,
+  ESN_JSON_ARRAY,
+  ESN_JSON_OBJECT
+} esn_json_type;
+
+typedef struct esn_json_parser esn_json_parser;
+
+/* A value: an opaque view (two machine words). Copy freely. */
+typedef struct {
+  const void *doc;
+  size_t index;
+} esn_json_value;
+
+/* Iterator over an object's fields or an array's elements. */
+typedef struct {
+  const void *doc;
+  size_t index;
+  size_t end;
+} esn_json_iter;
+
+esn_json_parser *esn_json_parser_new(size_t max_depth);
+void esn_json_parser_free(esn_json_parser *p);
+/* Bytes of input the parser is currently sized for, and a way to give memory
+ * back after an unusually large document. */
+size_t esn_json_parser_capacity(const esn_json_parser *p);
+void esn_json_parser_shrink(esn_json_parser *p, size_t keep);
+
+/* Parse buf[0, len). buf must have ESN_JSON_PADDING readable bytes after len. */
+esn_json_status esn_json_parse(esn_json_parser *p, const uint8_t *buf, size_t len,
+                               esn_json_value *root);
+
+esn_json_type esn_json_type_of(esn_json_value v);
+
+/* Scalars. Each returns 0 on success, -1 when the value has another type. */
+int esn_json_get_string(esn_json_value v, const char **s, size_t *len);
+int esn_json_get_int64(esn_json_value v, int64_t *out);
+int esn_json_get_uint64(esn_json_value v, uint64_t *out);
+/* Any number as a double (as JSON.parse would see it). */
+int esn_json_get_number(esn_json_value v, double *out);
+
+/* Containers. *_begin returns -1 when the value is not of that kind.
+ * *_next returns 1 with the next item, 0 at the end. */
+int esn_json_object_begin(esn_json_value v, esn_json_iter *it);
+int esn_json_object_next(esn_json_iter *it, const char **key, size_t *key_len,
+                         esn_json_value *val);
+int esn_json_array_begin(esn_json_value v, esn_json_iter *it);
+int esn_json_array_next(esn_json_iter *it, esn_json_value *val);
+/* Number of fields/elements (counts duplicate keys). -1 for other types. */
+long esn_json_size(esn_json_value v);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ESN_JSON_H */
