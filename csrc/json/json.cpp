@@ -75,6 +75,10 @@ void esn_json_parser_shrink(esn_json_parser *p, size_t keep) {
   if (p->parser.capacity() > keep) (void)p->parser.allocate(keep, p->max_depth);
 }
 
+int esn_json_utf8_valid(const uint8_t *buf, size_t len) {
+  return simdjson::validate_utf8(reinterpret_cast<const char *>(buf), len) ? 1 : 0;
+}
+
 esn_json_type esn_json_type_of(esn_json_value v) {
   switch (kind(v.doc, v.index)) {
     case 't': return ESN_JSON_TRUE;

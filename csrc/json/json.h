@@ -68,6 +68,9 @@ esn_json_status esn_json_parse(esn_json_parser *p, const uint8_t *buf, size_t le
 
 esn_json_type esn_json_type_of(esn_json_value v);
 
+/* 1 when buf[0, len) is valid UTF-8 (simdjson's SIMD validator), else 0. */
+int esn_json_utf8_valid(const uint8_t *buf, size_t len);
+
 /* Scalars. Each returns 0 on success, -1 when the value has another type. */
 int esn_json_get_string(esn_json_value v, const char **s, size_t *len);
 int esn_json_get_int64(esn_json_value v, int64_t *out);

@@ -1,0 +1,183 @@
+// Binding for the NDJSON framer (ndjson/framer.h): one call per chunk.
+//
+//   const d = new Decoder(mode, maxLineBytes)
+//   d.write(buf, offset, length, recs) -> batch | undefined
+//   d.next(recs) / d.end(recs)         -> batch | undefined
+//   d.side()                           -> side text of the last batch
+//
+// `recs` is a caller-owned, reused Float64Array: recs[0] = record count,
+// recs[1] = 1 when more lines are ready (call next), then RECORD_STRIDE
+// slots per record (see lib/native-decoder.js). The batch is a string (the
+// JSON array text of the values) in JSON/EVENT mode, a Buffer of the routed
+// lines in ROUTE mode.
+#include <cstdlib>
+
+#include "binding/binding.h"
+
+extern "C" {
+#include "ndjson/framer.h"
+}
+
+namespace esn {
+namespace {
+
+constexpr size_t kStride = 8;
+
+class Decoder : public Napi::ObjectWrap<Decoder> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Decoder",
+                       {
+                           InstanceMethod<&Decoder::Write>("write"),
+                           InstanceMethod<&Decoder::Next>("next"),
+                           InstanceMethod<&Decoder::End>("end"),
+                           InstanceMethod<&Decoder::Side>("side"),
+                           InstanceMethod<&Decoder::Reset>("reset"),
+                           InstanceMethod<&Decoder::LineNumber>("lineNumber"),
+                           InstanceMethod<&Decoder::HasPending>("hasPending"),
+                       });
+  }
+
+  explicit Decoder(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Decoder>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) {
+      Napi::TypeError::New(env, "Decoder(mode, maxLineBytes): expected two numbers")
+          .ThrowAsJavaScriptException();
+      return;
+    }
+    int mode = info[0].As<Napi::Number>().Int32Value();
+    double max = info[1].As<Napi::Number>().DoubleValue();
+    if (mode < ESN_MODE_JSON || mode > ESN_MODE_ROUTE) {
+      Napi::RangeError::New(env, "Decoder: unknown mode").ThrowAsJavaScriptException();
+      return;
+    }
+    if (!(max >= 1) || max > 4294967295.0) {
+      Napi::RangeError::New(env, "Decoder: maxLineBytes must be between 1 and 2^32-1")
+          .ThrowAsJavaScriptException();
+      return;
+    }
+    mode_ = mode;
+    framer_ = esn_framer_new(Data(env)->parser, esn_mode(mode), size_t(max));
+    if (framer_ == nullptr) Napi::Error::New(env, "Decoder: out of memory").ThrowAsJavaScriptException();
+  }
+
+  ~Decoder() override {
+    esn_framer_free(framer_);
+    free(scratch_);
+  }
+
+ private:
+  bool Records(const Napi::CallbackInfo &info, size_t i, double **out, size_t *cap) {
+    Napi::Env env = info.Env();
+    if (info.Length() <= i || !info[i].IsTypedArray() ||
+        info[i].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+      Napi::TypeError::New(env, "expected a Float64Array for the records").ThrowAsJavaScriptException();
+      return false;
+    }
+    Napi::Float64Array a = info[i].As<Napi::Float64Array>();
+    if (a.ElementLength() < 2 + kStride) {
+      Napi::RangeError::New(env, "records array too small").ThrowAsJavaScriptException();
+      return false;
+    }
+    *out = a.Data();
+    *cap = (a.ElementLength() - 2) / kStride;
+    return true;
+  }
+
+  Napi::Value Run(const Napi::CallbackInfo &info, size_t recs_arg) {
+    Napi::Env env = info.Env();
+    double *recs;
+    size_t cap;
+    if (!Records(info, recs_arg, &recs, &cap)) return env.Undefined();
+    if (cap > 1u << 20) cap = 1u << 20;
+    int more = 0;
+    // The C records (mixed field types) are copied into the Float64Array.
+    if (scratch_cap_ < cap) {
+      esn_record *p = static_cast<esn_record *>(realloc(scratch_, cap * sizeof(esn_record)));
+      if (p == nullptr) {
+        Napi::Error::New(env, "Decoder: out of memory").ThrowAsJavaScriptException();
+        return env.Undefined();
+      }
+      scratch_ = p;
+      scratch_cap_ = cap;
+    }
+    esn_record *rv = scratch_;
+    long total = esn_framer_run(framer_, rv, cap, &more);
+    if (total < 0) {
+      Napi::Error::New(env, "Decoder: out of memory").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    recs[0] = double(total);
+    recs[1] = more;
+    double *o = recs + 2;
+    for (long k = 0; k < total; k++, o += kStride) {
+      const esn_record &r = rv[k];
+      o[0] = double(r.kind | (r.type << 8));
+      o[1] = r.line;
+      o[2] = r.offset;
+      o[3] = r.seq;
+      o[4] = r.start;
+      o[5] = r.end;
+      o[6] = double(r.sid_start);
+      o[7] = r.sid_end;
+    }
+    size_t blen;
+    const uint8_t *b = esn_framer_batch(framer_, &blen);
+    if (blen == 0) return env.Undefined();
+    if (mode_ == ESN_MODE_ROUTE) return Napi::Buffer<uint8_t>::Copy(env, b, blen);
+    return Napi::String::New(env, reinterpret_cast<const char *>(b), blen);
+  }
+
+  Napi::Value Write(const Napi::CallbackInfo &info) {
+    const uint8_t *data;
+    size_t len;
+    if (!BytesArg(info, 0, &data, &len)) return info.Env().Undefined();
+    if (esn_framer_push(framer_, data, len) != ESN_FRAMER_OK) {
+      Napi::Error::New(info.Env(), "Decoder: out of memory").ThrowAsJavaScriptException();
+      return info.Env().Undefined();
+    }
+    return Run(info, 3);
+  }
+
+  Napi::Value Next(const Napi::CallbackInfo &info) { return Run(info, 0); }
+
+  Napi::Value End(const Napi::CallbackInfo &info) {
+    esn_framer_end(framer_);
+    return Run(info, 0);
+  }
+
+  Napi::Value Side(const Napi::CallbackInfo &info) {
+    size_t len;
+    const uint8_t *s = esn_framer_side(framer_, &len);
+    return Napi::String::New(info.Env(), reinterpret_cast<const char *>(s ? s : (const uint8_t *)""), len);
+  }
+
+  Napi::Value Reset(const Napi::CallbackInfo &info) {
+    esn_framer_reset(framer_);
+    return info.Env().Undefined();
+  }
+
+  Napi::Value LineNumber(const Napi::CallbackInfo &info) {
+    return Napi::Number::New(info.Env(), esn_framer_line(framer_));
+  }
+
+  Napi::Value HasPending(const Napi::CallbackInfo &info) {
+    return Napi::Boolean::New(info.Env(), esn_framer_has_pending(framer_) != 0);
+  }
+
+  esn_framer *framer_ = nullptr;
+  esn_record *scratch_ = nullptr;
+  size_t scratch_cap_ = 0;
+  int mode_ = 0;
+};
+
+}  // namespace
+
+void InitNdjson(Napi::Env env, Napi::Object exports) {
+  Napi::Function ctor = Decoder::Define(env);
+  Data(env)->decoder_ctor = Napi::Persistent(ctor);
+  exports.Set("Decoder", ctor);
+  exports.Set("RECORD_STRIDE", Napi::Number::New(env, double(kStride)));
+}
+
+}  // namespace esn

@@ -1,0 +1,404 @@
+#include "ndjson/framer.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ndjson/text.h"
+#include "validate/validate.h"
+
+/* A growable byte buffer that always keeps ESN_JSON_PADDING spare bytes. */
+typedef struct {
+  uint8_t *p;
+  size_t len, cap;
+} bytes;
+
+static int reserve(bytes *b, size_t extra) {
+  size_t need = b->len + extra;
+  if (need <= b->cap) return 0;
+  size_t cap = b->cap ? b->cap : 4096;
+  while (cap < need) cap *= 2;
+  uint8_t *p = (uint8_t *)realloc(b->p, cap + ESN_JSON_PADDING);
+  if (p == NULL) return -1;
+  b->p = p;
+  b->cap = cap;
+  return 0;
+}
+
+static int append(bytes *b, const uint8_t *s, size_t n) {
+  if (reserve(b, n)) return -1;
+  memcpy(b->p + b->len, s, n);
+  b->len += n;
+  return 0;
+}
+
+/* Give memory back after an unusually large line (many framers live at once). */
+static void shrink(bytes *b, size_t keep) {
+  if (b->cap <= keep || b->len > keep / 2) return;
+  uint8_t *p = (uint8_t *)realloc(b->p, keep + ESN_JSON_PADDING);
+  if (p == NULL) return;
+  b->p = p;
+  b->cap = keep;
+}
+
+/* A line cut short because it passed max_line: `at` is the index in `in` of
+ * its end (its '\n', or in->len while still open); `dropped` bytes of it
+ * were never stored. */
+typedef struct {
+  size_t at;
+  double dropped;
+  double start; /* stream offset of the line's first byte */
+} cut;
+
+#define MAX_CUTS 8
+
+struct esn_framer {
+  esn_json_parser *parser;
+  esn_mode mode;
+  size_t max_line;
+
+  bytes in;           /* unprocessed input */
+  size_t pos;         /* start of the next line in `in` */
+  size_t scanned;     /* `in` has no '\n' in [pos, scanned) */
+  size_t tail;        /* start of the open (unterminated) line in `in` */
+  double base;        /* stream offset of in.p[0] */
+  double line_no;     /* lines finished so far */
+  int ended;
+  int skipping;       /* the open line passed max_line: drop until '\n' */
+  int open_reported;  /* ... and has been reported already */
+
+  cut cuts[MAX_CUTS];
+  int ncuts;
+
+  bytes batch, side, scratch;
+  size_t values;
+  size_t side_units; /* UTF-16 length of `side` */
+  bytes last_sid;    /* session id of the previous routed line */
+  int sid_in_side;   /* ... and it is already in this batch's side text */
+};
+
+esn_framer *esn_framer_new(esn_json_parser *parser, esn_mode mode, size_t max_line) {
+  esn_framer *f = (esn_framer *)calloc(1, sizeof *f);
+  if (f == NULL) return NULL;
+  f->parser = parser;
+  f->mode = mode;
+  f->max_line = max_line ? max_line : (size_t)16 << 20;
+  return f;
+}
+
+void esn_framer_free(esn_framer *f) {
+  if (f == NULL) return;
+  free(f->in.p);
+  free(f->batch.p);
+  free(f->side.p);
+  free(f->scratch.p);
+  free(f->last_sid.p);
+  free(f);
+}
+
+void esn_framer_reset(esn_framer *f) {
+  f->in.len = f->pos = f->scanned = f->tail = 0;
+  f->base = f->line_no = 0;
+  f->ended = f->skipping = f->open_reported = 0;
+  f->ncuts = 0;
+  f->batch.len = f->side.len = f->side_units = 0;
+  f->values = 0;
+  f->last_sid.len = 0;
+  f->sid_in_side = 0;
+}
+
+/* Stream offset of in.p[i]. */
+static double offset_of(const esn_framer *f, size_t i) {
+  double off = f->base + (double)i;
+  for (int k = 0; k < f->ncuts; k++)
+    if (f->cuts[k].at < i) off += f->cuts[k].dropped;
+  return off;
+}
+
+/* Start cutting the open line at in.p[tail...]: keep a preview, drop the rest. */
+static int start_cut(esn_framer *f) {
+  if (f->ncuts == MAX_CUTS) return -1;
+  size_t keep = f->in.len - f->tail;
+  if (keep > ESN_FRAMER_PREVIEW) keep = ESN_FRAMER_PREVIEW;
+  cut *c = &f->cuts[f->ncuts++];
+  c->start = offset_of(f, f->tail);
+  c->dropped = (double)(f->in.len - f->tail - keep);
+  f->in.len = f->tail + keep;
+  c->at = f->in.len;
+  f->skipping = 1;
+  return 0;
+}
+
+esn_framer_status esn_framer_push(esn_framer *f, const uint8_t *data, size_t len) {
+  while (len > 0) {
+    if (f->skipping) {
+      const uint8_t *nl = (const uint8_t *)memchr(data, '\n', len);
+      size_t n = nl ? (size_t)(nl - data) : len;
+      cut *c = &f->cuts[f->ncuts - 1];
+      c->dropped += (double)n;
+      if (nl == NULL) return ESN_FRAMER_OK;
+      /* The long line ends here: keep its '\n' so run() sees it end. */
+      f->skipping = 0;
+      if (append(&f->in, (const uint8_t *)"\n", 1)) return ESN_FRAMER_ENOMEM;
+      c->at = f->in.len - 1;
+      f->tail = f->in.len;
+      data += n + 1;
+      len -= n + 1;
+      continue;
+    }
+    /* Store up to the point where the open line would pass max_line. */
+    const uint8_t *last = NULL;
+    for (const uint8_t *p = data; (p = (const uint8_t *)memchr(p, '\n', len - (size_t)(p - data)));
+         p++)
+      last = p;
+    size_t open_before = last ? 0 : f->in.len - f->tail;
+    size_t open_new = last ? len - (size_t)(last - data) - 1 : len;
+    if (open_before + open_new <= f->max_line) {
+      if (append(&f->in, data, len)) return ESN_FRAMER_ENOMEM;
+      if (last) f->tail = f->in.len - open_new;
+      return ESN_FRAMER_OK;
+    }
+    /* Keep the complete lines and the allowed part of the open line, then cut. */
+    size_t room = f->max_line + 1 - open_before;
+    size_t take = len - open_new + (room < open_new ? room : open_new);
+    if (append(&f->in, data, take)) return ESN_FRAMER_ENOMEM;
+    if (last) f->tail = f->in.len - (take - (size_t)(last - data) - 1);
+    if (start_cut(f)) return ESN_FRAMER_ENOMEM;
+    data += take;
+    len -= take;
+  }
+  return ESN_FRAMER_OK;
+}
+
+void esn_framer_end(esn_framer *f) { f->ended = 1; }
+
+const uint8_t *esn_framer_batch(const esn_framer *f, size_t *len) {
+  *len = f->batch.len;
+  return f->batch.p;
+}
+
+const uint8_t *esn_framer_side(const esn_framer *f, size_t *len) {
+  *len = f->side.len;
+  return f->side.p;
+}
+
+size_t esn_framer_batch_values(const esn_framer *f) { return f->values; }
+double esn_framer_line(const esn_framer *f) { return f->line_no; }
+
+int esn_framer_has_pending(const esn_framer *f) {
+  if (f->skipping) return 1;
+  size_t from = f->pos > f->tail ? f->pos : f->tail, s, e;
+  if (from >= f->in.len) return 0;
+  /* The open line counts when it is not blank (invalid bytes are not blank). */
+  esn_js_trim(f->in.p + from, f->in.len - from, &s, &e);
+  return e > s;
+}
+
+/* Lines that run() has yet to process. */
+static int lines_left(const esn_framer *f) {
+  return f->pos < f->tail || (f->skipping && !f->open_reported) ||
+         (f->ended && f->pos < f->in.len && !f->skipping);
+}
+
+/* Appends valid UTF-8 text to the side output; [*a, *b) is its UTF-16 range. */
+static int side_text(esn_framer *f, const uint8_t *s, size_t n, uint32_t *a, uint32_t *b) {
+  if (append(&f->side, s, n)) return -1;
+  *a = (uint32_t)f->side_units;
+  f->side_units += esn_utf16_length(s, n);
+  *b = (uint32_t)f->side_units;
+  return 0;
+}
+
+/* Cuts at most `limit` bytes of valid UTF-8 text without splitting a character. */
+static size_t utf8_prefix(const uint8_t *s, size_t n, size_t limit) {
+  if (n <= limit) return n;
+  while (limit > 0 && (s[limit] & 0xC0) == 0x80) limit--;
+  return limit;
+}
+
+static int add_value(esn_framer *f, const uint8_t *s, size_t n) {
+  if (reserve(&f->batch, n + 2)) return -1;
+  f->batch.p[f->batch.len++] = f->values ? ',' : '[';
+  memcpy(f->batch.p + f->batch.len, s, n);
+  f->batch.len += n;
+  f->values++;
+  return 0;
+}
+
+/* One complete line, raw bytes s[0, n) (no '\n'). Returns 1 when a record was
+ * written, 0 for a blank line, -1 when out of memory. */
+static int do_line(esn_framer *f, const uint8_t *s, size_t n, double raw_len, double off,
+                   int counted, esn_record *r) {
+  memset(r, 0, sizeof *r);
+  r->offset = off;
+  r->seq = NAN;
+  r->sid_start = -1;
+  if (raw_len > (double)f->max_line) {
+    /* Report with a preview; the line may be cut anywhere, so decode it. */
+    size_t pn = n < ESN_FRAMER_PREVIEW ? n : ESN_FRAMER_PREVIEW;
+    if (reserve(&f->scratch, 3 * pn)) return -1;
+    size_t m = esn_utf8_sanitize(s, pn, f->scratch.p);
+    size_t ts, te;
+    esn_js_trim(f->scratch.p, m, &ts, &te);
+    r->kind = ESN_REC_TOO_LONG;
+    r->line = counted ? f->line_no : ++f->line_no;
+    return side_text(f, f->scratch.p + ts, te - ts, &r->start, &r->end) ? -1 : 1;
+  }
+  /* Decode like TextDecoder: only lines with invalid UTF-8 are rewritten. */
+  if (!esn_is_ascii(s, n) && !esn_json_utf8_valid(s, n)) {
+    if (reserve(&f->scratch, 3 * n)) return -1;
+    n = esn_utf8_sanitize(s, n, f->scratch.p);
+    s = f->scratch.p;
+  }
+  size_t ts, te;
+  esn_js_trim(s, n, &ts, &te);
+  if (!counted) f->line_no++;
+  if (te == ts) return 0;
+  r->line = f->line_no;
+  s += ts;
+  n = te - ts;
+
+  esn_json_value root;
+  esn_json_status st = esn_json_parse(f->parser, s, n, &root);
+  if (st == ESN_JSON_ENOMEM) return -1;
+  if (st != ESN_JSON_OK) {
+    r->kind = ESN_REC_JS;
+    return side_text(f, s, n, &r->start, &r->end) ? -1 : 1;
+  }
+  if (f->mode == ESN_MODE_JSON) {
+    r->kind = ESN_REC_VALUE;
+    return add_value(f, s, n) ? -1 : 1;
+  }
+  esn_event_info info;
+  esn_verdict v = esn_validate_event(root, &info);
+  r->type = (uint8_t)info.type;
+  if (v == ESN_VALID_INVALID) {
+    r->kind = ESN_REC_INVALID;
+    return side_text(f, s, n, &r->start, &r->end) ? -1 : 1;
+  }
+  if (f->mode == ESN_MODE_EVENT) {
+    r->kind = v == ESN_VALID_CANONICAL ? ESN_REC_VALUE : ESN_REC_NORMALIZE;
+    return add_value(f, s, n) ? -1 : 1;
+  }
+  /* ROUTE: the line itself, its seq, and its session id (sent once per run). */
+  r->kind = ESN_REC_ROUTE;
+  r->seq = info.seq;
+  r->start = (uint32_t)f->batch.len;
+  if (append(&f->batch, s, n) || append(&f->batch, (const uint8_t *)"\n", 1)) return -1;
+  r->end = (uint32_t)f->batch.len - 1;
+  f->values++;
+  const uint8_t *sid = (const uint8_t *)info.session_id;
+  size_t sl = info.session_id_len;
+  if (!(f->sid_in_side && f->last_sid.len == sl && memcmp(f->last_sid.p, sid, sl) == 0)) {
+    uint32_t a, b;
+    if (side_text(f, sid, sl, &a, &b)) return -1;
+    r->sid_start = a;
+    r->sid_end = b;
+    f->last_sid.len = 0;
+    if (append(&f->last_sid, sid, sl)) return -1;
+    f->sid_in_side = 1;
+  }
+  return 1;
+}
+
+/* The cut (if any) that ends at in.p[at]. */
+static cut *cut_at(esn_framer *f, size_t at) {
+  for (int k = 0; k < f->ncuts; k++)
+    if (f->cuts[k].at == at) return &f->cuts[k];
+  return NULL;
+}
+
+/* Drops processed input, folding passed cuts into `base`. */
+static void compact(esn_framer *f) {
+  if (f->pos == 0) return;
+  int k2 = 0;
+  for (int k = 0; k < f->ncuts; k++) {
+    cut c = f->cuts[k];
+    if (c.at < f->pos) {
+      f->base += c.dropped;
+    } else {
+      c.at -= f->pos;
+      f->cuts[k2++] = c;
+    }
+  }
+  f->ncuts = k2;
+  f->base += (double)f->pos;
+  memmove(f->in.p, f->in.p + f->pos, f->in.len - f->pos);
+  f->in.len -= f->pos;
+  f->scanned = f->scanned > f->pos ? f->scanned - f->pos : 0;
+  f->tail = f->tail > f->pos ? f->tail - f->pos : 0;
+  f->pos = 0;
+  shrink(&f->in, (size_t)1 << 20);
+}
+
+long esn_framer_run(esn_framer *f, esn_record *recs, size_t cap, int *more) {
+  f->batch.len = f->side.len = f->side_units = 0;
+  f->values = 0;
+  f->sid_in_side = 0;
+  shrink(&f->batch, (size_t)1 << 20);
+  shrink(&f->side, (size_t)1 << 20);
+  shrink(&f->scratch, (size_t)1 << 20);
+  long n = 0;
+  *more = 0;
+  while (1) {
+    if ((size_t)n == cap) {
+      *more = lines_left(f);
+      break;
+    }
+    size_t from = f->scanned > f->pos ? f->scanned : f->pos;
+    const uint8_t *nl = from < f->in.len
+                            ? (const uint8_t *)memchr(f->in.p + from, '\n', f->in.len - from)
+                            : NULL;
+    int rc;
+    if (nl != NULL) {
+      size_t e = (size_t)(nl - f->in.p);
+      cut *c = cut_at(f, e);
+      int counted = 0;
+      double raw = (double)(e - f->pos), off = offset_of(f, f->pos);
+      if (c != NULL) {
+        raw += c->dropped;
+        off = c->start;
+        if (c->at == e && f->open_reported && e == f->pos) counted = 1;
+      }
+      if (counted) {
+        /* Already reported while open: only its end remained. */
+        f->open_reported = 0;
+        rc = 0;
+      } else {
+        rc = do_line(f, f->in.p + f->pos, e - f->pos, raw, off, 0, &recs[n]);
+      }
+      f->pos = f->scanned = e + 1;
+    } else if (f->skipping && !f->open_reported && f->pos == f->tail) {
+      /* Report an open line as soon as it passes max_line. */
+      cut *c = &f->cuts[f->ncuts - 1];
+      rc = do_line(f, f->in.p + f->pos, f->in.len - f->pos, (double)(f->max_line) + 1.0,
+                   c->start, 0, &recs[n]);
+      f->open_reported = 1;
+      c->dropped += (double)(f->in.len - f->pos);
+      f->in.len = f->pos; /* the preview is no longer needed */
+      c->at = f->in.len;
+      f->scanned = f->in.len;
+    } else if (f->ended && f->pos < f->in.len && !f->skipping) {
+      /* The last line, without '\n': counted only when not blank. */
+      size_t e = f->in.len;
+      cut *c = cut_at(f, e);
+      double raw = (double)(e - f->pos), off = offset_of(f, f->pos);
+      if (c != NULL) raw += c->dropped, off = c->start;
+      double before = f->line_no;
+      rc = do_line(f, f->in.p + f->pos, e - f->pos, raw, off, 0, &recs[n]);
+      if (rc == 0) f->line_no = before;
+      f->pos = f->scanned = e;
+    } else {
+      f->scanned = f->in.len;
+      break;
+    }
+    if (rc < 0) return ESN_FRAMER_ENOMEM;
+    n += rc;
+  }
+  if (f->values && f->mode != ESN_MODE_ROUTE) {
+    if (reserve(&f->batch, 1)) return ESN_FRAMER_ENOMEM;
+    f->batch.p[f->batch.len++] = ']';
+  }
+  if (!*more) compact(f);
+  return n;
+}

@@ -1,0 +1,90 @@
+/*
+ * esn_framer: NDJSON framing (PROTOCOL.md section 1) for a byte stream.
+ *
+ * Bytes go in with esn_framer_push(); esn_framer_run() then turns complete
+ * lines into records, at most `cap` per call, and builds two outputs that the
+ * caller converts once per batch (not once per line):
+ *   - the batch: in JSON/EVENT mode the JSON array text "[line,line,...]" of
+ *     every line whose value the caller can take as is (one JSON.parse per
+ *     batch); in ROUTE mode the routed lines, each ending in '\n';
+ *   - the side text: lines the caller must look at itself (invalid, too
+ *     long, or JSON that only JavaScript can decide) and, in ROUTE mode, the
+ *     session ids. Records point into it in UTF-16 units.
+ * Lines are decoded like TextDecoder (invalid UTF-8 -> U+FFFD), trimmed like
+ * String.prototype.trim, and skipped when empty. A line longer than
+ * max_line bytes is reported once and skipped through its newline without
+ * being held in memory. Work is linear in the input.
+ */
+#ifndef ESN_FRAMER_H
+#define ESN_FRAMER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "json/json.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+  ESN_MODE_JSON = 0,  /* any JSON value */
+  ESN_MODE_EVENT = 1, /* stream events (validate/validate.h) */
+  ESN_MODE_ROUTE = 2  /* events, routed as raw lines with type, seq, session id */
+} esn_mode;
+
+typedef enum {
+  ESN_REC_VALUE = 0,     /* next value of the batch array */
+  ESN_REC_NORMALIZE = 1, /* next value of the batch array; valid event to normalize */
+  ESN_REC_INVALID = 2,   /* JSON, but not a valid event: line in the side text */
+  ESN_REC_JS = 3,        /* JSON the C parser cannot decide: line in the side text */
+  ESN_REC_TOO_LONG = 4,  /* over max_line: the line's first bytes in the side text */
+  ESN_REC_ROUTE = 5      /* routed event: batch[start, end) is the line */
+} esn_rec_kind;
+
+typedef struct {
+  uint8_t kind;      /* esn_rec_kind */
+  uint8_t type;      /* esn_event_type (EVENT/ROUTE modes), else 0 */
+  double line;       /* 1-based line number; blank lines count */
+  double offset;     /* byte offset of the line's first byte in the stream */
+  double seq;        /* ROUTE: the event's seq */
+  uint32_t start;    /* ROUTE: byte range in the batch; others: UTF-16 range in the side text */
+  uint32_t end;
+  int64_t sid_start; /* ROUTE: UTF-16 range of the session id in the side text, -1: same as before */
+  uint32_t sid_end;
+} esn_record;
+
+typedef enum { ESN_FRAMER_OK = 0, ESN_FRAMER_ENOMEM = -1 } esn_framer_status;
+
+/* Bytes of a too-long line kept for the error report. */
+#define ESN_FRAMER_PREVIEW 512
+
+typedef struct esn_framer esn_framer;
+
+/* `parser` is borrowed (it may be shared by many framers of one thread). */
+esn_framer *esn_framer_new(esn_json_parser *parser, esn_mode mode, size_t max_line);
+void esn_framer_free(esn_framer *f);
+
+/* Append input. Lines are not processed until esn_framer_run(). */
+esn_framer_status esn_framer_push(esn_framer *f, const uint8_t *data, size_t len);
+/* No more input: the last line, even without '\n', is processed by run(). */
+void esn_framer_end(esn_framer *f);
+/* Process up to `cap` lines into recs; returns the record count (>= 0) or
+ * ESN_FRAMER_ENOMEM. *more is set when lines remain (call again). */
+long esn_framer_run(esn_framer *f, esn_record *recs, size_t cap, int *more);
+
+const uint8_t *esn_framer_batch(const esn_framer *f, size_t *len);
+const uint8_t *esn_framer_side(const esn_framer *f, size_t *len);
+/* Count of values in the current batch array. */
+size_t esn_framer_batch_values(const esn_framer *f);
+
+/* Lines seen so far, and whether an incomplete non-blank line is held. */
+double esn_framer_line(const esn_framer *f);
+int esn_framer_has_pending(const esn_framer *f);
+/* Forget all input and counters (keeps allocations). */
+void esn_framer_reset(esn_framer *f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
