@@ -72,7 +72,9 @@ esn_json_status esn_json_parse(esn_json_parser *p, const uint8_t *buf, size_t le
 size_t esn_json_parser_capacity(const esn_json_parser *p) { return p->parser.capacity(); }
 
 void esn_json_parser_shrink(esn_json_parser *p, size_t keep) {
-  if (p->parser.capacity() > keep) (void)p->parser.allocate(keep, p->max_depth);
+  if (p->parser.capacity() > keep && p->parser.allocate(keep, p->max_depth) != simdjson::SUCCESS) {
+    // Keeping the larger buffers is harmless.
+  }
 }
 
 int esn_json_utf8_valid(const uint8_t *buf, size_t len) {

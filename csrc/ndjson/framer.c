@@ -120,8 +120,9 @@ static int start_cut(esn_framer *f) {
   if (f->ncuts == MAX_CUTS) return -1;
   size_t keep = f->in.len - f->tail;
   if (keep > ESN_FRAMER_PREVIEW) keep = ESN_FRAMER_PREVIEW;
+  double start = offset_of(f, f->tail); /* before the new cut is listed */
   cut *c = &f->cuts[f->ncuts++];
-  c->start = offset_of(f, f->tail);
+  c->start = start;
   c->dropped = (double)(f->in.len - f->tail - keep);
   f->in.len = f->tail + keep;
   c->at = f->in.len;
@@ -207,13 +208,6 @@ static int side_text(esn_framer *f, const uint8_t *s, size_t n, uint32_t *a, uin
   f->side_units += esn_utf16_length(s, n);
   *b = (uint32_t)f->side_units;
   return 0;
-}
-
-/* Cuts at most `limit` bytes of valid UTF-8 text without splitting a character. */
-static size_t utf8_prefix(const uint8_t *s, size_t n, size_t limit) {
-  if (n <= limit) return n;
-  while (limit > 0 && (s[limit] & 0xC0) == 0x80) limit--;
-  return limit;
 }
 
 static int add_value(esn_framer *f, const uint8_t *s, size_t n) {
@@ -398,6 +392,14 @@ long esn_framer_run(esn_framer *f, esn_record *recs, size_t cap, int *more) {
   if (f->values && f->mode != ESN_MODE_ROUTE) {
     if (reserve(&f->batch, 1)) return ESN_FRAMER_ENOMEM;
     f->batch.p[f->batch.len++] = ']';
+  }
+  if (!*more && f->ended) {
+    /* End of input ends an open over-long line too; a later push starts afresh. */
+    if (f->skipping) {
+      f->base += f->cuts[--f->ncuts].dropped;
+      f->skipping = f->open_reported = 0;
+    }
+    f->ended = 0;
   }
   if (!*more) compact(f);
   return n;

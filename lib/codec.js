@@ -1,0 +1,243 @@
+'use strict';
+// The seed README's NDJSON API: StreamEncoder, StreamDecoder, parseNDJSON,
+// stringifyNDJSON. StreamDecoder is a Writable (bytes or text in) that emits
+// 'message' for every value and 'invalid' for every bad line; it never throws
+// on bad input and never stalls when nobody iterates it.
+
+const { Transform, Writable } = require('node:stream');
+const { createLineDecoder, DEFAULT_MAX_LINE_BYTES, ERR } = require('./line-decoder');
+const { toBytes, wellFormed, preview } = require('./ndjson');
+
+class NdjsonError extends Error {
+  constructor(message, code, details) {
+    super(message);
+    this.name = 'NdjsonError';
+    this.code = code;
+    Object.assign(this, details);
+  }
+}
+
+function encodeLine(message) {
+  let s;
+  try {
+    s = JSON.stringify(message);
+  } catch (err) {
+    throw new NdjsonError(`cannot encode message: ${err.message}`, 'ERR_NDJSON_ENCODE');
+  }
+  if (s === undefined) {
+    throw new NdjsonError(`cannot encode a value of type ${typeof message} as JSON`, 'ERR_NDJSON_ENCODE');
+  }
+  return s + '\n';
+}
+
+/** Objects in, NDJSON bytes out. `encode(message)` returns one line with its '\n'. */
+class StreamEncoder extends Transform {
+  constructor(options = {}) {
+    super({ ...options, writableObjectMode: true, readableObjectMode: false });
+  }
+
+  encode(message) {
+    return encodeLine(message);
+  }
+
+  /** Many messages as one string of lines. */
+  encodeBatch(messages) {
+    return stringifyNDJSON(messages);
+  }
+
+  _transform(message, _enc, cb) {
+    let line;
+    try {
+      line = encodeLine(message);
+    } catch (err) {
+      cb(err);
+      return;
+    }
+    cb(null, line);
+  }
+
+  _writev(chunks, cb) {
+    let out = '';
+    try {
+      for (const c of chunks) out += encodeLine(c.chunk);
+    } catch (err) {
+      cb(err);
+      return;
+    }
+    this.push(out);
+    cb();
+  }
+}
+
+function validateMode(v) {
+  if (v === undefined || v === false || v === null || v === 'none') return 'json';
+  if (v === 'event' || v === true) return 'event';
+  throw new TypeError(`StreamDecoder: options.validate must be 'event' or false, got ${String(v)}`);
+}
+
+// Forwards decoded values to the decoder's events and iterator queue.
+class DecoderSink {
+  constructor(owner) {
+    this.owner = owner;
+  }
+  value(v) {
+    const o = this.owner;
+    o.emit('message', v);
+    if (o._queue !== null) o._queue.push(v);
+  }
+  invalid(code, error, line, offset, text) {
+    this.owner.emit('invalid', { line, offset, error, content: preview(text), code });
+  }
+}
+
+/**
+ * NDJSON bytes (Buffer, Uint8Array or string) in; 'message' per value and
+ * 'invalid' ({ line, offset, error, content, code }) per bad line out.
+ * Options: maxLineBytes (default 16 MiB), validate: 'event'.
+ */
+class StreamDecoder extends Writable {
+  constructor(options = {}) {
+    const { maxLineBytes = DEFAULT_MAX_LINE_BYTES, validate, highWaterMark, ...rest } = options;
+    super({ ...rest, highWaterMark, decodeStrings: false, objectMode: false });
+    this._decoder = createLineDecoder(validateMode(validate), maxLineBytes);
+    this._sink = new DecoderSink(this);
+    this._queue = null; // values for an active async iterator
+    this._wake = null;
+    this._resume = null;
+    this._queueLimit = 1024;
+  }
+
+  _write(chunk, encoding, cb) {
+    try {
+      if (typeof chunk === 'string') {
+        if (!wellFormed(chunk)) chunk = chunk.toWellFormed();
+        chunk = Buffer.from(chunk, encoding === 'buffer' ? 'utf8' : encoding);
+      }
+      this._decoder.write(toBytes(chunk), this._sink);
+    } catch (err) {
+      // Listener errors (from 'message' handlers) end the stream with that error.
+      cb(err);
+      return;
+    }
+    this._afterWrite(cb);
+  }
+
+  _final(cb) {
+    try {
+      this._decoder.end(this._sink);
+    } catch (err) {
+      cb(err);
+      return;
+    }
+    cb();
+  }
+
+  _afterWrite(cb) {
+    if (this._wake) {
+      const w = this._wake;
+      this._wake = null;
+      w();
+    }
+    // With an iterator attached, hold the writer while its queue is full.
+    if (this._queue !== null && this._queue.length >= this._queueLimit) this._resume = cb;
+    else cb();
+  }
+
+  /** 1-based number of the last line seen. */
+  get lineNumber() {
+    return this._decoder.lineNumber();
+  }
+
+  async *[Symbol.asyncIterator]() {
+    if (this._queue !== null) throw new Error('StreamDecoder: only one async iterator at a time');
+    const queue = (this._queue = []);
+    let done = false;
+    let failure = null;
+    const onFinish = () => {
+      done = true;
+      if (this._wake) this._wake();
+    };
+    const onError = (err) => {
+      failure = err;
+      onFinish();
+    };
+    this.once('finish', onFinish);
+    this.once('error', onError);
+    if (this.writableFinished) done = true;
+    try {
+      let i = 0;
+      for (;;) {
+        while (i < queue.length) {
+          const v = queue[i++];
+          if (i === queue.length || i > 4096) {
+            queue.splice(0, i);
+            i = 0;
+            if (this._resume) {
+              const r = this._resume;
+              this._resume = null;
+              r();
+            }
+          }
+          yield v;
+        }
+        if (failure) throw failure;
+        if (done) return;
+        await new Promise((resolve) => {
+          this._wake = resolve;
+        });
+      }
+    } finally {
+      this.off('finish', onFinish);
+      this.off('error', onError);
+      this._queue = null;
+      this._wake = null;
+      if (this._resume) {
+        const r = this._resume;
+        this._resume = null;
+        r();
+      }
+    }
+  }
+}
+
+class Collector {
+  constructor(onInvalid) {
+    this.values = [];
+    this.onInvalid = onInvalid;
+  }
+  value(v) {
+    this.values.push(v);
+  }
+  invalid(code, error, line, offset, text) {
+    const info = { line, offset, error, content: preview(text), code };
+    if (this.onInvalid) {
+      this.onInvalid(info);
+      return;
+    }
+    throw new NdjsonError(`NDJSON line ${line} (byte ${offset}): ${error}`, code, info);
+  }
+}
+
+/**
+ * Parses NDJSON text or bytes into values. Throws an NdjsonError naming the
+ * line on the first bad line, unless `options.onInvalid` is given: then bad
+ * lines go to it and parsing continues. Options: validate: 'event', maxLineBytes.
+ */
+function parseNDJSON(input, options = {}) {
+  const c = new Collector(typeof options.onInvalid === 'function' ? options.onInvalid : null);
+  const d = createLineDecoder(validateMode(options.validate), options.maxLineBytes ?? 0xffffffff);
+  if (typeof input === 'string' && !wellFormed(input)) input = input.toWellFormed();
+  d.write(toBytes(input), c);
+  d.end(c);
+  return c.values;
+}
+
+/** Values to NDJSON: each line ends in '\n'. */
+function stringifyNDJSON(values) {
+  if (!Array.isArray(values)) throw new TypeError('stringifyNDJSON: expected an array of values');
+  let out = '';
+  for (let i = 0; i < values.length; i++) out += encodeLine(values[i]);
+  return out;
+}
+
+module.exports = { StreamEncoder, StreamDecoder, parseNDJSON, stringifyNDJSON, NdjsonError, ERR };

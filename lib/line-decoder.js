@@ -1,0 +1,300 @@
+'use strict';
+// The NDJSON line decoder behind every reader in this package (StreamDecoder,
+// NdjsonStreamParser, parseLines, EventRouter...). Two backends with one
+// behaviour (PROTOCOL.md section 1):
+//   - native: the C framer (csrc/ndjson/framer.c) - one call per chunk; the
+//     values of a chunk come back as ONE JSON array text, parsed with one
+//     JSON.parse; only rare lines (invalid, too long, JSON simdjson cannot
+//     represent) are looked at one by one here;
+//   - js: the same framing written in JavaScript.
+// Both report to a sink: sink.value(v), sink.invalid(code, error, line,
+// offset, text), sink.route(RoutedEvent).
+
+const { native } = require('./binding');
+const { checkEvent, normalizeEvent, parseEventValue } = require('./validate');
+const { RoutedEvent } = require('./routed-event');
+const { EVENT_TYPE_CODES } = require('./constants');
+
+const MODE = { json: 0, event: 1, route: 2 };
+const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
+
+const REC = { VALUE: 0, NORMALIZE: 1, INVALID: 2, JS: 3, TOO_LONG: 4, ROUTE: 5 };
+
+const ERR = {
+  PARSE: 'ERR_NDJSON_PARSE',
+  EVENT: 'ERR_NDJSON_INVALID_EVENT',
+  TOO_LONG: 'ERR_NDJSON_LINE_TOO_LONG',
+};
+
+function tooLongMessage(max) {
+  return `Line too long: exceeds maxLineBytes (${max} bytes)`;
+}
+
+// Decides a line's text in JavaScript: the rare path of the native backend
+// and the whole of the JS backend.
+function decideText(mode, text, line, offset, sink, bytes) {
+  let value;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    sink.invalid(ERR.PARSE, `JSON parse error: ${err && err.message}`, line, offset, text);
+    return;
+  }
+  if (mode === 0) {
+    sink.value(value);
+    return;
+  }
+  const verdict = checkEvent(value);
+  if (verdict === 2) {
+    const r = parseEventValue(value);
+    if (!r.success) {
+      sink.invalid(ERR.EVENT, `Validation error: ${r.error}`, line, offset, text);
+      return;
+    }
+    value = r.data;
+  } else if (verdict === 1) {
+    value = normalizeEvent(value);
+  }
+  if (mode === 1) {
+    sink.value(value);
+    return;
+  }
+  const buf = bytes || encodeUtf8(text);
+  const r = new RoutedEvent(value.type, value.seq, value.sessionId, buf, 0, buf.length, line, offset);
+  r._event = value;
+  sink.route(r);
+}
+
+// ---------------------------------------------------------------------------
+// Native backend
+const STRIDE = native ? native.RECORD_STRIDE : 8;
+const RECORDS = 512;
+
+class NativeLineDecoder {
+  constructor(mode, maxLineBytes) {
+    this.mode = MODE[mode];
+    this.maxLineBytes = maxLineBytes;
+    this._d = new native.Decoder(this.mode, maxLineBytes);
+    this._recs = new Float64Array(2 + RECORDS * STRIDE);
+    this._sid = '';
+  }
+
+  write(bytes, sink) {
+    this._drain(this._d.write(bytes, 0, bytes.length, this._recs), sink);
+  }
+
+  end(sink) {
+    this._drain(this._d.end(this._recs), sink);
+  }
+
+  _drain(batch, sink) {
+    for (;;) {
+      this._records(batch, sink);
+      if (this._recs[1] === 0) return;
+      batch = this._d.next(this._recs);
+    }
+  }
+
+  _records(batch, sink) {
+    const recs = this._recs;
+    const n = recs[0];
+    if (n === 0) return;
+    const mode = this.mode;
+    if (mode !== 2) {
+      const values = batch === undefined ? null : JSON.parse(batch);
+      let vi = 0;
+      let side = null;
+      for (let i = 0, o = 2; i < n; i++, o += STRIDE) {
+        const kind = recs[o] & 0xff;
+        if (kind === REC.VALUE) {
+          sink.value(values[vi++]);
+        } else if (kind === REC.NORMALIZE) {
+          sink.value(normalizeEvent(values[vi++]));
+        } else {
+          if (side === null) side = this._d.side();
+          this._rare(kind, side.slice(recs[o + 4], recs[o + 5]), recs[o + 1], recs[o + 2], sink);
+        }
+      }
+      return;
+    }
+    let side = null;
+    for (let i = 0, o = 2; i < n; i++, o += STRIDE) {
+      const kind = recs[o] & 0xff;
+      if (side === null && (kind !== REC.ROUTE || recs[o + 6] !== -1)) side = this._d.side();
+      if (kind === REC.ROUTE) {
+        if (recs[o + 6] !== -1) this._sid = side.slice(recs[o + 6], recs[o + 7]);
+        sink.route(
+          new RoutedEvent(
+            EVENT_TYPE_CODES[recs[o] >> 8],
+            recs[o + 3],
+            this._sid,
+            batch,
+            recs[o + 4],
+            recs[o + 5],
+            recs[o + 1],
+            recs[o + 2],
+          ),
+        );
+      } else {
+        this._rare(kind, side.slice(recs[o + 4], recs[o + 5]), recs[o + 1], recs[o + 2], sink);
+      }
+    }
+  }
+
+  _rare(kind, text, line, offset, sink) {
+    if (kind === REC.TOO_LONG) {
+      sink.invalid(ERR.TOO_LONG, tooLongMessage(this.maxLineBytes), line, offset, text);
+    } else {
+      decideText(this.mode, text, line, offset, sink, null);
+    }
+  }
+
+  lineNumber() {
+    return this._d.lineNumber();
+  }
+
+  hasPending() {
+    return this._d.hasPending();
+  }
+
+  reset() {
+    this._d.reset();
+    this._sid = '';
+  }
+}
+
+// ---------------------------------------------------------------------------
+// JavaScript backend
+const utf8 = typeof TextDecoder === 'function' ? new TextDecoder('utf-8') : null;
+const hasBuffer = typeof Buffer === 'function';
+const utf8enc = typeof TextEncoder === 'function' ? new TextEncoder() : null;
+
+function encodeUtf8(text) {
+  return hasBuffer ? Buffer.from(text, 'utf8') : utf8enc.encode(text);
+}
+
+function decodeUtf8(bytes, start, end) {
+  if (hasBuffer && bytes instanceof Buffer) return bytes.toString('utf8', start, end);
+  return utf8.decode(bytes.subarray(start, end));
+}
+
+function concat(parts, total) {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return hasBuffer ? Buffer.from(out.buffer, 0, total) : out;
+}
+
+class JsLineDecoder {
+  constructor(mode, maxLineBytes) {
+    this.mode = MODE[mode];
+    this.maxLineBytes = maxLineBytes;
+    this.reset();
+  }
+
+  reset() {
+    this._parts = []; // bytes of the open line
+    this._partLen = 0;
+    this._lineStart = 0; // stream offset of the open line
+    this._pos = 0; // stream offset of the next byte
+    this._line = 0;
+    this._skipping = false;
+  }
+
+  write(bytes, sink) {
+    const base = this._pos;
+    const len = bytes.length;
+    this._pos += len;
+    let i = 0;
+    while (i < len) {
+      const nl = bytes.indexOf(10, i);
+      const end = nl === -1 ? len : nl;
+      if (this._skipping) {
+        if (nl === -1) return;
+        this._skipping = false;
+      } else if (this._partLen + (end - i) > this.maxLineBytes) {
+        // Report it now and keep nothing more of this line.
+        const head = this._parts.length ? this._parts[0] : bytes.subarray(i, end);
+        const preview = decodeUtf8(head, 0, Math.min(head.length, 512)).trim();
+        this._parts = [];
+        this._partLen = 0;
+        this._line++;
+        sink.invalid(ERR.TOO_LONG, tooLongMessage(this.maxLineBytes), this._line, this._lineStart, preview);
+        if (nl === -1) {
+          this._skipping = true;
+          return;
+        }
+      } else if (nl === -1) {
+        this._parts.push(bytes.subarray(i));
+        this._partLen += len - i;
+        return;
+      } else {
+        this._line++;
+        if (this._partLen) {
+          this._parts.push(bytes.subarray(i, end));
+          const whole = concat(this._parts, this._partLen + end - i);
+          this._parts = [];
+          this._partLen = 0;
+          this._decide(whole, 0, whole.length, sink, false);
+        } else {
+          this._decide(bytes, i, end, sink, false);
+        }
+      }
+      i = nl + 1;
+      this._lineStart = base + i;
+    }
+  }
+
+  end(sink) {
+    if (this._skipping) {
+      this._skipping = false;
+      return;
+    }
+    if (this._partLen === 0) return;
+    const whole = concat(this._parts, this._partLen);
+    this._parts = [];
+    this._partLen = 0;
+    this._line++;
+    this._decide(whole, 0, whole.length, sink, true);
+  }
+
+  _decide(bytes, start, end, sink, last) {
+    const text = decodeUtf8(bytes, start, end).trim();
+    if (text.length === 0) {
+      if (last) this._line--; // a blank last line is not counted
+      return;
+    }
+    decideText(this.mode, text, this._line, this._lineStart, sink, null);
+  }
+
+  lineNumber() {
+    return this._line;
+  }
+
+  hasPending() {
+    if (this._skipping) return true;
+    if (this._partLen === 0) return false;
+    const whole = concat(this._parts, this._partLen);
+    return decodeUtf8(whole, 0, whole.length).trim().length > 0;
+  }
+}
+
+function createLineDecoder(mode, maxLineBytes = DEFAULT_MAX_LINE_BYTES) {
+  if (!(mode in MODE)) throw new TypeError(`unknown decoder mode: ${mode}`);
+  if (!Number.isInteger(maxLineBytes) || maxLineBytes < 1 || maxLineBytes > 0xffffffff) {
+    throw new RangeError('maxLineBytes must be an integer between 1 and 2^32-1');
+  }
+  return native ? new NativeLineDecoder(mode, maxLineBytes) : new JsLineDecoder(mode, maxLineBytes);
+}
+
+module.exports = {
+  createLineDecoder,
+  NativeLineDecoder,
+  JsLineDecoder,
+  ERR,
+  DEFAULT_MAX_LINE_BYTES,
+};

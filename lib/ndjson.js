@@ -1,0 +1,214 @@
+'use strict';
+// The reference's NDJSON API (PROTOCOL.md sections 1-2), same names and
+// results: serializeEvent, serializeEvents, parseLine, parseLines,
+// NdjsonStreamParser, createNdjsonParseStream, createNdjsonSerializeStream,
+// parseNdjsonStream. Readers run on the shared line decoder (native when
+// available), with the line cap this project adds.
+
+const { createLineDecoder, DEFAULT_MAX_LINE_BYTES } = require('./line-decoder');
+const { checkEvent, normalizeEvent, parseEventValue } = require('./validate');
+
+const hasBuffer = typeof Buffer === 'function';
+const encoder = typeof TextEncoder === 'function' ? new TextEncoder() : null;
+
+/** Encodes a string chunk to bytes for the line decoder. */
+function toBytes(chunk) {
+  if (typeof chunk === 'string') return hasBuffer ? Buffer.from(chunk, 'utf8') : encoder.encode(chunk);
+  if (chunk instanceof Uint8Array) return chunk;
+  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  throw new TypeError('expected a string, Buffer, Uint8Array or ArrayBuffer chunk');
+}
+
+/** A string holding lone surrogates cannot go through UTF-8 unchanged. */
+function wellFormed(s) {
+  return typeof s.isWellFormed === 'function' ? s.isWellFormed() : !/[\uD800-\uDFFF]/.test(s);
+}
+
+function preview(text) {
+  return text.length > 100 ? text.slice(0, 100) + '...' : text;
+}
+
+function serializeEvent(event) {
+  return JSON.stringify(event);
+}
+
+function serializeEvents(events) {
+  let out = '';
+  for (let i = 0; i < events.length; i++) out += (i ? '\n' : '') + JSON.stringify(events[i]);
+  return out;
+}
+
+function parseLine(line) {
+  const trimmed = String(line).trim();
+  if (trimmed.length === 0) return { success: false, error: 'Empty line', line };
+  let value;
+  try {
+    value = JSON.parse(trimmed);
+  } catch (err) {
+    return { success: false, error: `JSON parse error: ${err instanceof Error ? err.message : String(err)}`, line };
+  }
+  const verdict = checkEvent(value);
+  if (verdict === 0) return { success: true, data: value };
+  if (verdict === 1) return { success: true, data: normalizeEvent(value) };
+  const r = parseEventValue(value);
+  if (r.success) return { success: true, data: r.data };
+  return { success: false, error: `Validation error: ${r.error}`, line };
+}
+
+// A sink collecting events and {line, error, content} errors.
+class Collect {
+  constructor() {
+    this.events = [];
+    this.errors = [];
+  }
+  value(v) {
+    this.events.push(v);
+  }
+  invalid(code, error, line, offset, text) {
+    this.errors.push({ line, error, content: preview(text) });
+  }
+}
+
+function parseLines(data) {
+  data = String(data);
+  if (!wellFormed(data)) return parseLinesText(data);
+  const sink = new Collect();
+  const d = createLineDecoder('event', 0xffffffff);
+  d.write(toBytes(data), sink);
+  d.end(sink);
+  return { events: sink.events, errors: sink.errors };
+}
+
+// Strings with lone surrogates keep them: decided line by line in JS.
+function parseLinesText(data) {
+  const lines = data.split('\n');
+  const events = [];
+  const errors = [];
+  for (let i = 0; i < lines.length; i++) {
+    const trimmed = lines[i].trim();
+    if (trimmed.length === 0) continue;
+    const r = parseLine(trimmed);
+    if (r.success) events.push(r.data);
+    else errors.push({ line: i + 1, error: r.error, content: preview(trimmed) });
+  }
+  return { events, errors };
+}
+
+class ParserSink {
+  constructor(onEvent, onError) {
+    this.onEvent = onEvent;
+    this.onError = onError;
+  }
+  value(v) {
+    this.onEvent(v);
+  }
+  invalid(code, error, line, offset, text) {
+    this.onError({ line, error, content: preview(text), code, offset });
+  }
+}
+
+class NdjsonStreamParser {
+  /**
+   * @param {{ onEvent: Function, onError: Function, maxLineBytes?: number }} options
+   */
+  constructor(options) {
+    if (!options || typeof options.onEvent !== 'function' || typeof options.onError !== 'function') {
+      throw new TypeError('NdjsonStreamParser: options.onEvent and options.onError must be functions');
+    }
+    this._decoder = createLineDecoder('event', options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+    this._sink = new ParserSink(options.onEvent, options.onError);
+  }
+
+  /** Feeds a chunk (string or bytes); complete lines are parsed at once. */
+  feed(chunk) {
+    if (typeof chunk === 'string' && !wellFormed(chunk)) chunk = chunk.toWellFormed ? chunk.toWellFormed() : chunk;
+    this._decoder.write(toBytes(chunk), this._sink);
+  }
+
+  /** Parses what is left (a last line without newline). */
+  flush() {
+    this._decoder.end(this._sink);
+  }
+
+  reset() {
+    this._decoder.reset();
+  }
+
+  getLineNumber() {
+    return this._decoder.lineNumber();
+  }
+
+  hasPendingData() {
+    return this._decoder.hasPending();
+  }
+}
+
+/**
+ * A TransformStream of text (or bytes) to events. Invalid lines are dropped
+ * like the reference does, unless `options.onError` is given to receive them.
+ */
+function createNdjsonParseStream(options = {}) {
+  const onError = typeof options.onError === 'function' ? options.onError : () => {};
+  let parser;
+  return new TransformStream({
+    start(controller) {
+      parser = new NdjsonStreamParser({
+        onEvent: (e) => controller.enqueue(e),
+        onError,
+        maxLineBytes: options.maxLineBytes,
+      });
+    },
+    transform(chunk) {
+      parser.feed(chunk);
+    },
+    flush() {
+      parser.flush();
+    },
+  });
+}
+
+function createNdjsonSerializeStream() {
+  return new TransformStream({
+    transform(event, controller) {
+      controller.enqueue(JSON.stringify(event) + '\n');
+    },
+  });
+}
+
+/** Async generator of the events of a ReadableStream of bytes. */
+async function* parseNdjsonStream(stream, options = {}) {
+  const reader = stream.getReader();
+  const queue = [];
+  const sink = new ParserSink(
+    (e) => queue.push(e),
+    typeof options.onError === 'function' ? options.onError : () => {},
+  );
+  const decoder = createLineDecoder('event', options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) decoder.end(sink);
+      else decoder.write(toBytes(value), sink);
+      for (let i = 0; i < queue.length; i++) yield queue[i];
+      queue.length = 0;
+      if (done) break;
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+module.exports = {
+  serializeEvent,
+  serializeEvents,
+  parseLine,
+  parseLines,
+  NdjsonStreamParser,
+  createNdjsonParseStream,
+  createNdjsonSerializeStream,
+  parseNdjsonStream,
+  toBytes,
+  wellFormed,
+  preview,
+};
