@@ -125,7 +125,16 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
     const uint8_t *b = esn_framer_batch(framer_, &blen);
     if (blen == 0) return env.Undefined();
     if (mode_ == ESN_MODE_ROUTE) return Napi::Buffer<uint8_t>::Copy(env, b, blen);
-    return Napi::String::New(env, reinterpret_cast<const char *>(b), blen);
+    // ASCII batches (the usual case) become strings without UTF-8 decoding.
+    napi_value str;
+    napi_status st = esn_framer_batch_ascii(framer_)
+                         ? napi_create_string_latin1(env, reinterpret_cast<const char *>(b), blen, &str)
+                         : napi_create_string_utf8(env, reinterpret_cast<const char *>(b), blen, &str);
+    if (st != napi_ok) {
+      Napi::Error::New(env, "Decoder: cannot create the batch string").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    return Napi::Value(env, str);
   }
 
   Napi::Value Write(const Napi::CallbackInfo &info) {

@@ -69,6 +69,31 @@ esn_json_status esn_json_parse(esn_json_parser *p, const uint8_t *buf, size_t le
   return ESN_JSON_OK;
 }
 
+esn_json_status esn_json_parse_many(esn_json_parser *p, const uint8_t *buf, size_t len,
+                                    int (*each)(void *ctx, size_t offset, esn_json_value root),
+                                    void *ctx) {
+  if (len == 0) return ESN_JSON_OK;
+  // One batch covering the whole input: stage 1 runs once over it.
+  size_t batch = len < 4096 ? 4096 : len;
+  if (p->parser.max_depth() != p->max_depth &&
+      p->parser.allocate(p->parser.capacity() < batch ? batch : p->parser.capacity(), p->max_depth) !=
+          simdjson::SUCCESS)
+    return ESN_JSON_ENOMEM;
+  simdjson::dom::document_stream stream;
+  simdjson::error_code err = p->parser.parse_many(buf, len, batch).get(stream);
+  if (err == simdjson::MEMALLOC) return ESN_JSON_ENOMEM;
+  if (err != simdjson::SUCCESS) return ESN_JSON_EFAIL;
+  for (auto it = stream.begin(); it != stream.end(); ++it) {
+    simdjson::dom::element el;
+    err = (*it).get(el);
+    if (err == simdjson::MEMALLOC) return ESN_JSON_ENOMEM;
+    if (err != simdjson::SUCCESS) return ESN_JSON_EFAIL;
+    esn_json_value root = {&p->parser.doc, 1};
+    if (each(ctx, it.current_index(), root) != 0) return ESN_JSON_EFAIL;
+  }
+  return stream.truncated_bytes() == 0 ? ESN_JSON_OK : ESN_JSON_EFAIL;
+}
+
 size_t esn_json_parser_capacity(const esn_json_parser *p) { return p->parser.capacity(); }
 
 void esn_json_parser_shrink(esn_json_parser *p, size_t keep) {

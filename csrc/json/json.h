@@ -66,6 +66,16 @@ void esn_json_parser_shrink(esn_json_parser *p, size_t keep);
 esn_json_status esn_json_parse(esn_json_parser *p, const uint8_t *buf, size_t len,
                                esn_json_value *root);
 
+/* Parses the whitespace-separated documents of buf[0, len) (padded) in one
+ * pass - much cheaper than one esn_json_parse per small document - calling
+ * each(ctx, offset, root) in order with the document's byte offset; `each`
+ * returns 0 to go on. Returns ESN_JSON_OK when the whole input was parsed
+ * into documents and every call returned 0, else ESN_JSON_EFAIL (or ENOMEM);
+ * the calls already made stand. Documents must be under max_batch bytes. */
+esn_json_status esn_json_parse_many(esn_json_parser *p, const uint8_t *buf, size_t len,
+                                    int (*each)(void *ctx, size_t offset, esn_json_value root),
+                                    void *ctx);
+
 esn_json_type esn_json_type_of(esn_json_value v);
 
 /* 1 when buf[0, len) is valid UTF-8 (simdjson's SIMD validator), else 0. */

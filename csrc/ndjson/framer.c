@@ -52,6 +52,11 @@ typedef struct {
 
 #define MAX_CUTS 8
 
+/* A framed line whose JSON is not decided yet: lines.p[start, end) for recs[rec]. */
+typedef struct {
+  uint32_t rec, start, end;
+} pending;
+
 struct esn_framer {
   esn_json_parser *parser;
   esn_mode mode;
@@ -71,6 +76,11 @@ struct esn_framer {
   int ncuts;
 
   bytes batch, side, scratch;
+  bytes lines;       /* phase 1 -> 2: the framed lines of this run, '\n'-separated */
+  pending *pend;
+  size_t npend, pend_cap;
+  int in_place;      /* the batch is `lines` itself (every line went in) */
+  int ascii;         /* the batch holds only ASCII */
   size_t values;
   size_t side_units; /* UTF-16 length of `side` */
   bytes last_sid;    /* session id of the previous routed line */
@@ -92,6 +102,8 @@ void esn_framer_free(esn_framer *f) {
   free(f->batch.p);
   free(f->side.p);
   free(f->scratch.p);
+  free(f->lines.p);
+  free(f->pend);
   free(f->last_sid.p);
   free(f);
 }
@@ -174,9 +186,23 @@ esn_framer_status esn_framer_push(esn_framer *f, const uint8_t *data, size_t len
 void esn_framer_end(esn_framer *f) { f->ended = 1; }
 
 const uint8_t *esn_framer_batch(const esn_framer *f, size_t *len) {
-  *len = f->batch.len;
-  return f->batch.p;
+  if (f->values == 0) {
+    *len = 0;
+    return f->batch.p;
+  }
+  if (!f->in_place) {
+    *len = f->batch.len;
+    return f->batch.p;
+  }
+  if (f->mode == ESN_MODE_ROUTE) {
+    *len = f->lines.len - 1;
+    return f->lines.p + 1;
+  }
+  *len = f->lines.len;
+  return f->lines.p;
 }
+
+int esn_framer_batch_ascii(const esn_framer *f) { return f->ascii; }
 
 const uint8_t *esn_framer_side(const esn_framer *f, size_t *len) {
   *len = f->side.len;
@@ -219,10 +245,23 @@ static int add_value(esn_framer *f, const uint8_t *s, size_t n) {
   return 0;
 }
 
-/* One complete line, raw bytes s[0, n) (no '\n'). Returns 1 when a record was
- * written, 0 for a blank line, -1 when out of memory. */
-static int do_line(esn_framer *f, const uint8_t *s, size_t n, double raw_len, double off,
-                   int counted, esn_record *r) {
+static int add_pending(esn_framer *f, uint32_t rec, uint32_t start, uint32_t end) {
+  if (f->npend == f->pend_cap) {
+    size_t cap = f->pend_cap ? 2 * f->pend_cap : 256;
+    pending *p = (pending *)realloc(f->pend, cap * sizeof *p);
+    if (p == NULL) return -1;
+    f->pend = p;
+    f->pend_cap = cap;
+  }
+  f->pend[f->npend++] = (pending){rec, start, end};
+  return 0;
+}
+
+/* Phase 1: frame one complete line, raw bytes s[0, n) (no '\n'): the line cap,
+ * TextDecoder replacement, trim. A line to parse is queued in `lines`.
+ * Returns 1 when a record was written, 0 for a blank line, -1 when out of memory. */
+static int frame_line(esn_framer *f, const uint8_t *s, size_t n, double raw_len, double off,
+                      esn_record *r, uint32_t index) {
   memset(r, 0, sizeof *r);
   r->offset = off;
   r->seq = NAN;
@@ -235,52 +274,54 @@ static int do_line(esn_framer *f, const uint8_t *s, size_t n, double raw_len, do
     size_t ts, te;
     esn_js_trim(f->scratch.p, m, &ts, &te);
     r->kind = ESN_REC_TOO_LONG;
-    r->line = counted ? f->line_no : ++f->line_no;
+    r->line = ++f->line_no;
     return side_text(f, f->scratch.p + ts, te - ts, &r->start, &r->end) ? -1 : 1;
   }
   /* Decode like TextDecoder: only lines with invalid UTF-8 are rewritten. */
-  if (!esn_is_ascii(s, n) && !esn_json_utf8_valid(s, n)) {
-    if (reserve(&f->scratch, 3 * n)) return -1;
-    n = esn_utf8_sanitize(s, n, f->scratch.p);
-    s = f->scratch.p;
+  if (!esn_is_ascii(s, n)) {
+    f->ascii = 0;
+    if (!esn_json_utf8_valid(s, n)) {
+      if (reserve(&f->scratch, 3 * n)) return -1;
+      n = esn_utf8_sanitize(s, n, f->scratch.p);
+      s = f->scratch.p;
+    }
   }
   size_t ts, te;
   esn_js_trim(s, n, &ts, &te);
-  if (!counted) f->line_no++;
+  f->line_no++;
   if (te == ts) return 0;
   r->line = f->line_no;
-  s += ts;
-  n = te - ts;
+  r->kind = ESN_REC_JS; /* until decided */
+  uint32_t start = (uint32_t)f->lines.len;
+  if (append(&f->lines, s + ts, te - ts) || append(&f->lines, (const uint8_t *)"\n", 1)) return -1;
+  return add_pending(f, index, start, (uint32_t)f->lines.len - 1) ? -1 : 1;
+}
 
-  esn_json_value root;
-  esn_json_status st = esn_json_parse(f->parser, s, n, &root);
-  if (st == ESN_JSON_ENOMEM) return -1;
-  if (st != ESN_JSON_OK) {
-    r->kind = ESN_REC_JS;
-    return side_text(f, s, n, &r->start, &r->end) ? -1 : 1;
-  }
+/* Phase 2, per line: the verdict on a parsed value, written to the outputs. */
+static int decide(esn_framer *f, esn_record *r, esn_json_value root, const uint8_t *s, size_t n) {
+  /* Values and routed lines stay in `lines`; build_batch() places them. */
+  r->start = (uint32_t)(s - f->lines.p);
+  r->end = r->start + (uint32_t)n;
   if (f->mode == ESN_MODE_JSON) {
     r->kind = ESN_REC_VALUE;
-    return add_value(f, s, n) ? -1 : 1;
+    f->values++;
+    return 0;
   }
   esn_event_info info;
   esn_verdict v = esn_validate_event(root, &info);
   r->type = (uint8_t)info.type;
   if (v == ESN_VALID_INVALID) {
     r->kind = ESN_REC_INVALID;
-    return side_text(f, s, n, &r->start, &r->end) ? -1 : 1;
+    return side_text(f, s, n, &r->start, &r->end);
   }
+  f->values++;
   if (f->mode == ESN_MODE_EVENT) {
     r->kind = v == ESN_VALID_CANONICAL ? ESN_REC_VALUE : ESN_REC_NORMALIZE;
-    return add_value(f, s, n) ? -1 : 1;
+    return 0;
   }
-  /* ROUTE: the line itself, its seq, and its session id (sent once per run). */
+  /* ROUTE: the line, its seq, and its session id (sent once per run). */
   r->kind = ESN_REC_ROUTE;
   r->seq = info.seq;
-  r->start = (uint32_t)f->batch.len;
-  if (append(&f->batch, s, n) || append(&f->batch, (const uint8_t *)"\n", 1)) return -1;
-  r->end = (uint32_t)f->batch.len - 1;
-  f->values++;
   const uint8_t *sid = (const uint8_t *)info.session_id;
   size_t sl = info.session_id_len;
   if (!(f->sid_in_side && f->last_sid.len == sl && memcmp(f->last_sid.p, sid, sl) == 0)) {
@@ -292,7 +333,108 @@ static int do_line(esn_framer *f, const uint8_t *s, size_t n, double raw_len, do
     if (append(&f->last_sid, sid, sl)) return -1;
     f->sid_in_side = 1;
   }
-  return 1;
+  return 0;
+}
+
+typedef struct {
+  esn_framer *f;
+  esn_record *recs;
+  size_t next;
+  int oom;
+} many_ctx;
+
+/* A document of the one-pass parse: it must start exactly at the next
+ * pending line, else the lines are not one document each. */
+static int on_document(void *vctx, size_t offset, esn_json_value root) {
+  many_ctx *c = (many_ctx *)vctx;
+  esn_framer *f = c->f;
+  if (c->next == f->npend || f->pend[c->next].start != offset + 1) return 1;
+  pending *p = &f->pend[c->next++];
+  if (decide(f, &c->recs[p->rec], root, f->lines.p + p->start, p->end - p->start)) {
+    c->oom = 1;
+    return 1;
+  }
+  return 0;
+}
+
+/* Phase 3: the batch. When every framed line is in it (the usual case) it is
+ * `lines` itself, separators rewritten in place: '[' a ',' b ']' for values,
+ * a '\n' b '\n' for routed lines. Otherwise the lines that go in are copied. */
+static int build_batch(esn_framer *f, esn_record *recs) {
+  if (f->values == 0) return 0;
+  uint8_t *L = f->lines.p;
+  if (f->values == f->npend) {
+    f->in_place = 1;
+    if (f->mode == ESN_MODE_ROUTE) {
+      for (size_t k = 0; k < f->npend; k++) recs[f->pend[k].rec].start--, recs[f->pend[k].rec].end--;
+      return 0;
+    }
+    for (size_t k = 0; k < f->npend; k++) L[f->pend[k].end] = ',';
+    L[f->pend[f->npend - 1].end] = ']';
+    return 0;
+  }
+  size_t values = f->values;
+  f->values = 0;
+  for (size_t k = 0; k < f->npend; k++) {
+    esn_record *r = &recs[f->pend[k].rec];
+    if (r->kind == ESN_REC_VALUE || r->kind == ESN_REC_NORMALIZE) {
+      if (add_value(f, L + r->start, r->end - r->start)) return -1;
+    } else if (r->kind == ESN_REC_ROUTE) {
+      uint32_t a = (uint32_t)f->batch.len;
+      if (append(&f->batch, L + r->start, r->end - r->start) ||
+          append(&f->batch, (const uint8_t *)"\n", 1))
+        return -1;
+      r->start = a;
+      r->end = (uint32_t)f->batch.len - 1;
+      f->values++;
+    }
+  }
+  if (f->mode != ESN_MODE_ROUTE) {
+    if (reserve(&f->batch, 1)) return -1;
+    f->batch.p[f->batch.len++] = ']';
+  }
+  (void)values;
+  return 0;
+}
+
+/* Phase 2: parse every pending line, first all in one pass; when that fails
+ * (some line is not exactly one JSON document), line by line. */
+static int finish(esn_framer *f, esn_record *recs) {
+  if (f->npend == 0) return 0;
+  size_t batch_len = f->batch.len, side_len = f->side.len, side_units = f->side_units;
+  size_t values = f->values;
+  int sid_in_side = f->sid_in_side;
+  many_ctx c = {f, recs, 0, 0};
+  /* lines.p[0] is the '[' of an in-place batch: not part of the documents. */
+  esn_json_status st =
+      esn_json_parse_many(f->parser, f->lines.p + 1, f->lines.len - 1, on_document, &c);
+  if (c.oom || st == ESN_JSON_ENOMEM) return -1;
+  if (st == ESN_JSON_OK && c.next == f->npend) return build_batch(f, recs);
+  /* Undo, then decide line by line. The remembered session id may have
+   * changed: forget it so it is sent again. */
+  f->batch.len = batch_len, f->side.len = side_len, f->side_units = side_units;
+  f->values = values;
+  f->sid_in_side = 0;
+  (void)sid_in_side;
+  for (size_t k = 0; k < f->npend; k++) {
+    pending *p = &f->pend[k];
+    esn_record *r = &recs[p->rec];
+    const uint8_t *s = f->lines.p + p->start;
+    size_t n = p->end - p->start;
+    esn_json_value root;
+    r->type = 0;
+    r->seq = NAN;
+    r->sid_start = -1;
+    st = esn_json_parse(f->parser, s, n, &root);
+    if (st == ESN_JSON_ENOMEM) return -1;
+    if (st != ESN_JSON_OK) {
+      r->kind = ESN_REC_JS;
+      if (side_text(f, s, n, &r->start, &r->end)) return -1;
+      continue;
+    }
+    if (decide(f, r, root, s, n)) return -1;
+  }
+  return build_batch(f, recs);
 }
 
 /* The cut (if any) that ends at in.p[at]. */
@@ -327,8 +469,13 @@ static void compact(esn_framer *f) {
 
 long esn_framer_run(esn_framer *f, esn_record *recs, size_t cap, int *more) {
   f->batch.len = f->side.len = f->side_units = 0;
+  f->lines.len = f->npend = 0;
+  f->in_place = 0;
+  f->ascii = 1;
+  if (append(&f->lines, (const uint8_t *)"[", 1)) return ESN_FRAMER_ENOMEM;
   f->values = 0;
   f->sid_in_side = 0;
+  shrink(&f->lines, (size_t)1 << 20);
   shrink(&f->batch, (size_t)1 << 20);
   shrink(&f->side, (size_t)1 << 20);
   shrink(&f->scratch, (size_t)1 << 20);
@@ -359,14 +506,14 @@ long esn_framer_run(esn_framer *f, esn_record *recs, size_t cap, int *more) {
         f->open_reported = 0;
         rc = 0;
       } else {
-        rc = do_line(f, f->in.p + f->pos, e - f->pos, raw, off, 0, &recs[n]);
+        rc = frame_line(f, f->in.p + f->pos, e - f->pos, raw, off, &recs[n], (uint32_t)n);
       }
       f->pos = f->scanned = e + 1;
     } else if (f->skipping && !f->open_reported && f->pos == f->tail) {
       /* Report an open line as soon as it passes max_line. */
       cut *c = &f->cuts[f->ncuts - 1];
-      rc = do_line(f, f->in.p + f->pos, f->in.len - f->pos, (double)(f->max_line) + 1.0,
-                   c->start, 0, &recs[n]);
+      rc = frame_line(f, f->in.p + f->pos, f->in.len - f->pos, (double)(f->max_line) + 1.0,
+                      c->start, &recs[n], (uint32_t)n);
       f->open_reported = 1;
       c->dropped += (double)(f->in.len - f->pos);
       f->in.len = f->pos; /* the preview is no longer needed */
@@ -379,7 +526,7 @@ long esn_framer_run(esn_framer *f, esn_record *recs, size_t cap, int *more) {
       double raw = (double)(e - f->pos), off = offset_of(f, f->pos);
       if (c != NULL) raw += c->dropped, off = c->start;
       double before = f->line_no;
-      rc = do_line(f, f->in.p + f->pos, e - f->pos, raw, off, 0, &recs[n]);
+      rc = frame_line(f, f->in.p + f->pos, e - f->pos, raw, off, &recs[n], (uint32_t)n);
       if (rc == 0) f->line_no = before;
       f->pos = f->scanned = e;
     } else {
@@ -389,10 +536,7 @@ long esn_framer_run(esn_framer *f, esn_record *recs, size_t cap, int *more) {
     if (rc < 0) return ESN_FRAMER_ENOMEM;
     n += rc;
   }
-  if (f->values && f->mode != ESN_MODE_ROUTE) {
-    if (reserve(&f->batch, 1)) return ESN_FRAMER_ENOMEM;
-    f->batch.p[f->batch.len++] = ']';
-  }
+  if (finish(f, recs)) return ESN_FRAMER_ENOMEM;
   if (!*more && f->ended) {
     /* End of input ends an open over-long line too; a later push starts afresh. */
     if (f->skipping) {

@@ -75,6 +75,8 @@ long esn_framer_run(esn_framer *f, esn_record *recs, size_t cap, int *more);
 
 const uint8_t *esn_framer_batch(const esn_framer *f, size_t *len);
 const uint8_t *esn_framer_side(const esn_framer *f, size_t *len);
+/* 1 when the current batch holds only ASCII (it can become a Latin-1 string). */
+int esn_framer_batch_ascii(const esn_framer *f);
 /* Count of values in the current batch array. */
 size_t esn_framer_batch_values(const esn_framer *f);
 

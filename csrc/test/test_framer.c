@@ -169,7 +169,53 @@ static void test_chunking(void) {
   }
 }
 
+/* The one-pass parse of a batch must give each line the verdict it gets
+ * alone, however the lines combine (strings or arrays spanning lines, two
+ * values on a line, truncated values). */
+static void test_batch_equals_single(void) {
+  const char *atoms[] = {"\"a",    "b\"",  "[1,",  "2]",  "1 2", "{}{}", "{\"a\":", "3}",
+                         "[[1]]", "\"x\"", "null", "{",    "}",   "tru",  "7",     "],[",
+                         "\"\\\"", "[\"]\"]", "1e5", "-"};
+  const size_t natoms = sizeof atoms / sizeof atoms[0];
+  esn_json_parser *p = esn_json_parser_new(1000);
+  unsigned seed = 99;
+  char in[4096];
+  const char *lines[64];
+  for (int round = 0; round < 3000; round++) {
+    size_t len = 0;
+    int nl = 0;
+    seed = seed * 1103515245u + 12345u;
+    int count = 1 + (int)((seed >> 16) % 12);
+    for (int k = 0; k < count; k++) {
+      seed = seed * 1103515245u + 12345u;
+      const char *a = atoms[(seed >> 16) % natoms];
+      lines[nl++] = a;
+      size_t n = strlen(a);
+      memcpy(in + len, a, n);
+      len += n;
+      in[len++] = '\n';
+    }
+    esn_framer *f = esn_framer_new(p, ESN_MODE_JSON, 1000);
+    esn_framer_push(f, (const uint8_t *)in, len);
+    esn_record recs[64];
+    int more;
+    long n = esn_framer_run(f, recs, 64, &more);
+    CHECK_EQ_INT(n, nl);
+    for (long k = 0; k < n && k < nl; k++) {
+      uint8_t pad[128] = {0};
+      size_t l = strlen(lines[k]);
+      memcpy(pad, lines[k], l);
+      esn_json_value root;
+      int alone_ok = esn_json_parse(p, pad, l, &root) == ESN_JSON_OK;
+      CHECK_EQ_INT(recs[k].kind, alone_ok ? ESN_REC_VALUE : ESN_REC_JS);
+    }
+    esn_framer_free(f);
+  }
+  esn_json_parser_free(p);
+}
+
 void suite_framer(void) {
+  test_batch_equals_single();
   test_text();
   test_basic();
   test_too_long();
