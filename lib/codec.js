@@ -240,4 +240,4 @@ function stringifyNDJSON(values) {
   return out;
 }
 
-module.exports = { StreamEncoder, StreamDecoder, parseNDJSON, stringifyNDJSON, NdjsonError, ERR };
+module.exports = { StreamEncoder, StreamDecoder, parseNDJSON, stringifyNDJSON, NdjsonError, NdjsonErrorCode: ERR };

@@ -199,7 +199,7 @@ async function* parseNdjsonStream(stream, options = {}) {
   }
 }
 
-module.exports = {
+const api = {
   serializeEvent,
   serializeEvents,
   parseLine,
@@ -208,7 +208,6 @@ module.exports = {
   createNdjsonParseStream,
   createNdjsonSerializeStream,
   parseNdjsonStream,
-  toBytes,
-  wellFormed,
-  preview,
 };
+
+module.exports = { ...api, api, toBytes, wellFormed, preview };
