@@ -189,6 +189,19 @@ function concat(parts, total) {
   return hasBuffer ? Buffer.from(out.buffer, 0, total) : out;
 }
 
+/** The first `n` bytes of a list of byte arrays (for error previews). */
+function firstBytes(parts, n) {
+  const picked = [];
+  let total = 0;
+  for (const p of parts) {
+    if (total >= n) break;
+    const take = p.subarray(0, Math.min(p.length, n - total));
+    picked.push(take);
+    total += take.length;
+  }
+  return picked.length ? concat(picked, total) : new Uint8Array(0);
+}
+
 class JsLineDecoder {
   constructor(mode, maxLineBytes) {
     this.mode = MODE[mode];
@@ -218,8 +231,8 @@ class JsLineDecoder {
         this._skipping = false;
       } else if (this._partLen + (end - i) > this.maxLineBytes) {
         // Report it now and keep nothing more of this line.
-        const head = this._parts.length ? this._parts[0] : bytes.subarray(i, end);
-        const preview = decodeUtf8(head, 0, Math.min(head.length, 512)).trim();
+        const head = firstBytes([...this._parts, bytes.subarray(i, end)], Math.min(512, this.maxLineBytes + 1));
+        const preview = decodeUtf8(head, 0, head.length).trim();
         this._parts = [];
         this._partLen = 0;
         this._line++;

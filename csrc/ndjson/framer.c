@@ -119,6 +119,12 @@ void esn_framer_reset(esn_framer *f) {
   f->sid_in_side = 0;
 }
 
+/* Bytes of a too-long line kept for its report: the same whatever the
+ * chunking, since at least max_line + 1 bytes exist when the cap is passed. */
+static size_t preview_len(const esn_framer *f) {
+  return f->max_line < ESN_FRAMER_PREVIEW ? f->max_line + 1 : ESN_FRAMER_PREVIEW;
+}
+
 /* Stream offset of in.p[i]. */
 static double offset_of(const esn_framer *f, size_t i) {
   double off = f->base + (double)i;
@@ -131,7 +137,7 @@ static double offset_of(const esn_framer *f, size_t i) {
 static int start_cut(esn_framer *f) {
   if (f->ncuts == MAX_CUTS) return -1;
   size_t keep = f->in.len - f->tail;
-  if (keep > ESN_FRAMER_PREVIEW) keep = ESN_FRAMER_PREVIEW;
+  if (keep > preview_len(f)) keep = preview_len(f);
   double start = offset_of(f, f->tail); /* before the new cut is listed */
   cut *c = &f->cuts[f->ncuts++];
   c->start = start;
@@ -171,8 +177,8 @@ esn_framer_status esn_framer_push(esn_framer *f, const uint8_t *data, size_t len
       if (last) f->tail = f->in.len - open_new;
       return ESN_FRAMER_OK;
     }
-    /* Keep the complete lines and the allowed part of the open line, then cut. */
-    size_t room = f->max_line + 1 - open_before;
+    /* Keep the complete lines and the open line's first bytes (its preview), then cut. */
+    size_t room = open_before < preview_len(f) ? preview_len(f) - open_before : 0;
     size_t take = len - open_new + (room < open_new ? room : open_new);
     if (append(&f->in, data, take)) return ESN_FRAMER_ENOMEM;
     if (last) f->tail = f->in.len - (take - (size_t)(last - data) - 1);
@@ -268,7 +274,7 @@ static int frame_line(esn_framer *f, const uint8_t *s, size_t n, double raw_len,
   r->sid_start = -1;
   if (raw_len > (double)f->max_line) {
     /* Report with a preview; the line may be cut anywhere, so decode it. */
-    size_t pn = n < ESN_FRAMER_PREVIEW ? n : ESN_FRAMER_PREVIEW;
+    size_t pn = n < preview_len(f) ? n : preview_len(f);
     if (reserve(&f->scratch, 3 * pn)) return -1;
     size_t m = esn_utf8_sanitize(s, pn, f->scratch.p);
     size_t ts, te;

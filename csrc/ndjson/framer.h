@@ -56,7 +56,7 @@ typedef struct {
 
 typedef enum { ESN_FRAMER_OK = 0, ESN_FRAMER_ENOMEM = -1 } esn_framer_status;
 
-/* Bytes of a too-long line kept for the error report. */
+/* Bytes of a too-long line kept for the error report (at most max_line + 1). */
 #define ESN_FRAMER_PREVIEW 512
 
 typedef struct esn_framer esn_framer;
