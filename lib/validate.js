@@ -12,6 +12,8 @@
 //   normalizeEvent(value) -> what zod's safeParse gives as `data`
 //   parseEventValue(value)-> { success: true, data } | { success: false, error }
 //                            where `error` is zod's error message
+//   checkJsonEvent / parseJsonEventValue: the same for values produced by
+//                            JSON.parse (a canonical value is returned as is)
 //
 // The canonical verdict (0 vs 1) is exact for values produced by JSON.parse;
 // for hand-built objects (inherited or undefined-valued keys, symbols) a
@@ -605,12 +607,21 @@ function zodErrorMessage(value) {
 }
 
 /**
- * parseStreamEventOrEncrypted without zod on the success path. A canonical
- * value is returned as it is (it equals zod's output); otherwise a normalized
- * copy. On failure `error` is zod's error message.
+ * parseStreamEventOrEncrypted without zod on the success path: on success
+ * `data` is a fresh object equal (deepStrictEqual, same key order) to zod's
+ * `data`; on failure `error` is zod's error message.
  */
 function parseEventValue(value) {
-  const c = checkEvent(value);
+  if (checkEvent(value) === BAD) return { success: false, error: zodErrorMessage(value) };
+  return { success: true, data: normalizeEvent(value) };
+}
+
+/**
+ * parseEventValue for a value produced by JSON.parse: a canonical value is
+ * returned as it is (it equals zod's output), saving the copy.
+ */
+function parseJsonEventValue(value) {
+  const c = checkJsonEvent(value);
   if (c === OK) return { success: true, data: value };
   if (c === NORM) return { success: true, data: normalizeEvent(value) };
   return { success: false, error: zodErrorMessage(value) };
@@ -621,6 +632,7 @@ module.exports = {
   checkJsonEvent,
   normalizeEvent,
   parseEventValue,
+  parseJsonEventValue,
   zodErrorMessage,
   isDatetime,
   CHECK_OK: OK,
