@@ -5,6 +5,7 @@
       "sources": [
         "csrc/binding/addon.cc",
         "csrc/binding/ndjson.cc",
+        "csrc/binding/validate.cc",
         "csrc/json/json.cpp",
         "csrc/ndjson/framer.c",
         "csrc/ndjson/text.c",
