@@ -52,8 +52,14 @@ esn_json_parser *esn_json_parser_new(size_t max_depth) {
 
 void esn_json_parser_free(esn_json_parser *p) { delete p; }
 
+// simdjson skips a leading UTF-8 byte order mark; JSON.parse does not.
+static inline bool starts_with_bom(const uint8_t *buf, size_t len) {
+  return len >= 3 && buf[0] == 0xEF && buf[1] == 0xBB && buf[2] == 0xBF;
+}
+
 esn_json_status esn_json_parse(esn_json_parser *p, const uint8_t *buf, size_t len,
                                esn_json_value *root) {
+  if (starts_with_bom(buf, len)) return ESN_JSON_EFAIL;
   if (p->parser.capacity() < len || p->parser.max_depth() != p->max_depth) {
     size_t cap = p->parser.capacity() < len ? len : p->parser.capacity();
     if (cap < 4096) cap = 4096;
@@ -73,6 +79,7 @@ esn_json_status esn_json_parse_many(esn_json_parser *p, const uint8_t *buf, size
                                     int (*each)(void *ctx, size_t offset, esn_json_value root),
                                     void *ctx) {
   if (len == 0) return ESN_JSON_OK;
+  if (starts_with_bom(buf, len)) return ESN_JSON_EFAIL;
   // One batch covering the whole input: stage 1 runs once over it.
   size_t batch = len < 4096 ? 4096 : len;
   if (p->parser.max_depth() != p->max_depth &&

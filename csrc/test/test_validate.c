@@ -79,6 +79,10 @@ static void test_events(esn_json_parser *p) {
   EXPECT(p, PRE "\"type\":\"deadline_exceeded\",\"payload\":{\"elapsedMs\":0,\"budgetMs\":1e-300}}", C);
   EXPECT(p, PRE "\"type\":\"catalog_changed\",\"payload\":{\"version\":\"v\",\"addedActions\":[],\"removedActions\":[\"x\"]}}", C);
 
+  /* JSON.parse rejects a byte order mark (simdjson alone would skip it). */
+  EXPECT(p, "\xEF\xBB\xBF{\"protocolVersion\":2,\"sessionId\":\"s_1\",\"seq\":0,\"type\":\"stdout\",\"payload\":{\"chunk\":\"\"}}", -1);
+  EXPECT(p, " {\"protocolVersion\":2,\"sessionId\":\"s_1\",\"seq\":0,\"type\":\"stdout\",\"payload\":{\"chunk\":\"\"}}\r\n", C);
+
   /* Not objects, unknown types. */
   EXPECT(p, "[]", I);
   EXPECT(p, "null", I);
