@@ -1,10 +1,12 @@
 'use strict';
 // enclave-stream-native: assembles the public API; every concern lives in lib/.
 const { backend } = require('./lib/binding');
+// Internal tables of lib/constants.js that are not part of the API.
+const { EVENT_TYPE_CODES, EVENT_TYPE_CODE, ...constants } = require('./lib/constants');
 
 module.exports = {
   backend,
-  ...require('./lib/constants'),
+  ...constants,
   ...require('./lib/schemas'),
   ...require('./lib/ids'),
   ...require('./lib/ndjson.js').api,

@@ -11,7 +11,7 @@
 // offset, text), sink.route(RoutedEvent).
 
 const { native } = require('./binding');
-const { checkEvent, normalizeEvent, parseEventValue } = require('./validate');
+const { checkJsonEvent, normalizeEvent, zodErrorMessage } = require('./validate');
 const { RoutedEvent } = require('./routed-event');
 const { EVENT_TYPE_CODES } = require('./constants');
 
@@ -44,17 +44,12 @@ function decideText(mode, text, line, offset, sink, bytes) {
     sink.value(value);
     return;
   }
-  const verdict = checkEvent(value);
+  const verdict = checkJsonEvent(value);
   if (verdict === 2) {
-    const r = parseEventValue(value);
-    if (!r.success) {
-      sink.invalid(ERR.EVENT, `Validation error: ${r.error}`, line, offset, text);
-      return;
-    }
-    value = r.data;
-  } else if (verdict === 1) {
-    value = normalizeEvent(value);
+    sink.invalid(ERR.EVENT, `Validation error: ${zodErrorMessage(value)}`, line, offset, text);
+    return;
   }
+  if (verdict === 1) value = normalizeEvent(value);
   if (mode === 1) {
     sink.value(value);
     return;

@@ -6,7 +6,7 @@
 // available), with the line cap this project adds.
 
 const { createLineDecoder, DEFAULT_MAX_LINE_BYTES } = require('./line-decoder');
-const { checkEvent, normalizeEvent, parseEventValue } = require('./validate');
+const { parseJsonEventValue } = require('./validate');
 
 const hasBuffer = typeof Buffer === 'function';
 const encoder = typeof TextEncoder === 'function' ? new TextEncoder() : null;
@@ -48,11 +48,8 @@ function parseLine(line) {
   } catch (err) {
     return { success: false, error: `JSON parse error: ${err instanceof Error ? err.message : String(err)}`, line };
   }
-  const verdict = checkEvent(value);
-  if (verdict === 0) return { success: true, data: value };
-  if (verdict === 1) return { success: true, data: normalizeEvent(value) };
-  const r = parseEventValue(value);
-  if (r.success) return { success: true, data: r.data };
+  const r = parseJsonEventValue(value);
+  if (r.success) return r;
   return { success: false, error: `Validation error: ${r.error}`, line };
 }
 

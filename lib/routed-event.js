@@ -3,7 +3,7 @@
 // the event object, and the raw line. The event itself is parsed only when
 // `event` or `payload` is read (then once, and cached).
 
-const { normalizeEvent, checkEvent } = require('./validate');
+const { normalizeEvent, checkJsonEvent } = require('./validate');
 
 const hasBuffer = typeof Buffer === 'function';
 const utf8 = typeof TextDecoder === 'function' ? new TextDecoder('utf-8') : null;
@@ -42,7 +42,7 @@ class RoutedEvent {
   get event() {
     if (this._event === undefined) {
       const v = JSON.parse(this.text);
-      this._event = checkEvent(v) === 0 ? v : normalizeEvent(v);
+      this._event = checkJsonEvent(v) === 0 ? v : normalizeEvent(v);
     }
     return this._event;
   }

@@ -9,6 +9,8 @@ const { prng } = require('./helpers/prng');
 
 const vectors = require(path.join(__dirname, 'vectors', 'ndjson-lines.json')).lines;
 const roundTrip = (v) => JSON.parse(JSON.stringify(v));
+// Deeply nested vectors defeat assert's recursion: compare JSON texts.
+const texts = (list) => list.map((v) => JSON.stringify(v));
 
 function decodeAll(input, options, chunkSizes) {
   const d = new lib.StreamDecoder(options);
@@ -40,7 +42,7 @@ describe(`NDJSON (${lib.backend} backend)`, () => {
       it(v.why, () => {
         const r = lib.parseLine(v.line);
         assert.equal(r.success, v.ok, r.error);
-        if (v.ok) assert.deepEqual(roundTrip(r.data), v.data);
+        if (v.ok) assert.equal(JSON.stringify(r.data), JSON.stringify(v.data));
         else {
           assert.ok(r.error.startsWith(v.error), `${r.error} should start with ${v.error}`);
           assert.equal(r.line, v.line);
@@ -50,16 +52,17 @@ describe(`NDJSON (${lib.backend} backend)`, () => {
   });
 
   it('every vector gives the same verdict through the stream readers', () => {
-    const lines = vectors.filter((v) => v.error !== 'Empty line');
+    // A vector holding a newline is one parseLine input but two NDJSON lines.
+    const lines = vectors.filter((v) => v.error !== 'Empty line' && !v.line.includes('\n'));
     const text = lines.map((v) => v.line).join('\n') + '\n';
-    const expectedOk = lines.filter((v) => v.ok).map((v) => v.data);
+    const expectedOk = texts(lines.filter((v) => v.ok).map((v) => v.data));
 
     const dec = decodeAll(text, { validate: 'event' });
-    assert.deepEqual(dec.messages.map(roundTrip), expectedOk);
+    assert.deepEqual(texts(dec.messages), expectedOk);
     assert.equal(dec.invalid.length, lines.length - expectedOk.length);
 
     const parsed = lib.parseLines(text);
-    assert.deepEqual(parsed.events.map(roundTrip), expectedOk);
+    assert.deepEqual(texts(parsed.events), expectedOk);
     const bad = lines.map((v, i) => [v, i + 1]).filter(([v]) => !v.ok);
     assert.deepEqual(
       parsed.errors.map((e) => e.line),
@@ -77,7 +80,7 @@ describe(`NDJSON (${lib.backend} backend)`, () => {
       i += n;
     }
     p.flush();
-    assert.deepEqual(events.map(roundTrip), expectedOk);
+    assert.deepEqual(texts(events), expectedOk);
     assert.equal(errors.length, bad.length);
   });
 
@@ -175,7 +178,7 @@ describe(`NDJSON (${lib.backend} backend)`, () => {
 
     it('decodes bytes like TextDecoder at any chunk boundary', () => {
       const rnd = prng(42);
-      const pieces = ['a', 'é', '€', '😀', '\u2028', '\ufeff', ' ', '\t'];
+      const pieces = ['a', 'é', '€', '😀', '\u2028', '\ufeff', ' ', '\u00a0'];
       const badBytes = [[0xc3], [0xe2, 0x82], [0xf0, 0x9f, 0x98], [0xff], [0xed, 0xa0, 0x80], [0xc0, 0x80]];
       for (let round = 0; round < 30; round++) {
         const parts = [];
