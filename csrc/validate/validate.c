@@ -20,6 +20,7 @@
 #include "validate/validate.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 /* ------------------------------------------------------------------------ */
@@ -91,6 +92,35 @@ typedef struct {
 
 #define HAS(f, i) (((f)->present >> (i)) & 1u)
 
+/* Key equality for short keys, inlined (libc memcmp costs more than the
+ * comparison itself at these lengths). */
+static inline int key_eq(const char *a, const char *b, size_t n) {
+  uint64_t x, y;
+  uint32_t u, v;
+  if (n >= 8) {
+    size_t i;
+    for (i = 0; i + 8 <= n; i += 8) {
+      memcpy(&x, a + i, 8);
+      memcpy(&y, b + i, 8);
+      if (x != y) return 0;
+    }
+    memcpy(&x, a + n - 8, 8); /* the tail, overlapping */
+    memcpy(&y, b + n - 8, 8);
+    return x == y;
+  }
+  if (n >= 4) {
+    memcpy(&u, a, 4);
+    memcpy(&v, b, 4);
+    if (u != v) return 0;
+    memcpy(&u, a + n - 4, 4);
+    memcpy(&v, b + n - 4, 4);
+    return u == v;
+  }
+  while (n--)
+    if (*a++ != *b++) return 0;
+  return 1;
+}
+
 /* Scans an object against a shape: keeps each known key's last value, and
  * flags unknown, duplicated or out-of-order keys. -1 when not an object. */
 static int scan(esn_json_value obj, const vkey *keys, int n, vfields *f, vctx *c) {
@@ -102,10 +132,13 @@ static int scan(esn_json_value obj, const vkey *keys, int n, vfields *f, vctx *c
   if (esn_json_object_begin(obj, &it) != 0) return -1;
   f->present = 0;
   while (esn_json_object_next(&it, &k, &kl, &val)) {
-    int i;
-    for (i = 0; i < n; i++)
-      if (keys[i].len == kl && memcmp(keys[i].name, k, kl) == 0) break;
-    if (i == n) {
+    /* Canonical input has the next shape key next: try it first. */
+    int i = last + 1, tries;
+    for (tries = 0; tries < n; tries++, i++) {
+      if (i >= n) i = 0;
+      if (keys[i].len == kl && key_eq(keys[i].name, k, kl)) break;
+    }
+    if (tries == n) {
       c->normalize = 1; /* stripped */
       continue;
     }
@@ -130,7 +163,7 @@ static int find_last(esn_json_value obj, const char *name, size_t len, esn_json_
   int found = -1;
   if (esn_json_object_begin(obj, &it) != 0) return -1;
   while (esn_json_object_next(&it, &k, &kl, &val)) {
-    if (kl == len && memcmp(k, name, len) == 0) {
+    if (kl == len && key_eq(k, name, len)) {
       *out = val;
       found = 0;
     }
@@ -245,7 +278,7 @@ static int check_record(esn_json_value v, vctx *c) {
   esn_json_value val;
   if (esn_json_object_begin(v, &it) != 0) return 0;
   while (esn_json_object_next(&it, &k, &kl, &val))
-    if (kl == 9 && memcmp(k, "__proto__", 9) == 0) c->normalize = 1;
+    if (kl == 9 && key_eq(k, "__proto__", 9)) c->normalize = 1;
   return 1;
 }
 
