@@ -244,6 +244,28 @@ function mutations(seed, n) {
   return out;
 }
 
+// Valid lines with a few characters inserted, deleted or replaced: mostly
+// broken JSON, which simdjson and JSON.parse must reject alike.
+function byteMutations(seed, n) {
+  const rnd = prng(seed);
+  const alphabet = ['{', '}', '[', ']', '"', ',', ':', '\\', '0', '1', '-', '.', 'e', '+', ' ', '\t', '\n', '\r',
+    '\u0000', '\u001f', '\u007f', 'é', '\u2028', '\ufeff', 'n', 't', 'u', 'x', '/'];
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    let line = JSON.stringify(VALID[rnd.int(VALID.length)]);
+    const edits = 1 + rnd.int(3);
+    for (let e = 0; e < edits; e++) {
+      const at = rnd.int(line.length + 1);
+      const r = rnd();
+      if (r < 0.4) line = line.slice(0, at) + rnd.pick(alphabet) + line.slice(at);
+      else if (r < 0.7) line = line.slice(0, at) + line.slice(at + 1);
+      else line = line.slice(0, at) + rnd.pick(alphabet) + line.slice(at + 1);
+    }
+    out.push(line);
+  }
+  return out;
+}
+
 describe('native event validator vs zod and the JS twin', function () {
   before(function () {
     if (!native) this.skip();
@@ -287,6 +309,12 @@ describe('native event validator vs zod and the JS twin', function () {
     const stats = { 0: 0, 1: 0, 2: 0, limit: 0 };
     for (const line of randomCases(20240229, 6000)) compare(line, stats);
     assert.ok(stats[0] > 100 && stats[1] > 100 && stats[2] > 500, JSON.stringify(stats));
+  });
+
+  it('agrees on character-level corruptions (parse acceptance matches JSON.parse)', function () {
+    const stats = { 0: 0, 1: 0, 2: 0, limit: 0 };
+    for (const line of byteMutations(77, 4000)) compare(line, stats);
+    assert.ok(stats.limit > 1000 && stats[2] + stats[1] + stats[0] > 500, JSON.stringify(stats));
   });
 
   it('rejects bad arguments with TypeError/RangeError', function () {
