@@ -1,0 +1,360 @@
+// Type declarations for enclave-stream-native.
+/// <reference types="node" />
+import type { Transform, TransformOptions, Writable, WritableOptions } from 'node:stream';
+import type { EventEmitter } from 'node:events';
+import type { z } from 'zod';
+
+// ---- constants -------------------------------------------------------------
+export declare const PROTOCOL_VERSION: 2;
+export declare const PROTOCOL_VERSION_V1: 1;
+export type ProtocolVersion = 1 | 2;
+export declare const SESSION_ID_PREFIX: 's_';
+export declare const CALL_ID_PREFIX: 'c_';
+export declare const REF_ID_PREFIX: 'ref_';
+export type SessionId = `s_${string}`;
+export type CallId = `c_${string}`;
+export type RefId = `ref_${string}`;
+
+export declare const EventType: {
+  readonly SessionInit: 'session_init'; readonly Stdout: 'stdout'; readonly Log: 'log';
+  readonly ToolCall: 'tool_call'; readonly ToolResultApplied: 'tool_result_applied'; readonly Final: 'final';
+  readonly Heartbeat: 'heartbeat'; readonly Error: 'error'; readonly Encrypted: 'enc';
+  readonly PartialResult: 'partial_result'; readonly ToolProgress: 'tool_progress';
+  readonly DeadlineExceeded: 'deadline_exceeded'; readonly CatalogChanged: 'catalog_changed';
+};
+export type EventType = (typeof EventType)[keyof typeof EventType];
+export declare const RuntimeChannelMessageType: { readonly ToolResultSubmit: 'tool_result_submit'; readonly Cancel: 'cancel' };
+export type RuntimeChannelMessageType = (typeof RuntimeChannelMessageType)[keyof typeof RuntimeChannelMessageType];
+export declare const SessionState: {
+  readonly Starting: 'starting'; readonly Running: 'running'; readonly WaitingForTool: 'waiting_for_tool';
+  readonly Completed: 'completed'; readonly Cancelled: 'cancelled'; readonly Failed: 'failed';
+};
+export type SessionState = (typeof SessionState)[keyof typeof SessionState];
+export declare const LogLevel: { readonly Debug: 'debug'; readonly Info: 'info'; readonly Warn: 'warn'; readonly Error: 'error' };
+export type LogLevel = (typeof LogLevel)[keyof typeof LogLevel];
+
+export interface SessionLimits {
+  sessionTtlMs?: number; maxToolCalls?: number; maxStdoutBytes?: number; maxToolResultBytes?: number;
+  toolTimeoutMs?: number; heartbeatIntervalMs?: number; deadlineMs?: number; perToolDeadlineMs?: number;
+  cancelOnFirstError?: boolean;
+}
+export declare const DEFAULT_SESSION_LIMITS: Required<SessionLimits>;
+export interface ToolConfig { timeout?: number; retryable?: boolean; maxRetries?: number; runtimeReadable?: boolean }
+
+export declare const SupportedCurve: { readonly P256: 'P-256' };
+export type SupportedCurve = (typeof SupportedCurve)[keyof typeof SupportedCurve];
+export declare const EncryptionAlgorithm: { readonly AES_GCM_256: 'AES-GCM-256' };
+export type EncryptionAlgorithm = (typeof EncryptionAlgorithm)[keyof typeof EncryptionAlgorithm];
+export declare const KeyDerivation: { readonly HKDF_SHA256: 'HKDF-SHA-256' };
+export type KeyDerivation = (typeof KeyDerivation)[keyof typeof KeyDerivation];
+export declare const EncryptionMode: { readonly Disabled: 'disabled'; readonly Optional: 'optional'; readonly Required: 'required' };
+export type EncryptionMode = (typeof EncryptionMode)[keyof typeof EncryptionMode];
+export declare const HkdfInfo: { readonly ClientToServer: 'enclavejs-c2s-enc'; readonly ServerToClient: 'enclavejs-s2c-enc' };
+export declare const EncryptionErrorCode: {
+  readonly HandshakeFailed: 'ENCRYPTION_HANDSHAKE_FAILED'; readonly KeyDerivationFailed: 'ENCRYPTION_KEY_DERIVATION_FAILED';
+  readonly DecryptionFailed: 'ENCRYPTION_DECRYPTION_FAILED'; readonly NonceReuse: 'ENCRYPTION_NONCE_REUSE';
+  readonly KeyExpired: 'ENCRYPTION_KEY_EXPIRED'; readonly UnsupportedAlgorithm: 'ENCRYPTION_UNSUPPORTED_ALGORITHM';
+  readonly InvalidPublicKey: 'ENCRYPTION_INVALID_PUBLIC_KEY';
+  readonly SignatureVerificationFailed: 'ENCRYPTION_SIGNATURE_VERIFICATION_FAILED';
+};
+export type EncryptionErrorCode = (typeof EncryptionErrorCode)[keyof typeof EncryptionErrorCode];
+export declare const AES_GCM_NONCE_SIZE: 12;
+export declare const AES_GCM_TAG_SIZE: 16;
+export declare const AES_256_KEY_SIZE: 32;
+export declare const MAX_MESSAGES_PER_KEY: bigint;
+
+export declare const FilterMode: { readonly Include: 'include'; readonly Exclude: 'exclude' };
+export type FilterMode = (typeof FilterMode)[keyof typeof FilterMode];
+export declare const PatternType: { readonly Exact: 'exact'; readonly Prefix: 'prefix'; readonly Regex: 'regex'; readonly Glob: 'glob' };
+export type PatternType = (typeof PatternType)[keyof typeof PatternType];
+export declare const DEFAULT_ALWAYS_ALLOW: EventType[];
+
+export declare const ConnectionState: {
+  readonly Disconnected: 'disconnected'; readonly Connecting: 'connecting'; readonly Connected: 'connected';
+  readonly Reconnecting: 'reconnecting'; readonly Failed: 'failed'; readonly Closed: 'closed';
+};
+export type ConnectionState = (typeof ConnectionState)[keyof typeof ConnectionState];
+export interface ReconnectionConfig {
+  maxRetries: number; initialDelayMs: number; maxDelayMs: number; backoffMultiplier: number; jitter: boolean; jitterFactor: number;
+}
+export declare const DEFAULT_RECONNECTION_CONFIG: ReconnectionConfig;
+
+// ---- event shapes ------------------------------------------------------------
+export interface ErrorInfo { message: string; code?: string; stack?: string }
+export type ErrorDetail =
+  | { type: 'retry_info'; retryDelayMs: number }
+  | { type: 'upstream_info'; statusCode: number; url: string }
+  | { type: 'validation_info'; field: string; reason: string }
+  | { type: 'quota_info'; limit: number; used: number };
+export interface ErrorPayload { code: string; message: string; path?: string[]; details?: ErrorDetail[] }
+export interface BaseEvent { protocolVersion: ProtocolVersion; sessionId: SessionId; seq: number }
+export interface EncryptionConfig { enabled: boolean; keyId?: string }
+export interface SessionInitPayload { cancelUrl: string; expiresAt: string; encryption: EncryptionConfig; replayUrl?: string }
+export interface StdoutPayload { chunk: string }
+export interface LogPayload { level: LogLevel; message: string; data?: Record<string, unknown> }
+export interface ToolCallPayload { callId: CallId; toolName: string; args: unknown }
+export interface ToolResultAppliedPayload { callId: CallId }
+export interface SessionStats { durationMs: number; toolCallCount: number; stdoutBytes: number }
+export interface FinalPayload { ok: boolean; result?: unknown; error?: ErrorInfo; errors?: ErrorPayload[]; stats?: SessionStats }
+export interface HeartbeatPayload { ts: string }
+export interface ErrorEventPayload { message: string; code?: string; recoverable?: boolean }
+export interface PartialResultPayload { path: string[]; data?: unknown; error?: ErrorPayload; hasNext: boolean }
+export type ToolProgressPhase = 'connecting' | 'sending' | 'receiving' | 'processing';
+export interface ToolProgressPayload { callId: CallId; phase: ToolProgressPhase; bytesReceived?: number; totalBytes?: number; elapsedMs: number }
+export interface DeadlineExceededPayload { elapsedMs: number; budgetMs: number }
+export interface CatalogChangedPayload { version: string; addedActions: string[]; removedActions: string[] }
+export interface SessionInitEvent extends BaseEvent { type: 'session_init'; payload: SessionInitPayload }
+export interface StdoutEvent extends BaseEvent { type: 'stdout'; payload: StdoutPayload }
+export interface LogEvent extends BaseEvent { type: 'log'; payload: LogPayload }
+export interface ToolCallEvent extends BaseEvent { type: 'tool_call'; payload: ToolCallPayload }
+export interface ToolResultAppliedEvent extends BaseEvent { type: 'tool_result_applied'; payload: ToolResultAppliedPayload }
+export interface FinalEvent extends BaseEvent { type: 'final'; payload: FinalPayload }
+export interface HeartbeatEvent extends BaseEvent { type: 'heartbeat'; payload: HeartbeatPayload }
+export interface ErrorEvent extends BaseEvent { type: 'error'; payload: ErrorEventPayload }
+export interface PartialResultEvent extends BaseEvent { type: 'partial_result'; payload: PartialResultPayload }
+export interface ToolProgressEvent extends BaseEvent { type: 'tool_progress'; payload: ToolProgressPayload }
+export interface DeadlineExceededEvent extends BaseEvent { type: 'deadline_exceeded'; payload: DeadlineExceededPayload }
+export interface CatalogChangedEvent extends BaseEvent { type: 'catalog_changed'; payload: CatalogChangedPayload }
+export type StreamEvent = SessionInitEvent | StdoutEvent | LogEvent | ToolCallEvent | ToolResultAppliedEvent | FinalEvent
+  | HeartbeatEvent | ErrorEvent | PartialResultEvent | ToolProgressEvent | DeadlineExceededEvent | CatalogChangedEvent;
+export interface EncryptedEnvelopePayload { kid: string; nonceB64: string; ciphertextB64: string; tagB64?: string }
+export interface EncryptedEnvelope extends BaseEvent { type: 'enc'; payload: EncryptedEnvelopePayload }
+export interface ClientHello { protocolVersion: ProtocolVersion; clientEphemeralPubKeyB64: string; curve: SupportedCurve; supportedAlgorithms: EncryptionAlgorithm[] }
+export interface ServerHello {
+  protocolVersion: ProtocolVersion; serverEphemeralPubKeyB64: string; curve: SupportedCurve;
+  selectedAlgorithm: EncryptionAlgorithm; kdf: KeyDerivation; keyId: string; signatureB64?: string;
+}
+export interface EncryptionRequest { mode: EncryptionMode; clientHello?: ClientHello }
+export interface ToolResultSubmitPayload { callId: CallId; ok: boolean; result?: unknown; error?: ErrorInfo }
+export interface ToolResultSubmitMessage { protocolVersion: ProtocolVersion; sessionId: SessionId; type: 'tool_result_submit'; payload: ToolResultSubmitPayload }
+export interface CancelPayload { reason?: string }
+export interface CancelMessage { protocolVersion: ProtocolVersion; sessionId: SessionId; type: 'cancel'; payload: CancelPayload }
+export type RuntimeChannelMessage = ToolResultSubmitMessage | CancelMessage;
+export interface CreateSessionRequest { protocolVersion: ProtocolVersion; code: string; limits?: SessionLimits; encryption?: EncryptionRequest }
+export interface RefToken { $ref: { id: RefId } }
+
+// ---- zod schemas (zod 4) -------------------------------------------------------
+export declare const ProtocolVersionSchema: z.ZodType<ProtocolVersion>;
+export declare const SessionIdSchema: z.ZodString;
+export declare const CallIdSchema: z.ZodString;
+export declare const RefIdSchema: z.ZodString;
+export declare const LogLevelSchema: z.ZodType<LogLevel>;
+export declare const SessionStateSchema: z.ZodType<SessionState>;
+export declare const ToolProgressPhaseSchema: z.ZodType<ToolProgressPhase>;
+export declare const SupportedCurveSchema: z.ZodType<SupportedCurve>;
+export declare const EncryptionAlgorithmSchema: z.ZodType<EncryptionAlgorithm>;
+export declare const KeyDerivationSchema: z.ZodType<KeyDerivation>;
+export declare const EncryptionModeSchema: z.ZodType<EncryptionMode>;
+export declare const ErrorInfoSchema: z.ZodType<ErrorInfo>;
+export declare const RefTokenSchema: z.ZodType<RefToken>;
+export declare const SessionLimitsSchema: z.ZodType<SessionLimits>;
+export declare const ToolConfigSchema: z.ZodType<ToolConfig>;
+export declare const BaseEventSchema: z.ZodType<BaseEvent>;
+export declare const EncryptionConfigSchema: z.ZodType<EncryptionConfig>;
+export declare const SessionInitPayloadSchema: z.ZodType<SessionInitPayload>;
+export declare const StdoutPayloadSchema: z.ZodType<StdoutPayload>;
+export declare const LogPayloadSchema: z.ZodType<LogPayload>;
+export declare const ToolCallPayloadSchema: z.ZodType<ToolCallPayload>;
+export declare const ToolResultAppliedPayloadSchema: z.ZodType<ToolResultAppliedPayload>;
+export declare const SessionStatsSchema: z.ZodType<SessionStats>;
+export declare const ErrorDetailSchema: z.ZodType<ErrorDetail>;
+export declare const ErrorPayloadSchema: z.ZodType<ErrorPayload>;
+export declare const FinalPayloadSchema: z.ZodType<FinalPayload>;
+export declare const HeartbeatPayloadSchema: z.ZodType<HeartbeatPayload>;
+export declare const ErrorEventPayloadSchema: z.ZodType<ErrorEventPayload>;
+export declare const PartialResultPayloadSchema: z.ZodType<PartialResultPayload>;
+export declare const ToolProgressPayloadSchema: z.ZodType<ToolProgressPayload>;
+export declare const DeadlineExceededPayloadSchema: z.ZodType<DeadlineExceededPayload>;
+export declare const CatalogChangedPayloadSchema: z.ZodType<CatalogChangedPayload>;
+export declare const SessionInitEventSchema: z.ZodType<SessionInitEvent>;
+export declare const StdoutEventSchema: z.ZodType<StdoutEvent>;
+export declare const LogEventSchema: z.ZodType<LogEvent>;
+export declare const ToolCallEventSchema: z.ZodType<ToolCallEvent>;
+export declare const ToolResultAppliedEventSchema: z.ZodType<ToolResultAppliedEvent>;
+export declare const FinalEventSchema: z.ZodType<FinalEvent>;
+export declare const HeartbeatEventSchema: z.ZodType<HeartbeatEvent>;
+export declare const ErrorEventSchema: z.ZodType<ErrorEvent>;
+export declare const PartialResultEventSchema: z.ZodType<PartialResultEvent>;
+export declare const ToolProgressEventSchema: z.ZodType<ToolProgressEvent>;
+export declare const DeadlineExceededEventSchema: z.ZodType<DeadlineExceededEvent>;
+export declare const CatalogChangedEventSchema: z.ZodType<CatalogChangedEvent>;
+export declare const StreamEventSchema: z.ZodType<StreamEvent>;
+export declare const EncryptedEnvelopePayloadSchema: z.ZodType<EncryptedEnvelopePayload>;
+export declare const EncryptedEnvelopeSchema: z.ZodType<EncryptedEnvelope>;
+export declare const ClientHelloSchema: z.ZodType<ClientHello>;
+export declare const ServerHelloSchema: z.ZodType<ServerHello>;
+export declare const EncryptionRequestSchema: z.ZodType<EncryptionRequest>;
+export declare const ToolResultSubmitPayloadSchema: z.ZodType<ToolResultSubmitPayload>;
+export declare const ToolResultSubmitMessageSchema: z.ZodType<ToolResultSubmitMessage>;
+export declare const CancelPayloadSchema: z.ZodType<CancelPayload>;
+export declare const CancelMessageSchema: z.ZodType<CancelMessage>;
+export declare const RuntimeChannelMessageSchema: z.ZodType<RuntimeChannelMessage>;
+export declare const CreateSessionRequestSchema: z.ZodType<CreateSessionRequest>;
+
+export declare function parseStreamEvent(data: unknown): z.ZodSafeParseResult<StreamEvent>;
+export declare function parseEncryptedEnvelope(data: unknown): z.ZodSafeParseResult<EncryptedEnvelope>;
+export declare function parseRuntimeChannelMessage(data: unknown): z.ZodSafeParseResult<RuntimeChannelMessage>;
+export declare function parseCreateSessionRequest(data: unknown): z.ZodSafeParseResult<CreateSessionRequest>;
+export declare function parseStreamEventOrEncrypted(data: unknown): z.ZodSafeParseResult<StreamEvent | EncryptedEnvelope>;
+
+// ---- ids and guards --------------------------------------------------------------
+export declare function generateSessionId(): SessionId;
+export declare function generateCallId(): CallId;
+export declare function generateRefId(): RefId;
+export declare function isSessionId(value: string): value is SessionId;
+export declare function isCallId(value: string): value is CallId;
+export declare function isRefId(value: string): value is RefId;
+export declare function isRefToken(value: unknown): value is RefToken;
+export declare function createRefToken(id: RefId): RefToken;
+export declare function getEventType(event: StreamEvent): EventType;
+export declare function isSessionInitEvent(event: StreamEvent): event is SessionInitEvent;
+export declare function isStdoutEvent(event: StreamEvent): event is StdoutEvent;
+export declare function isLogEvent(event: StreamEvent): event is LogEvent;
+export declare function isToolCallEvent(event: StreamEvent): event is ToolCallEvent;
+export declare function isToolResultAppliedEvent(event: StreamEvent): event is ToolResultAppliedEvent;
+export declare function isFinalEvent(event: StreamEvent): event is FinalEvent;
+export declare function isHeartbeatEvent(event: StreamEvent): event is HeartbeatEvent;
+export declare function isErrorEvent(event: StreamEvent): event is ErrorEvent;
+export declare function isPartialResultEvent(event: StreamEvent): event is PartialResultEvent;
+export declare function isToolProgressEvent(event: StreamEvent): event is ToolProgressEvent;
+export declare function isDeadlineExceededEvent(event: StreamEvent): event is DeadlineExceededEvent;
+export declare function isCatalogChangedEvent(event: StreamEvent): event is CatalogChangedEvent;
+export declare function isEncryptedEnvelope(value: unknown): value is EncryptedEnvelope;
+
+// ---- backend ------------------------------------------------------------------------
+/** Which implementation runs: the C addon or the pure-JavaScript fallback. */
+export declare const backend: 'native' | 'js';
+
+// ---- NDJSON: the reference API -------------------------------------------------------
+export type ParseResult<T> = { success: true; data: T } | { success: false; error: string; line: string };
+export type ParsedEvent = StreamEvent | EncryptedEnvelope;
+export interface LineError {
+  /** 1-based line number (blank lines count). */
+  line: number;
+  error: string;
+  /** The trimmed line, first 100 characters + '...'. */
+  content: string;
+}
+export declare function serializeEvent(event: StreamEvent | EncryptedEnvelope): string;
+export declare function serializeEvents(events: ReadonlyArray<StreamEvent | EncryptedEnvelope>): string;
+export declare function parseLine(line: string): ParseResult<ParsedEvent>;
+export declare function parseLines(data: string): { events: ParsedEvent[]; errors: LineError[] };
+export interface NdjsonStreamParserOptions {
+  onEvent: (event: ParsedEvent) => void;
+  onError: (error: LineError & { code?: NdjsonErrorCodeValue; offset?: number }) => void;
+  /** Line cap in bytes (default 16 MiB). */
+  maxLineBytes?: number;
+}
+export declare class NdjsonStreamParser {
+  constructor(options: NdjsonStreamParserOptions);
+  feed(chunk: string | Uint8Array | ArrayBuffer): void;
+  flush(): void;
+  reset(): void;
+  getLineNumber(): number;
+  hasPendingData(): boolean;
+}
+export interface NdjsonParseStreamOptions {
+  /** Receives the lines the reference drops silently. */
+  onError?: (error: LineError & { code?: NdjsonErrorCodeValue; offset?: number }) => void;
+  maxLineBytes?: number;
+}
+export declare function createNdjsonParseStream(
+  options?: NdjsonParseStreamOptions,
+): TransformStream<string | Uint8Array, ParsedEvent>;
+export declare function createNdjsonSerializeStream(): TransformStream<StreamEvent | EncryptedEnvelope, string>;
+export declare function parseNdjsonStream(
+  stream: ReadableStream<Uint8Array>,
+  options?: NdjsonParseStreamOptions,
+): AsyncGenerator<ParsedEvent, void, undefined>;
+
+// ---- NDJSON: the codec -----------------------------------------------------------------
+export declare const NdjsonErrorCode: {
+  readonly PARSE: 'ERR_NDJSON_PARSE';
+  readonly EVENT: 'ERR_NDJSON_INVALID_EVENT';
+  readonly TOO_LONG: 'ERR_NDJSON_LINE_TOO_LONG';
+};
+export type NdjsonErrorCodeValue = (typeof NdjsonErrorCode)[keyof typeof NdjsonErrorCode] | 'ERR_NDJSON_ENCODE';
+
+export interface InvalidLine {
+  line: number;
+  /** Byte offset of the line's first byte in the stream. */
+  offset: number;
+  error: string;
+  content: string;
+  code: NdjsonErrorCodeValue;
+}
+
+export declare class NdjsonError extends Error {
+  code: NdjsonErrorCodeValue;
+  line?: number;
+  offset?: number;
+  content?: string;
+}
+
+export declare class StreamEncoder extends Transform {
+  constructor(options?: TransformOptions);
+  /** One line, including its newline. */
+  encode(message: unknown): string;
+  /** Many lines as one string. */
+  encodeBatch(messages: readonly unknown[]): string;
+}
+
+export interface StreamDecoderOptions extends WritableOptions {
+  /** Line cap in bytes (default 16 MiB). */
+  maxLineBytes?: number;
+  /** 'event': lines must also be valid stream events (PROTOCOL.md section 2). */
+  validate?: 'event' | false;
+}
+export declare class StreamDecoder extends Writable {
+  constructor(options?: StreamDecoderOptions);
+  readonly lineNumber: number;
+  on(event: 'message', listener: (message: any) => void): this;
+  on(event: 'invalid', listener: (info: InvalidLine) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+  once(event: 'message', listener: (message: any) => void): this;
+  once(event: 'invalid', listener: (info: InvalidLine) => void): this;
+  once(event: string | symbol, listener: (...args: any[]) => void): this;
+  [Symbol.asyncIterator](): AsyncIterableIterator<any>;
+}
+
+export interface ParseNDJSONOptions {
+  validate?: 'event' | false;
+  maxLineBytes?: number;
+  /** When given, bad lines go here and parsing continues instead of throwing. */
+  onInvalid?: (info: InvalidLine) => void;
+}
+export declare function parseNDJSON(input: string | Uint8Array | ArrayBuffer, options?: ParseNDJSONOptions): any[];
+export declare function stringifyNDJSON(values: readonly unknown[]): string;
+
+// ---- NDJSON: routing mode ------------------------------------------------------------
+export interface RoutedEvent {
+  readonly type: EventType;
+  readonly seq: number;
+  readonly sessionId: string;
+  readonly line: number;
+  readonly offset: number;
+  /** The line's bytes (trimmed, no newline): a view, not a copy. */
+  readonly bytes: Uint8Array;
+  readonly text: string;
+  /** The validated event, parsed on first access. */
+  readonly event: ParsedEvent;
+  readonly payload: ParsedEvent['payload'];
+  toJSON(): ParsedEvent;
+}
+export interface EventRouterOptions {
+  maxLineBytes?: number;
+}
+export declare class EventRouter extends EventEmitter {
+  constructor(options?: EventRouterOptions);
+  /** Bad lines seen while no 'invalid' listener was attached. */
+  readonly invalid: InvalidLine[];
+  readonly lineNumber: number;
+  push(chunk: string | Uint8Array | ArrayBuffer): RoutedEvent[];
+  end(): RoutedEvent[];
+  on(event: 'invalid', listener: (info: InvalidLine) => void): this;
+  on(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+export declare function routeNDJSON(
+  input: string | Uint8Array | ArrayBuffer,
+  options?: EventRouterOptions & { onInvalid?: (info: InvalidLine) => void },
+): RoutedEvent[];
