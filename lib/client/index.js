@@ -1,0 +1,477 @@
+'use strict';
+// ReconnectingStream: a client that survives the network. It reconnects with
+// exponential backoff and jitter, resumes its session (WebSocket: the hello /
+// welcome control frames; HTTP: GET /sessions/:id/stream?fromSeq=N), delivers
+// each server event once and in seq order, and resends the messages the
+// server has not acknowledged (the server drops duplicates by client seq).
+
+const { EventEmitter } = require('node:events');
+const { createMachine } = require('./machine');
+const { WsClientTransport, HttpClientTransport } = require('./transports');
+const { Outbox } = require('../transport/outbox');
+const { Link } = require('../transport/link');
+const { encodeLine, byteLength, frameLines } = require('../transport/wire');
+const control = require('../protocol/control');
+const secure = require('../transport/secure');
+
+const { build, RejectCode } = control;
+
+class StreamError extends Error {
+  constructor(message, code) {
+    super(message);
+    this.name = 'StreamError';
+    this.code = code;
+  }
+}
+
+function encryptionMode(v) {
+  if (v === undefined || v === false || v === null || v === 'disabled') return 'disabled';
+  if (v === true || v === 'required') return 'required';
+  if (v === 'optional') return 'optional';
+  if (typeof v === 'object' && v.mode !== undefined) return encryptionMode(v.mode);
+  throw new TypeError(`ReconnectingStream: options.encryption must be a boolean or 'disabled' | 'optional' | 'required', got ${String(v)}`);
+}
+
+function num(name, v, def, min = 0) {
+  if (v === undefined) return def;
+  if (typeof v !== 'number' || Number.isNaN(v) || v < min) throw new RangeError(`ReconnectingStream: ${name} must be a number >= ${min}, got ${String(v)}`);
+  return v;
+}
+
+class ReconnectingStream extends EventEmitter {
+  constructor(options = {}) {
+    super();
+    if (!options || typeof options.url !== 'string') throw new TypeError('ReconnectingStream: options.url must be a string');
+    let u;
+    try {
+      u = new URL(options.url);
+    } catch {
+      throw new TypeError(`ReconnectingStream: invalid url ${options.url}`);
+    }
+    if (u.protocol === 'ws:' || u.protocol === 'wss:') this.transportKind = 'ws';
+    else if (u.protocol === 'http:' || u.protocol === 'https:') this.transportKind = 'http';
+    else throw new TypeError(`ReconnectingStream: unsupported url scheme ${u.protocol} (use ws:, wss:, http: or https:)`);
+    this.url = options.url;
+    this.options = options;
+    this._sessionId = options.sessionId === undefined ? null : String(options.sessionId);
+    this.encryptionMode = encryptionMode(options.encryption);
+    if (this.transportKind === 'http') {
+      if (!this._sessionId) throw new TypeError('ReconnectingStream: an http(s) url needs options.sessionId');
+      if (this.encryptionMode === 'required') {
+        throw new TypeError('ReconnectingStream: encryption over the HTTP transport is not supported; use a ws:// or wss:// url');
+      }
+    }
+    const r = options.reconnect || {};
+    const maxAttempts = num('reconnect.maxAttempts', r.maxAttempts ?? r.maxRetries, 5);
+    this._machine = createMachine({
+      config: {
+        maxRetries: maxAttempts,
+        initialDelayMs: num('reconnect.initialDelay', r.initialDelay ?? r.initialDelayMs, 1000),
+        maxDelayMs: num('reconnect.maxDelay', r.maxDelay ?? r.maxDelayMs, 30000),
+        backoffMultiplier: num('reconnect.backoffMultiplier', r.backoffMultiplier, 2),
+        jitter: r.jitter === undefined ? true : !!r.jitter,
+        jitterFactor: num('reconnect.jitterFactor', r.jitterFactor, 0.3),
+      },
+      onEvent: (e) => this._machineEvent(e),
+    });
+    this._hbConfigured = options.heartbeatIntervalMs !== undefined;
+    const hb = num('heartbeatIntervalMs', options.heartbeatIntervalMs, 15000);
+    this.connectTimeoutMs = num('connectTimeoutMs', options.connectTimeoutMs, 10000, 1);
+    this._link = new Link(
+      {
+        role: 'client',
+        outbox: new Outbox(),
+        maxOutboxBytes: num('maxOutboxBytes', options.maxOutboxBytes, 4 * 1024 * 1024, 1),
+        highWaterMark: num('highWaterMark', options.highWaterMark, 1024 * 1024),
+        maxFrameBytes: num('maxFrameBytes', options.maxFrameBytes, 64 * 1024, 1),
+        heartbeatIntervalMs: hb,
+        heartbeatTimeoutMs: num('heartbeatTimeoutMs', options.heartbeatTimeoutMs, Math.ceil(hb * 2.5)),
+      },
+      {
+        onData: (v, seq) => this._onData(v, seq),
+        onGap: (g) => this._onGap(g),
+        onDead: (reason) => this._drop(`heartbeat timeout: ${reason}`),
+        onProtocolError: (err) => this._drop(err.message, err),
+        onDrain: () => this.emit('drain'),
+        onAck: () => this._checkFlushed(),
+      },
+    );
+    this._pre = []; // message lines waiting for the encryption keys
+    this._handshake = null;
+    this.channel = null;
+    this._transport = null;
+    this._welcomed = false;
+    this._everConnected = false;
+    this._connectTimer = null;
+    this._connectWaiters = [];
+    this._flushWaiters = [];
+    this.failure = null;
+    this.reconnects = 0;
+    this.gaps = [];
+    for (const [ev, key] of [
+      ['message', 'onMessage'],
+      ['gap', 'onGap'],
+      ['error', 'onError'],
+    ]) {
+      if (typeof options[key] === 'function') this.on(ev, options[key]);
+    }
+  }
+
+  // ---- public surface --------------------------------------------------
+
+  get state() {
+    return this._machine.getState();
+  }
+
+  /** Seq of the last server event delivered (0 before the first). */
+  get lastSeq() {
+    return this._link.rx;
+  }
+
+  get sessionId() {
+    return this._sessionId;
+  }
+
+  get encrypted() {
+    return this.channel !== null;
+  }
+
+  get retryCount() {
+    return this._machine.getRetryCount();
+  }
+
+  /** Messages sent and not yet acknowledged by the server. */
+  get pending() {
+    return this._link.outbox.count + this._pre.length;
+  }
+
+  get bufferedBytes() {
+    return this._link.outbox.bytes + this._link.extraBytes;
+  }
+
+  get stats() {
+    return { ...this._link.stats, reconnects: this.reconnects, gaps: this.gaps.length, pending: this.pending };
+  }
+
+  /** Connects (or reconnects after a failure); resolves once the session is ready. */
+  connect() {
+    const st = this.state;
+    if (st === 'closed') return Promise.reject(new StreamError('stream is closed', 'ERR_STREAM_CLOSED'));
+    if (st === 'connected') return Promise.resolve();
+    const p = new Promise((resolve, reject) => this._connectWaiters.push({ resolve, reject }));
+    if (st === 'disconnected' || st === 'failed') {
+      this.failure = null;
+      this._machine.connect();
+    }
+    return p;
+  }
+
+  /**
+   * Queues one message (serialized once, sealed once when encrypted) and
+   * resolves when the unacknowledged bytes and the socket buffer are within
+   * maxOutboxBytes / highWaterMark. Delivered once, in order, across reconnects.
+   */
+  send(message) {
+    const st = this.state;
+    if (st === 'closed') return Promise.reject(new StreamError('stream is closed', 'ERR_STREAM_CLOSED'));
+    if (st === 'failed') return Promise.reject(this._failError());
+    let inner;
+    try {
+      inner = encodeLine(message);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (this._pre.length || (!this._welcomed && this.encryptionMode !== 'disabled' && !this.channel)) {
+      const size = byteLength(inner);
+      this._pre.push(inner);
+      this._link.extraBytes += size;
+    } else {
+      this._enqueue(inner);
+    }
+    return this._link.wait();
+  }
+
+  /** Resolves when every message sent so far has been acknowledged by the server. */
+  flush() {
+    if (this.pending === 0) return Promise.resolve();
+    if (this.state === 'closed') return Promise.reject(new StreamError('stream is closed', 'ERR_STREAM_CLOSED'));
+    if (this.state === 'failed') return Promise.reject(this._failError());
+    return new Promise((resolve, reject) => this._flushWaiters.push({ resolve, reject }));
+  }
+
+  /** Final: cancels any pending retry, closes the connection, rejects pending sends. */
+  close() {
+    if (this.state === 'closed') return Promise.resolve();
+    this._machine.close();
+    const err = new StreamError('stream is closed', 'ERR_STREAM_CLOSED');
+    this._teardown(err);
+    const t = this._transport;
+    this._transport = null;
+    if (!t) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        t.terminate();
+        resolve();
+      }, 1000);
+      t.h.onClose = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      t.close(1000, 'client closed');
+    }).then(() => this.emit('close'));
+  }
+
+  // ---- machine events --------------------------------------------------
+
+  _machineEvent(e) {
+    switch (e.type) {
+      case 'state_change':
+        this.emit('stateChange', e.state, e.previousState);
+        if (typeof this.options.onStateChange === 'function') this.options.onStateChange(e.state, e.previousState);
+        if (e.state === 'connecting') this._open();
+        return;
+      case 'retry_scheduled':
+        this.emit('retry', { attempt: e.attempt, delayMs: e.delayMs });
+        if (typeof this.options.onReconnect === 'function') this.options.onReconnect(e.attempt, e.delayMs);
+        return;
+      case 'retry_started':
+        this.emit('retryStarted', { attempt: e.attempt });
+        return;
+      case 'connected':
+        return;
+      case 'disconnected':
+        this.emit('disconnected', { reason: e.reason });
+        return;
+      case 'failed':
+        this._failed(e.reason);
+        return;
+      default:
+    }
+  }
+
+  _failError() {
+    const f = this.failure || { reason: 'failed', code: 'ERR_STREAM_FAILED' };
+    return new StreamError(f.reason, f.code);
+  }
+
+  _failed(reason) {
+    if (!this.failure) this.failure = { reason, code: 'ERR_STREAM_RETRIES_EXHAUSTED' };
+    const err = this._failError();
+    const t = this._transport;
+    this._transport = null;
+    if (t) t.terminate();
+    this._teardown(err);
+    this.emit('failed', { reason: this.failure.reason, code: this.failure.code });
+    if (typeof this.options.onFailed === 'function') this.options.onFailed(this.failure);
+  }
+
+  _fatal(reason, code) {
+    this.failure = { reason, code };
+    this._machine.onFatalError(reason);
+  }
+
+  _teardown(err) {
+    if (this._connectTimer !== null) {
+      clearTimeout(this._connectTimer);
+      this._connectTimer = null;
+    }
+    this._link.detach();
+    this._welcomed = false;
+    this._link.rejectWaiters(err);
+    for (const w of this._connectWaiters.splice(0)) w.reject(err);
+    for (const w of this._flushWaiters.splice(0)) w.reject(err);
+  }
+
+  // ---- connection attempts --------------------------------------------
+
+  _open() {
+    const old = this._transport;
+    if (old) {
+      this._transport = null;
+      old.terminate();
+    }
+    this._welcomed = false;
+    const handlers = {
+      onOpen: () => this._onOpen(t),
+      onFrame: (data) => this._onFrame(t, data),
+      onReject: (frame, status) => this._onReject(t, frame, status),
+      onClose: (reason) => this._onClose(t, reason),
+    };
+    let t;
+    try {
+      if (this.transportKind === 'ws') {
+        t = new WsClientTransport(this.url, handlers, { WebSocket: this.options.WebSocket, connectTimeoutMs: this.connectTimeoutMs });
+      } else {
+        t = new HttpClientTransport(this.url, this._sessionId, this._link.rx + 1, handlers);
+      }
+    } catch (err) {
+      this._fatal(err.message, 'ERR_STREAM_TRANSPORT');
+      return;
+    }
+    this._transport = t;
+    this._connectTimer = setTimeout(() => {
+      this._connectTimer = null;
+      if (this._transport === t && !this._welcomed) {
+        t.terminate();
+      }
+    }, this.connectTimeoutMs);
+  }
+
+  _onOpen(t) {
+    if (this._transport !== t) return;
+    if (t.kind === 'http') {
+      this._ready(t, { sid: this._sessionId, resumed: this._everConnected, rx: this._link.outbox.acked });
+      return;
+    }
+    let enc;
+    if (!this._everConnected && this.encryptionMode !== 'disabled') {
+      this._handshake = secure.clientHandshake();
+      enc = this._handshake.hello;
+    }
+    t.send(build.hello({ sid: this._sessionId, resume: this._everConnected, rx: this._link.rx, enc }) + '\n');
+  }
+
+  _onFrame(t, data) {
+    if (this._transport !== t) return;
+    if (this._welcomed) {
+      this._link.receiveFrame(data);
+      return;
+    }
+    const lines = frameLines(data);
+    let f = null;
+    try {
+      f = JSON.parse(lines[0]);
+    } catch {
+      f = null;
+    }
+    if (!f || !control.isControl(f) || control.checkControl(f)) {
+      this._drop('expected a welcome from the server');
+      return;
+    }
+    if (f.t === 'reject') {
+      this._onReject(t, f);
+      return;
+    }
+    if (f.t !== 'welcome') {
+      this._drop(`expected a welcome, got ${f.t}`);
+      return;
+    }
+    if (this._everConnected && !f.resumed) {
+      this._fatal('the server started a new session instead of resuming', RejectCode.SessionUnknown);
+      return;
+    }
+    if (!this._everConnected) {
+      if (f.enc) {
+        try {
+          this.channel = this._handshake.finish(f.enc, f.sid);
+        } catch (err) {
+          this._fatal(`encryption handshake failed: ${err.message}`, err.code || 'ENCRYPTION_HANDSHAKE_FAILED');
+          return;
+        }
+      } else if (this.encryptionMode === 'required') {
+        this._fatal('the server does not encrypt this session but encryption is required', RejectCode.EncryptionRequired);
+        return;
+      }
+      this._handshake = null;
+    }
+    if (!this._hbConfigured && Number.isFinite(f.hb)) {
+      this._link.heartbeatIntervalMs = f.hb;
+      if (this.options.heartbeatTimeoutMs === undefined) this._link.heartbeatTimeoutMs = Math.ceil(f.hb * 2.5);
+    }
+    this._ready(t, f);
+    if (lines.length > 1) this._link.receiveFrame(lines.slice(1).join('\n'));
+  }
+
+  _ready(t, f) {
+    if (this._connectTimer !== null) {
+      clearTimeout(this._connectTimer);
+      this._connectTimer = null;
+    }
+    const resumed = this._everConnected;
+    this._sessionId = f.sid;
+    this._welcomed = true;
+    this._everConnected = true;
+    // Messages sent before the keys existed: sealed now, in order.
+    if (this._pre.length) {
+      const pre = this._pre;
+      this._pre = [];
+      this._link.extraBytes = 0;
+      for (const inner of pre) this._enqueue(inner);
+    }
+    this._link.attach(t, f.rx);
+    this._machine.onConnected();
+    if (resumed) this.reconnects++;
+    this.emit('connected', { sessionId: f.sid, resumed });
+    if (resumed) this.emit('reconnect', { sessionId: f.sid, lastSeq: this._link.rx });
+    for (const w of this._connectWaiters.splice(0)) w.resolve();
+  }
+
+  _enqueue(inner) {
+    const link = this._link;
+    const line = this.channel ? this.channel.sealer.sealLine(link.outbox.nextSeq, inner) : inner;
+    link.enqueue(line, line === inner ? undefined : line.length);
+  }
+
+  _onReject(t, f, status) {
+    if (this._transport !== t) return;
+    const code = (f && f.code) || `HTTP_${status}`;
+    const message = (f && f.message) || `the server refused the connection (${code})`;
+    this._fatal(message, code);
+  }
+
+  _onClose(t, reason) {
+    if (this._transport !== t) return;
+    this._transport = null;
+    if (this._connectTimer !== null) {
+      clearTimeout(this._connectTimer);
+      this._connectTimer = null;
+    }
+    this._link.detach();
+    this._welcomed = false;
+    const st = this.state;
+    if (st === 'closed' || st === 'failed') return;
+    this._machine.onDisconnected(reason);
+  }
+
+  _drop(reason, err) {
+    if (err) this._emitError(err);
+    const t = this._transport;
+    if (!t) return;
+    t._reason = reason;
+    t.terminate();
+  }
+
+  _emitError(err) {
+    if (this.listenerCount('error')) this.emit('error', err);
+  }
+
+  // ---- inbound ---------------------------------------------------------
+
+  _onData(v) {
+    let msg = v;
+    if (this.channel) {
+      if (!v || v.type !== 'enc') {
+        this._drop('plaintext event on an encrypted session', new StreamError('plaintext event on an encrypted session', 'ENCRYPTION_REQUIRED'));
+        return;
+      }
+      try {
+        msg = JSON.parse(this.channel.opener.openText(v));
+      } catch (err) {
+        this._emitError(err);
+        return;
+      }
+    }
+    this.emit('message', msg);
+  }
+
+  _onGap(g) {
+    this.gaps.push(g);
+    this.emit('gap', g);
+  }
+
+  _checkFlushed() {
+    if (this._flushWaiters.length && this.pending === 0) for (const w of this._flushWaiters.splice(0)) w.resolve();
+  }
+}
+
+module.exports = { ReconnectingStream, StreamError };

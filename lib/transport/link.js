@@ -1,0 +1,291 @@
+'use strict';
+// One side of a resumable stream: the outbox of lines not yet acknowledged,
+// duplicate suppression and cumulative acks for what arrives, protocol-level
+// heartbeats, and the backpressure of send(). A Link outlives connections:
+// attach() a new transport after a resume, detach() when it drops.
+//
+// Transports are duck-typed: send(text, cb), bufferedAmount, close(reason).
+// Timers and clocks are looked up on the global object at call time, so fake
+// clocks drive them.
+
+const control = require('../protocol/control');
+const { frameLines, byteLength } = require('./wire');
+
+const { build } = control;
+
+function later(fn) {
+  if (typeof setImmediate === 'function') return setImmediate(fn);
+  return setTimeout(fn, 0);
+}
+
+class Link {
+  /**
+   * @param {object} o
+   *   role 'client' (data lines get a batch header, seq counted) | 'server' (lines carry their seq)
+   *   outbox, maxOutboxBytes, highWaterMark, maxFrameBytes, heartbeatIntervalMs, heartbeatTimeoutMs
+   * @param {object} hooks onData(value, seq), onGap(gap), onControl(frame), onDead(reason), onProtocolError(err)
+   */
+  constructor(o, hooks) {
+    this.role = o.role;
+    this.outbox = o.outbox;
+    this.maxOutboxBytes = o.maxOutboxBytes;
+    this.highWaterMark = o.highWaterMark;
+    this.maxFrameBytes = o.maxFrameBytes || 256 * 1024;
+    this.heartbeatIntervalMs = o.heartbeatIntervalMs;
+    this.heartbeatTimeoutMs = o.heartbeatTimeoutMs;
+    this.hooks = hooks;
+    this.transport = null;
+    this.rx = 0; // highest peer seq delivered
+    this.sentAck = 0; // highest rx told to the peer
+    this.ctrl = [];
+    this.waiters = [];
+    this.blocked = false;
+    this.extraBytes = 0; // bytes queued by the owner outside the outbox (pre-handshake)
+    this._flushTimer = null;
+    this._hbTimer = null;
+    this._lastRecv = 0;
+    this._cur = -1; // server role: seq of the next data line in the current frame
+    this.stats = { framesIn: 0, framesOut: 0, dataIn: 0, dataOut: 0, duplicates: 0, acksOut: 0 };
+    this._onSent = (err) => {
+      if (err) return;
+      this._checkWaiters();
+      if (this.outbox.unsent > 0 || this.ctrl.length) this.flushSoon();
+    };
+  }
+
+  get connected() {
+    return this.transport !== null;
+  }
+
+  // ---- attach / detach -------------------------------------------------
+
+  /** Starts writing to `transport`, resending what the peer (at peerRx) lacks. */
+  attach(transport, peerRx) {
+    this.detach();
+    this.transport = transport;
+    const gap = this.outbox.rewind(peerRx);
+    this._checkWaiters();
+    this._lastRecv = Date.now();
+    this._cur = -1;
+    this.sentAck = -1; // always tell a new connection where we are
+    this._startHeartbeat();
+    this.flushSoon();
+    return gap;
+  }
+
+  detach() {
+    const t = this.transport;
+    this.transport = null;
+    this._stopHeartbeat();
+    if (this._flushTimer !== null) {
+      (typeof clearImmediate === 'function' ? clearImmediate : clearTimeout)(this._flushTimer);
+      this._flushTimer = null;
+    }
+    this.ctrl.length = 0;
+    return t;
+  }
+
+  // ---- outbound --------------------------------------------------------
+
+  /** Queues a data line (already holding, or implying, its seq); returns the seq. */
+  enqueue(line, size) {
+    const seq = this.outbox.push(line, size);
+    if (this.transport) this.flushSoon();
+    return seq;
+  }
+
+  control(line) {
+    if (!this.transport) return;
+    this.ctrl.push(line);
+    this.flushSoon();
+  }
+
+  /** Resolves when the bytes held and the socket buffer are within bounds. */
+  wait() {
+    if (this.waiters.length === 0 && this._roomy()) return Promise.resolve();
+    this.blocked = true;
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  _roomy() {
+    if (this.outbox.bytes + this.extraBytes > this.maxOutboxBytes) return false;
+    const t = this.transport;
+    return !t || t.bufferedAmount <= this.highWaterMark || this.outbox.unsent === 0;
+  }
+
+  _checkWaiters() {
+    while (this.waiters.length && this._roomy()) this.waiters.shift().resolve();
+    if (this.blocked && this.waiters.length === 0) {
+      this.blocked = false;
+      if (this.hooks.onDrain) this.hooks.onDrain();
+    }
+    // A browser WebSocket has no write callback: poll bufferedAmount.
+    if (this.waiters.length && this.transport && this.transport.pollWrites && !this._poll) {
+      this._poll = setTimeout(() => {
+        this._poll = null;
+        this._checkWaiters();
+        if (this.outbox.unsent) this.flushSoon();
+      }, 10);
+    }
+  }
+
+  rejectWaiters(err) {
+    const w = this.waiters;
+    this.waiters = [];
+    this.blocked = false;
+    for (const x of w) x.reject(err);
+  }
+
+  flushSoon() {
+    if (this._flushTimer === null && this.transport) this._flushTimer = later(() => this.flush());
+  }
+
+  flush() {
+    this._flushTimer = null;
+    const t = this.transport;
+    if (!t) return;
+    let parts = null;
+    if (this.rx !== this.sentAck && t.acks !== false) {
+      parts = [build.ack(this.rx)];
+      this.sentAck = this.rx;
+      this.stats.acksOut++;
+    }
+    if (this.ctrl.length) {
+      parts = parts ? parts.concat(this.ctrl) : this.ctrl.slice();
+      this.ctrl.length = 0;
+    }
+    const ob = this.outbox;
+    const header = this.role === 'client';
+    while (ob.sent < ob.lines.length && t.bufferedAmount <= this.highWaterMark) {
+      if (!parts) parts = [];
+      if (header) parts.push(build.batch(ob.seqAt(ob.sent)));
+      let bytes = 0;
+      const start = ob.sent;
+      while (ob.sent < ob.lines.length && (bytes === 0 || bytes + ob.sizes[ob.sent] <= this.maxFrameBytes)) {
+        parts.push(ob.lines[ob.sent]);
+        bytes += ob.sizes[ob.sent] + 1;
+        ob.sent++;
+      }
+      this.stats.dataOut += ob.sent - start;
+      this._write(t, parts);
+      parts = null;
+      if (this.transport !== t) return;
+    }
+    if (parts) this._write(t, parts);
+  }
+
+  _write(t, parts) {
+    this.stats.framesOut++;
+    parts.push('');
+    t.send(parts.join('\n'), this._onSent);
+  }
+
+  // ---- inbound ---------------------------------------------------------
+
+  /** One transport frame (whole lines). */
+  receiveFrame(data) {
+    this._lastRecv = Date.now();
+    this.stats.framesIn++;
+    const lines = frameLines(data);
+    const before = this.rx;
+    for (let i = 0; i < lines.length; i++) {
+      let v;
+      try {
+        v = JSON.parse(lines[i]);
+      } catch (err) {
+        this._protocolError(`invalid JSON line: ${err.message}`, 'ERR_STREAM_BAD_LINE');
+        continue;
+      }
+      if (v !== null && typeof v === 'object' && v.$esn !== undefined) {
+        this._control(v);
+        continue;
+      }
+      let seq;
+      if (this.role === 'client') {
+        seq = v && v.seq;
+        if (!Number.isSafeInteger(seq)) seq = this.rx + 1;
+      } else {
+        seq = this._cur >= 0 ? this._cur++ : this.rx + 1;
+      }
+      if (seq <= this.rx) {
+        this.stats.duplicates++;
+        continue;
+      }
+      if (seq !== this.rx + 1) {
+        this._protocolError(`out-of-order line: expected seq ${this.rx + 1}, got ${seq}`, 'ERR_STREAM_SEQ');
+        return;
+      }
+      this.rx = seq;
+      this.stats.dataIn++;
+      this.hooks.onData(v, seq);
+    }
+    if (this.rx !== before && this.transport) this.flushSoon();
+  }
+
+  _control(f) {
+    const bad = control.checkControl(f);
+    if (bad) {
+      this._protocolError(`bad control frame: ${bad}`, 'ERR_STREAM_CONTROL');
+      return;
+    }
+    switch (f.t) {
+      case 'ack':
+        if (this.outbox.ack(Math.min(f.s, this.outbox.nextSeq - 1))) {
+          this._checkWaiters();
+          if (this.hooks.onAck) this.hooks.onAck();
+        }
+        return;
+      case 'b':
+        this._cur = f.s;
+        return;
+      case 'ping':
+        this.control(build.pong(Number.isFinite(f.ts) ? f.ts : 0));
+        return;
+      case 'pong':
+        return;
+      case 'gap':
+        if (f.to > this.rx) this.rx = f.to;
+        if (this.hooks.onGap) this.hooks.onGap({ from: f.from, to: f.to, count: f.count, reason: f.reason });
+        return;
+      default:
+        if (this.hooks.onControl) this.hooks.onControl(f);
+    }
+  }
+
+  _protocolError(message, code) {
+    const err = new Error(message);
+    err.code = code;
+    if (this.hooks.onProtocolError) this.hooks.onProtocolError(err);
+  }
+
+  // ---- heartbeats ------------------------------------------------------
+
+  _startHeartbeat() {
+    const every = this.heartbeatIntervalMs;
+    if (!(every > 0)) return;
+    const tick = () => {
+      this._hbTimer = null;
+      if (!this.transport) return;
+      if (!this.transport.oneWay && Date.now() - this._lastRecv >= this.heartbeatTimeoutMs) {
+        if (this.hooks.onDead) this.hooks.onDead(`no data or heartbeat from the peer for ${this.heartbeatTimeoutMs} ms`);
+        return;
+      }
+      if (this.transport.pings !== false) this.control(build.ping(Date.now()));
+      this._hbTimer = setTimeout(tick, every);
+    };
+    this._hbTimer = setTimeout(tick, every);
+  }
+
+  _stopHeartbeat() {
+    if (this._hbTimer !== null) {
+      clearTimeout(this._hbTimer);
+      this._hbTimer = null;
+    }
+    if (this._poll) {
+      clearTimeout(this._poll);
+      this._poll = null;
+    }
+  }
+}
+
+module.exports = { Link, byteLength };
