@@ -84,6 +84,7 @@ class ReconnectingStream extends EventEmitter {
         maxOutboxBytes: num('maxOutboxBytes', options.maxOutboxBytes, 4 * 1024 * 1024, 1),
         highWaterMark: num('highWaterMark', options.highWaterMark, 1024 * 1024),
         maxFrameBytes: num('maxFrameBytes', options.maxFrameBytes, 64 * 1024, 1),
+        sendWindowBytes: num('sendWindowBytes', options.sendWindowBytes, 1024 * 1024, 1),
         heartbeatIntervalMs: hb,
         heartbeatTimeoutMs: num('heartbeatTimeoutMs', options.heartbeatTimeoutMs, Math.ceil(hb * 2.5)),
       },

@@ -28,6 +28,7 @@ const DEFAULTS = {
   maxOutboxBytes: 1024 * 1024,
   highWaterMark: 1024 * 1024,
   maxFrameBytes: 64 * 1024,
+  sendWindowBytes: 1024 * 1024,
   heartbeatIntervalMs: 15000,
   heartbeatTimeoutMs: undefined, // 2.5 x interval
   helloTimeoutMs: 10000,
@@ -52,7 +53,7 @@ class StreamServer extends EventEmitter {
     if (!MODES.has(o.encryption)) {
       throw new TypeError(`StreamServer: options.encryption must be 'disabled', 'optional' or 'required', got ${String(o.encryption)}`);
     }
-    for (const k of ['maxReplayEvents', 'maxReplayBytes', 'maxOutboxBytes', 'maxFrameBytes', 'helloTimeoutMs', 'maxPostBytes']) posInt(k, o[k]);
+    for (const k of ['maxReplayEvents', 'maxReplayBytes', 'maxOutboxBytes', 'maxFrameBytes', 'sendWindowBytes', 'helloTimeoutMs', 'maxPostBytes']) posInt(k, o[k]);
     for (const k of ['highWaterMark', 'heartbeatIntervalMs', 'sessionTtlMs']) posInt(k, o[k], true);
     if (o.heartbeatTimeoutMs === undefined) o.heartbeatTimeoutMs = Math.ceil(o.heartbeatIntervalMs * 2.5);
     this.options = o;

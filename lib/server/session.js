@@ -37,6 +37,7 @@ class Session extends EventEmitter {
         maxOutboxBytes: Math.min(opts.maxOutboxBytes, opts.maxReplayBytes),
         highWaterMark: opts.highWaterMark,
         maxFrameBytes: opts.maxFrameBytes,
+        sendWindowBytes: opts.sendWindowBytes,
         heartbeatIntervalMs: opts.heartbeatIntervalMs,
         heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
       },

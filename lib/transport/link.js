@@ -30,7 +30,8 @@ class Link {
     this.outbox = o.outbox;
     this.maxOutboxBytes = o.maxOutboxBytes;
     this.highWaterMark = o.highWaterMark;
-    this.maxFrameBytes = o.maxFrameBytes || 256 * 1024;
+    this.maxFrameBytes = o.maxFrameBytes || 64 * 1024;
+    this.sendWindowBytes = o.sendWindowBytes || 1024 * 1024;
     this.heartbeatIntervalMs = o.heartbeatIntervalMs;
     this.heartbeatTimeoutMs = o.heartbeatTimeoutMs;
     this.hooks = hooks;
@@ -156,7 +157,7 @@ class Link {
     }
     const ob = this.outbox;
     const header = this.role === 'client';
-    while (ob.sent < ob.lines.length && t.bufferedAmount <= this.highWaterMark) {
+    while (ob.sent < ob.lines.length && t.bufferedAmount <= this.highWaterMark && ob.sentBytes < this.sendWindowBytes) {
       if (!parts) parts = [];
       if (header) parts.push(build.batch(ob.seqAt(ob.sent)));
       let bytes = 0;
@@ -164,6 +165,7 @@ class Link {
       while (ob.sent < ob.lines.length && (bytes === 0 || bytes + ob.sizes[ob.sent] <= this.maxFrameBytes)) {
         parts.push(ob.lines[ob.sent]);
         bytes += ob.sizes[ob.sent] + 1;
+        ob.sentBytes += ob.sizes[ob.sent];
         ob.sent++;
       }
       this.stats.dataOut += ob.sent - start;
@@ -232,6 +234,7 @@ class Link {
       case 'ack':
         if (this.outbox.ack(Math.min(f.s, this.outbox.nextSeq - 1))) {
           this._checkWaiters();
+          if (this.outbox.unsent) this.flushSoon();
           if (this.hooks.onAck) this.hooks.onAck();
         }
         return;

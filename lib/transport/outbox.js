@@ -19,6 +19,7 @@ class Outbox {
     this.nextSeq = firstSeq; // seq the next pushed line gets
     this.sent = 0; // index of the next line to write to the current transport
     this.bytes = 0; // bytes held
+    this.sentBytes = 0; // bytes written to the current transport and not yet acknowledged
     this.droppedThrough = firstSeq - 1; // highest seq evicted before being acknowledged
     this.acked = firstSeq - 1; // highest seq acknowledged by the peer
   }
@@ -44,6 +45,7 @@ class Outbox {
   _evict() {
     while (this.count > 1 && (this.count > this.maxEvents || this.bytes > this.maxBytes)) {
       this.bytes -= this.sizes[this.head];
+      if (this.head < this.sent) this.sentBytes -= this.sizes[this.head];
       this.lines[this.head] = undefined;
       this.droppedThrough = this.headSeq;
       this.head++;
@@ -61,6 +63,7 @@ class Outbox {
     let freed = false;
     while (this.headSeq <= upto && this.head < this.lines.length) {
       this.bytes -= this.sizes[this.head];
+      if (this.head < this.sent) this.sentBytes -= this.sizes[this.head];
       this.lines[this.head] = undefined;
       this.head++;
       this.headSeq++;
@@ -87,6 +90,7 @@ class Outbox {
   rewind(rx) {
     if (rx > this.acked) this.ack(rx);
     this.sent = this.head;
+    this.sentBytes = 0;
     const want = rx + 1;
     if (want < this.headSeq && want <= this.droppedThrough) {
       return { from: want, to: Math.min(this.headSeq - 1, this.droppedThrough) };
