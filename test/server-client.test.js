@@ -146,7 +146,7 @@ describe('StreamServer + ReconnectingStream', function () {
   });
 
   it('a missed heartbeat makes the client reconnect', async () => {
-    const { server, addr } = await h.server({ heartbeatIntervalMs: 40 });
+    const { server, addr } = await h.server({ heartbeatIntervalMs: 40, heartbeatTimeoutMs: 60000 });
     const { proxy, addr: p } = await h.proxy({ target: { port: addr.port } });
     const got = [];
     const sessionP = once(server, 'session');
