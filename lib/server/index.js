@@ -197,7 +197,8 @@ class StreamServer extends EventEmitter {
         this._reject(ws, RejectCode.SessionUnknown, `session ${f.sid} is unknown to this server (expired or the server restarted)`);
         return null;
       }
-      ws.send(build.welcome({ sid: existing.id, resumed: true, rx: existing.link.rx, hb: this.options.heartbeatIntervalMs }) + '\n');
+      const ob = existing.link.outbox;
+      ws.send(build.welcome({ sid: existing.id, resumed: true, rx: existing.link.rx, hb: this.options.heartbeatIntervalMs, first: ob.headSeq, next: ob.nextSeq }) + '\n');
       existing._attach(t, f.rx);
       this.emit('resume', existing);
       return existing;
@@ -222,7 +223,7 @@ class StreamServer extends EventEmitter {
       }
     }
     const s = this._newSession(sid, channel);
-    ws.send(build.welcome({ sid, resumed: false, rx: 0, hb: this.options.heartbeatIntervalMs, enc: serverHello }) + '\n');
+    ws.send(build.welcome({ sid, resumed: false, rx: 0, hb: this.options.heartbeatIntervalMs, enc: serverHello, first: 1, next: 1 }) + '\n');
     s._attach(t, f.rx);
     this.emit('session', s);
     return s;
