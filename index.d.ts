@@ -2,6 +2,7 @@
 /// <reference types="node" />
 import type { Transform, TransformOptions, Writable, WritableOptions } from 'node:stream';
 import type { EventEmitter } from 'node:events';
+import type { Server as HttpServer } from 'node:http';
 import type { z } from 'zod';
 
 // ---- constants -------------------------------------------------------------
@@ -358,3 +359,138 @@ export declare function routeNDJSON(
   input: string | Uint8Array | ArrayBuffer,
   options?: EventRouterOptions & { onInvalid?: (info: InvalidLine) => void },
 ): RoutedEvent[];
+
+// ---- reconnecting streams: client, server, control frames ---------------------------
+
+export type ConnectionStateValue = 'disconnected' | 'connecting' | 'connected' | 'reconnecting' | 'failed' | 'closed';
+export type EncryptionModeValue = 'disabled' | 'optional' | 'required';
+
+export interface StreamGap { from: number; to: number; count: number; reason: 'replay_overflow' | string }
+
+export interface ReconnectingStreamOptions {
+  /** ws:// or wss:// (WebSocket) or http:// or https:// (NDJSON GET /sessions/:id/stream?fromSeq=N + POST /sessions/:id/messages) */
+  url: string;
+  /** Session to open (ws: created on first connect if unknown) or to consume (http: required). */
+  sessionId?: string;
+  reconnect?: { maxAttempts?: number; initialDelay?: number; maxDelay?: number; backoffMultiplier?: number; jitter?: boolean; jitterFactor?: number };
+  /** true = 'required'; default 'disabled'. */
+  encryption?: boolean | EncryptionModeValue;
+  onMessage?: (message: any) => void;
+  onReconnect?: (attempt: number, delayMs: number) => void;
+  onStateChange?: (state: ConnectionStateValue, previousState: ConnectionStateValue) => void;
+  onGap?: (gap: StreamGap) => void;
+  onError?: (error: Error & { code?: string }) => void;
+  onFailed?: (failure: { reason: string; code: string }) => void;
+  /** default: the server's interval (welcome), else 15000 */
+  heartbeatIntervalMs?: number;
+  /** default 2.5 x interval */
+  heartbeatTimeoutMs?: number;
+  connectTimeoutMs?: number;      // 10000
+  maxOutboxBytes?: number;        // 4 MiB: send() waits while unacknowledged bytes exceed this
+  highWaterMark?: number;         // 1 MiB: ... or while the socket's bufferedAmount exceeds this
+  sendWindowBytes?: number;       // 1 MiB: bytes written and not yet acknowledged
+  maxFrameBytes?: number;         // 64 KiB: lines per WebSocket frame
+  WebSocket?: new (url: string) => any;
+}
+
+export declare class StreamError extends Error { code: string }
+
+export declare class ReconnectingStream extends EventEmitter {
+  constructor(options: ReconnectingStreamOptions);
+  readonly state: ConnectionStateValue;
+  /** seq of the last server event delivered (0 before the first) */
+  readonly lastSeq: number;
+  readonly sessionId: string | null;
+  readonly encrypted: boolean;
+  readonly retryCount: number;
+  readonly reconnects: number;
+  /** messages not yet acknowledged by the server */
+  readonly pending: number;
+  readonly bufferedBytes: number;
+  readonly gaps: StreamGap[];
+  readonly failure: { reason: string; code: string } | null;
+  readonly stats: { framesIn: number; framesOut: number; dataIn: number; dataOut: number; duplicates: number; acksOut: number; reconnects: number; gaps: number; pending: number };
+  connect(): Promise<void>;
+  send(message: unknown): Promise<void>;
+  /** resolves when every message sent so far is acknowledged */
+  flush(): Promise<void>;
+  /** final; cancels pending retries; pending send()/flush()/connect() reject with ERR_STREAM_CLOSED */
+  close(): Promise<void>;
+  on(event: 'message', l: (message: any) => void): this;
+  on(event: 'stateChange', l: (state: ConnectionStateValue, previousState: ConnectionStateValue) => void): this;
+  on(event: 'retry', l: (e: { attempt: number; delayMs: number }) => void): this;
+  on(event: 'retryStarted', l: (e: { attempt: number }) => void): this;
+  on(event: 'connected', l: (e: { sessionId: string; resumed: boolean }) => void): this;
+  on(event: 'reconnect', l: (e: { sessionId: string; lastSeq: number }) => void): this;
+  on(event: 'disconnected', l: (e: { reason?: string }) => void): this;
+  on(event: 'failed', l: (e: { reason: string; code: string }) => void): this;
+  on(event: 'gap', l: (gap: StreamGap) => void): this;
+  on(event: 'drain' | 'close', l: () => void): this;
+  on(event: 'error', l: (err: Error & { code?: string }) => void): this;
+}
+
+export interface StreamServerOptions {
+  port?: number;                 // 0 = any free port
+  host?: string;                 // '127.0.0.1'
+  server?: HttpServer;           // attach to an existing server (listen() does not listen then)
+  path?: string;                 // WebSocket path (default: any)
+  encryption?: EncryptionModeValue; // 'disabled'
+  maxReplayEvents?: number;      // 10000
+  maxReplayBytes?: number;       // 16 MiB
+  maxOutboxBytes?: number;       // 1 MiB: session.send() waits while unacknowledged bytes exceed this
+  highWaterMark?: number;        // 1 MiB socket bufferedAmount bound
+  sendWindowBytes?: number;      // 1 MiB
+  maxFrameBytes?: number;        // 64 KiB
+  heartbeatIntervalMs?: number;  // 15000
+  heartbeatTimeoutMs?: number;   // 2.5 x interval
+  helloTimeoutMs?: number;       // 10000
+  sessionTtlMs?: number;         // 300000: a detached session is forgotten after this
+  maxPayload?: number;
+  maxPostBytes?: number;
+  httpRoutes?: boolean;          // default: true when the server owns its http.Server
+}
+
+export declare class SessionError extends Error { code: string }
+/** The server's option defaults. */
+export declare const SERVER_DEFAULTS: Readonly<Required<Omit<StreamServerOptions, 'server' | 'path' | 'heartbeatTimeoutMs' | 'httpRoutes'>>> &
+  Readonly<Pick<StreamServerOptions, 'path' | 'heartbeatTimeoutMs' | 'httpRoutes'>>;
+
+export declare class Session extends EventEmitter {
+  readonly id: string;
+  readonly encrypted: boolean;
+  readonly connected: boolean;
+  /** seq of the last event queued by send() */
+  readonly lastSeq: number;
+  readonly lastClientSeq: number;
+  readonly bufferedBytes: number;
+  readonly stats: { framesIn: number; framesOut: number; dataIn: number; dataOut: number; duplicates: number; acksOut: number; held: number; heldBytes: number; gaps: number };
+  /** fills protocolVersion (2 unless given), sessionId and seq; resolves when within bounds */
+  send(event: { type: string; payload?: unknown; protocolVersion?: 1 | 2; [k: string]: unknown }): Promise<void>;
+  close(err?: Error): void;
+  on(event: 'message', l: (message: any) => void): this;
+  on(event: 'connect', l: (kind: 'ws' | 'http') => void): this;
+  on(event: 'disconnect', l: (reason: string) => void): this;
+  on(event: 'gap', l: (gap: StreamGap) => void): this;
+  on(event: 'drain', l: () => void): this;
+  on(event: 'close', l: (err?: Error) => void): this;
+  on(event: 'error', l: (err: Error & { code?: string }) => void): this;
+}
+
+export declare class StreamServer extends EventEmitter {
+  constructor(options?: StreamServerOptions);
+  readonly sessions: Map<string, Session>;
+  listen(): Promise<{ address: string; family: string; port: number; url: string; httpUrl: string }>;
+  address(): { address: string; family: string; port: number; url: string; httpUrl: string } | null;
+  getSession(id: string): Session | undefined;
+  /** a plaintext session created before any client (for HTTP consumers) */
+  createSession(id?: string): Session;
+  close(): Promise<void>;
+  on(event: 'session' | 'resume', l: (session: Session) => void): this;
+  on(event: 'close', l: () => void): this;
+}
+
+export declare const CONTROL_VERSION: 1;
+export declare const CONTROL_KEY: '$esn';
+export declare const ControlType: Readonly<{ Hello: 'hello'; Welcome: 'welcome'; Reject: 'reject'; Batch: 'b'; Ack: 'ack'; Gap: 'gap'; Ping: 'ping'; Pong: 'pong' }>;
+export declare const RejectCode: Readonly<{ SessionUnknown: 'SESSION_UNKNOWN'; EncryptionRequired: 'ENCRYPTION_REQUIRED'; EncryptionDisabled: 'ENCRYPTION_DISABLED'; HandshakeFailed: 'ENCRYPTION_HANDSHAKE_FAILED'; BadHello: 'BAD_HELLO'; ServerClosing: 'SERVER_CLOSING' }>;
+export declare const GapReason: Readonly<{ ReplayOverflow: 'replay_overflow' }>;

@@ -12,4 +12,12 @@ module.exports = {
   ...require('./lib/ndjson.js').api,
   ...require('./lib/codec'),
   ...require('./lib/router'),
+  ...require('./lib/server'),
+  ...require('./lib/client'),
+  ...controlFrames(require('./lib/protocol/control')),
 };
+
+// The documented control-frame constants (PROTOCOL.md section 5 additions).
+function controlFrames({ CONTROL_VERSION, CONTROL_KEY, ControlType, RejectCode, GapReason }) {
+  return { CONTROL_VERSION, CONTROL_KEY, ControlType, RejectCode, GapReason };
+}

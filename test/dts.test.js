@@ -22,7 +22,7 @@ describe('index.d.ts', () => {
     const tsc = require.resolve('typescript/bin/tsc');
     const r = spawnSync(
       process.execPath,
-      [tsc, '--noEmit', '--strict', '--skipLibCheck', '--esModuleInterop', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', 'index.d.ts'],
+      [tsc, '--noEmit', '--strict', '--skipLibCheck', '--esModuleInterop', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', 'index.d.ts', 'testing.d.ts'],
       { cwd: root, encoding: 'utf8' },
     );
     assert.equal(r.status, 0, r.stdout + r.stderr);
