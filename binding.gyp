@@ -4,6 +4,10 @@
       "target_name": "enclave_stream_native",
       "sources": [
         "csrc/binding/addon.cc",
+        "csrc/binding/crypto.cc",
+        "csrc/crypto/base64.c",
+        "csrc/crypto/ecdh.c",
+        "csrc/crypto/envelope.c",
         "csrc/binding/ndjson.cc",
         "csrc/binding/validate.cc",
         "csrc/json/json.cpp",

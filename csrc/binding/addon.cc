@@ -46,6 +46,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   }
   esn::InitNdjson(env, exports);
   esn::InitValidate(env, exports);
+  esn::InitCrypto(env, exports);
   return exports;
 }
 

@@ -37,6 +37,7 @@ bool BytesArg(const Napi::CallbackInfo &info, size_t i, const uint8_t **data, si
 
 void InitNdjson(Napi::Env env, Napi::Object exports);
 void InitValidate(Napi::Env env, Napi::Object exports);
+void InitCrypto(Napi::Env, Napi::Object);
 
 }  // namespace esn
 

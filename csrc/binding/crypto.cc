@@ -1,0 +1,491 @@
+// Binding of the encryption core (csrc/crypto): P-256 keys (EcKey), HKDF,
+// AES-256-GCM (Gcm) and the envelope cipher (EnvelopeCipher) with its batch
+// forms. Failures of the crypto itself come back as negative status numbers
+// (lib/crypto turns them into EcdhError/HkdfError/AesGcmError with the
+// reference's codes); misuse (wrong argument types) throws a TypeError.
+#include <vector>
+
+#include "binding/binding.h"
+
+extern "C" {
+#include "crypto/crypto.h"
+}
+
+namespace esn {
+namespace {
+
+bool BufArg(const Napi::CallbackInfo &info, size_t i, uint8_t **data, size_t *len,
+            const char *what) {
+  if (info.Length() <= i || !info[i].IsTypedArray()) {
+    std::string m = std::string(what) + " must be a Buffer or Uint8Array";
+    Napi::TypeError::New(info.Env(), m).ThrowAsJavaScriptException();
+    return false;
+  }
+  Napi::TypedArray ta = info[i].As<Napi::TypedArray>();
+  *data = static_cast<uint8_t *>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+  *len = ta.ByteLength();
+  return true;
+}
+
+bool NumArg(const Napi::CallbackInfo &info, size_t i, double *out, const char *what) {
+  if (info.Length() <= i || !info[i].IsNumber()) {
+    std::string m = std::string(what) + " must be a number";
+    Napi::TypeError::New(info.Env(), m).ThrowAsJavaScriptException();
+    return false;
+  }
+  *out = info[i].As<Napi::Number>().DoubleValue();
+  return true;
+}
+
+bool RangeArg(const Napi::CallbackInfo &info, size_t i, size_t total, size_t *off, size_t *len) {
+  double o, n;
+  if (!NumArg(info, i, &o, "offset") || !NumArg(info, i + 1, &n, "length")) return false;
+  if (!(o >= 0) || !(n >= 0) || o + n > double(total) || o != double(size_t(o)) || n != double(size_t(n))) {
+    Napi::RangeError::New(info.Env(), "offset/length out of the buffer's bounds").ThrowAsJavaScriptException();
+    return false;
+  }
+  *off = size_t(o);
+  *len = size_t(n);
+  return true;
+}
+
+Napi::Value Status(Napi::Env env, esn_crypto_status s) { return Napi::Number::New(env, -double(s)); }
+
+Napi::Buffer<uint8_t> Copy(Napi::Env env, const uint8_t *p, size_t n) {
+  return Napi::Buffer<uint8_t>::Copy(env, p, n);
+}
+
+// ---- EcKey --------------------------------------------------------------
+class EcKey : public Napi::ObjectWrap<EcKey> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "EcKey",
+                       {InstanceMethod("publicKey", &EcKey::PublicKey),
+                        InstanceMethod("privateKey", &EcKey::PrivateKey),
+                        InstanceMethod("derive", &EcKey::Derive),
+                        InstanceMethod("deriveSessionKeys", &EcKey::DeriveSessionKeys),
+                        InstanceMethod("dispose", &EcKey::Dispose)});
+  }
+  // new EcKey()             a fresh pair
+  // new EcKey(priv32)       a pair from a private scalar
+  // new EcKey(pub65, true)  a public key (checked on the curve)
+  explicit EcKey(const Napi::CallbackInfo &info) : Napi::ObjectWrap<EcKey>(info) {
+    Napi::Env env = info.Env();
+    esn_crypto_status s;
+    if (info.Length() == 0 || info[0].IsUndefined()) {
+      s = esn_ec_generate(&key_);
+    } else {
+      uint8_t *d;
+      size_t n;
+      if (!BufArg(info, 0, &d, &n, "key")) return;
+      bool pub = info.Length() > 1 && info[1].ToBoolean();
+      s = pub ? esn_ec_from_public(d, n, &key_) : esn_ec_from_private(d, n, &key_);
+    }
+    if (s != ESN_CRYPTO_OK) {
+      Napi::Error e = Napi::Error::New(env, esn_crypto_message(s));
+      e.Set("code", Napi::String::New(env, esn_crypto_code(s)));
+      e.ThrowAsJavaScriptException();
+    }
+  }
+  ~EcKey() override { esn_ec_free(key_); }
+
+ private:
+  bool Live(Napi::Env env) {
+    if (key_) return true;
+    Napi::Error::New(env, "EcKey was disposed").ThrowAsJavaScriptException();
+    return false;
+  }
+  Napi::Value PublicKey(const Napi::CallbackInfo &info) {
+    if (!Live(info.Env())) return info.Env().Undefined();
+    uint8_t out[65];
+    esn_crypto_status s = esn_ec_public(key_, out);
+    if (s != ESN_CRYPTO_OK) return Status(info.Env(), s);
+    return Copy(info.Env(), out, 65);
+  }
+  Napi::Value PrivateKey(const Napi::CallbackInfo &info) {
+    if (!Live(info.Env())) return info.Env().Undefined();
+    uint8_t out[32];
+    esn_crypto_status s = esn_ec_private(key_, out);
+    if (s != ESN_CRYPTO_OK) return Status(info.Env(), s);
+    Napi::Value v = Copy(info.Env(), out, 32);
+    esn_wipe(out, 32);
+    return v;
+  }
+  // derive(peerPub65) -> Buffer(32) | -status
+  Napi::Value Derive(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    if (!Live(env)) return env.Undefined();
+    uint8_t *d;
+    size_t n;
+    if (!BufArg(info, 0, &d, &n, "public key")) return env.Undefined();
+    uint8_t out[32];
+    esn_crypto_status s = esn_ec_derive_raw(key_, d, n, out);
+    if (s != ESN_CRYPTO_OK) return Status(env, s);
+    Napi::Value v = Copy(env, out, 32);
+    esn_wipe(out, 32);
+    return v;
+  }
+  // deriveSessionKeys(peerPub65, sessionIdUtf8 | null) -> Buffer(64) c2s||s2c | -status
+  Napi::Value DeriveSessionKeys(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    if (!Live(env)) return env.Undefined();
+    uint8_t *d, *sid = nullptr;
+    size_t n, sidn = 0;
+    if (!BufArg(info, 0, &d, &n, "public key")) return env.Undefined();
+    if (info.Length() > 1 && !info[1].IsNull() && !info[1].IsUndefined() &&
+        !BufArg(info, 1, &sid, &sidn, "session id"))
+      return env.Undefined();
+    uint8_t secret[32], keys[64];
+    esn_crypto_status s = esn_ec_derive_raw(key_, d, n, secret);
+    if (s == ESN_CRYPTO_OK) s = esn_session_keys(secret, sid, sidn, keys, keys + 32);
+    esn_wipe(secret, 32);
+    if (s != ESN_CRYPTO_OK) return Status(env, s);
+    Napi::Value v = Copy(env, keys, 64);
+    esn_wipe(keys, 64);
+    return v;
+  }
+  Napi::Value Dispose(const Napi::CallbackInfo &info) {
+    esn_ec_free(key_);
+    key_ = nullptr;
+    return info.Env().Undefined();
+  }
+  esn_ec_key *key_ = nullptr;
+};
+
+// ---- Gcm: one AES-256-GCM key -------------------------------------------
+class Gcm : public Napi::ObjectWrap<Gcm> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Gcm",
+                       {InstanceMethod("seal", &Gcm::Seal), InstanceMethod("open", &Gcm::Open),
+                        InstanceMethod("dispose", &Gcm::Dispose)});
+  }
+  explicit Gcm(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Gcm>(info) {
+    uint8_t *k;
+    size_t n;
+    if (!BufArg(info, 0, &k, &n, "key")) return;
+    esn_crypto_status s = esn_gcm_new(k, n, &gcm_);
+    if (s != ESN_CRYPTO_OK) {
+      Napi::Error e = Napi::Error::New(info.Env(), esn_crypto_message(s));
+      e.Set("code", Napi::String::New(info.Env(), esn_crypto_code(s)));
+      e.ThrowAsJavaScriptException();
+    }
+  }
+  ~Gcm() override { esn_gcm_free(gcm_); }
+
+ private:
+  // seal(nonce12, aad|null, src) -> Buffer | -status ; open likewise
+  Napi::Value Run(const Napi::CallbackInfo &info, bool seal) {
+    Napi::Env env = info.Env();
+    if (!gcm_) {
+      Napi::Error::New(env, "Gcm was disposed").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    uint8_t *nonce, *aad = nullptr, *src;
+    size_t nn, an = 0, sn;
+    if (!BufArg(info, 0, &nonce, &nn, "nonce")) return env.Undefined();
+    if (info.Length() > 1 && !info[1].IsNull() && !info[1].IsUndefined() &&
+        !BufArg(info, 1, &aad, &an, "additional data"))
+      return env.Undefined();
+    if (!BufArg(info, 2, &src, &sn, "data")) return env.Undefined();
+    if (nn != 12) return Status(env, ESN_CRYPTO_EDECRYPT);
+    if (!seal && sn < 16) return Status(env, ESN_CRYPTO_EDECRYPT);
+    size_t on = seal ? sn + 16 : sn - 16;
+    Napi::Buffer<uint8_t> out = Napi::Buffer<uint8_t>::New(env, on ? on : 1);
+    esn_crypto_status s = seal ? esn_gcm_seal(gcm_, nonce, aad, an, src, sn, out.Data())
+                               : esn_gcm_open(gcm_, nonce, aad, an, src, sn, out.Data());
+    if (s != ESN_CRYPTO_OK) return Status(env, s);
+    if (on == 0) return Napi::Buffer<uint8_t>::New(env, 0);
+    return out;
+  }
+  Napi::Value Seal(const Napi::CallbackInfo &info) { return Run(info, true); }
+  Napi::Value Open(const Napi::CallbackInfo &info) { return Run(info, false); }
+  Napi::Value Dispose(const Napi::CallbackInfo &info) {
+    esn_gcm_free(gcm_);
+    gcm_ = nullptr;
+    return info.Env().Undefined();
+  }
+  esn_gcm *gcm_ = nullptr;
+};
+
+// ---- EnvelopeCipher -----------------------------------------------------
+// state (Float64Array(4), shared with JS): [0] nonce counter, [1] aux
+// (bytes needed / lines done / input consumed), [2] seq of the last opened
+// envelope, [3] its nonce counter.
+class EnvelopeCipher : public Napi::ObjectWrap<EnvelopeCipher> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "EnvelopeCipher",
+                       {InstanceMethod("seal", &EnvelopeCipher::Seal),
+                        InstanceMethod("sealBatch", &EnvelopeCipher::SealBatch),
+                        InstanceMethod("open", &EnvelopeCipher::Open),
+                        InstanceMethod("openBatch", &EnvelopeCipher::OpenBatch),
+                        InstanceMethod("prefix", &EnvelopeCipher::Prefix),
+                        InstanceMethod("dispose", &EnvelopeCipher::Dispose)});
+  }
+  // (key32, sidUtf8, kidUtf8, prefix8|null, counter, maxNonces, state Float64Array(4))
+  explicit EnvelopeCipher(const Napi::CallbackInfo &info) : Napi::ObjectWrap<EnvelopeCipher>(info) {
+    Napi::Env env = info.Env();
+    uint8_t *key, *sid, *kid, *prefix = nullptr;
+    size_t kn, sn, dn, pn = 0;
+    double counter, max;
+    if (!BufArg(info, 0, &key, &kn, "key") || !BufArg(info, 1, &sid, &sn, "session id") ||
+        !BufArg(info, 2, &kid, &dn, "kid"))
+      return;
+    if (!info[3].IsNull() && !info[3].IsUndefined() && !BufArg(info, 3, &prefix, &pn, "nonce prefix")) return;
+    if (!NumArg(info, 4, &counter, "counter") || !NumArg(info, 5, &max, "maxNonces")) return;
+    if (info.Length() < 7 || !info[6].IsTypedArray() ||
+        info[6].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+        info[6].As<Napi::TypedArray>().ElementLength() < 4) {
+      Napi::TypeError::New(env, "state must be a Float64Array(4)").ThrowAsJavaScriptException();
+      return;
+    }
+    state_ref_ = Napi::Persistent(info[6].As<Napi::Object>());
+    Napi::Float64Array st = info[6].As<Napi::Float64Array>();
+    state_ = st.Data();
+    if (prefix && pn != 8) {
+      Throw(env, ESN_CRYPTO_ENONCE);
+      return;
+    }
+    if (kn != 32) {
+      Throw(env, ESN_CRYPTO_EALG);
+      return;
+    }
+    if (!(counter >= 0) || !(max >= 0)) {
+      Napi::RangeError::New(env, "counter and maxNonces must be >= 0").ThrowAsJavaScriptException();
+      return;
+    }
+    esn_crypto_status s = esn_envelope_new(key, sid, sn, kid, dn, prefix, uint64_t(counter),
+                                           max > 4294967296.0 ? (uint64_t(1) << 32) : uint64_t(max), &env_);
+    if (s != ESN_CRYPTO_OK) {
+      Throw(env, s);
+      return;
+    }
+    state_[0] = counter;
+  }
+  ~EnvelopeCipher() override { esn_envelope_free(env_); }
+
+ private:
+  static void Throw(Napi::Env env, esn_crypto_status s) {
+    Napi::Error e = Napi::Error::New(env, esn_crypto_message(s));
+    e.Set("code", Napi::String::New(env, esn_crypto_code(s)));
+    e.ThrowAsJavaScriptException();
+  }
+  bool Live(Napi::Env env) {
+    if (env_) return true;
+    Napi::Error::New(env, "EnvelopeCipher was disposed").ThrowAsJavaScriptException();
+    return false;
+  }
+  // seal(src, off, len, seq, out, outOff, nonce12?) -> bytes written | -status
+  Napi::Value Seal(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    if (!Live(env)) return env.Undefined();
+    uint8_t *src, *out, *nonce = nullptr;
+    size_t sl, off, len, ol, nl;
+    double seq, ooff;
+    if (!BufArg(info, 0, &src, &sl, "data") || !RangeArg(info, 1, sl, &off, &len) ||
+        !NumArg(info, 3, &seq, "seq") || !BufArg(info, 4, &out, &ol, "output") ||
+        !NumArg(info, 5, &ooff, "output offset"))
+      return env.Undefined();
+    if (info.Length() > 6 && !info[6].IsUndefined() && !info[6].IsNull()) {
+      if (!BufArg(info, 6, &nonce, &nl, "nonce")) return env.Undefined();
+      if (nl != 12) return Status(env, ESN_CRYPTO_EDECRYPT);
+    }
+    if (!(seq >= 0 && seq <= 9007199254740991.0) || seq != double(uint64_t(seq)))
+      return Status(env, ESN_CRYPTO_EENVELOPE);
+    if (!(ooff >= 0) || ooff > double(ol)) return Status(env, ESN_CRYPTO_ESPACE);
+    size_t need = esn_envelope_seal_bound(env_, len);
+    if (ol - size_t(ooff) < need) {
+      state_[1] = double(need + size_t(ooff));
+      return Status(env, ESN_CRYPTO_ESPACE);
+    }
+    size_t w = 0;
+    esn_crypto_status s =
+        esn_envelope_seal(env_, uint64_t(seq), nonce, src + off, len, out + size_t(ooff), ol - size_t(ooff), &w);
+    state_[0] = double(esn_envelope_counter(env_));
+    if (s != ESN_CRYPTO_OK) return Status(env, s);
+    return Napi::Number::New(env, double(w));
+  }
+  // sealBatch(src, lens Uint32Array, seqs Float64Array, count, out) -> bytes | -status
+  // state[1] = messages sealed (on failure: those before the failing one).
+  Napi::Value SealBatch(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    if (!Live(env)) return env.Undefined();
+    uint8_t *src, *out;
+    size_t sl, ol;
+    double count;
+    if (!BufArg(info, 0, &src, &sl, "data")) return env.Undefined();
+    if (info.Length() < 5 || !info[1].IsTypedArray() || !info[2].IsTypedArray() ||
+        info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array ||
+        info[2].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+      Napi::TypeError::New(env, "expected (data, Uint32Array lengths, Float64Array seqs, count, output)")
+          .ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    Napi::Uint32Array lens = info[1].As<Napi::Uint32Array>();
+    Napi::Float64Array seqs = info[2].As<Napi::Float64Array>();
+    if (!NumArg(info, 3, &count, "count") || !BufArg(info, 4, &out, &ol, "output")) return env.Undefined();
+    if (!(count >= 0) || count > double(lens.ElementLength()) || count > double(seqs.ElementLength())) {
+      Napi::RangeError::New(env, "count exceeds the lengths/seqs arrays").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    size_t n = size_t(count), total = 0, need = 0;
+    for (size_t i = 0; i < n; i++) {
+      total += lens[i];
+      need += esn_envelope_seal_bound(env_, lens[i]) + 1;
+    }
+    if (total > sl) {
+      Napi::RangeError::New(env, "lengths exceed the data").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    state_[1] = 0;
+    if (ol < need) {
+      state_[1] = double(need);
+      return Status(env, ESN_CRYPTO_ESPACE);
+    }
+    size_t w = 0, done = 0;
+    esn_crypto_status s =
+        esn_envelope_seal_batch(env_, src, lens.Data(), seqs.Data(), n, out, ol, &w, &done);
+    state_[0] = double(esn_envelope_counter(env_));
+    state_[1] = double(done);
+    if (s != ESN_CRYPTO_OK) return Status(env, s);
+    return Napi::Number::New(env, double(w));
+  }
+  // Input needs ESN_JSON_PADDING readable bytes after it: use the caller's
+  // buffer when it has them, else a padded copy.
+  const uint8_t *Padded(uint8_t *buf, size_t total, size_t off, size_t len) {
+    if (total - off - len >= ESN_JSON_PADDING) return buf + off;
+    pad_.resize(len + ESN_JSON_PADDING);
+    memcpy(pad_.data(), buf + off, len);
+    memset(pad_.data() + len, 0, ESN_JSON_PADDING);
+    return pad_.data();
+  }
+  // open(buf, off, len, out) -> plaintext bytes | -status; state[2] seq, state[3] counter
+  Napi::Value Open(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    if (!Live(env)) return env.Undefined();
+    uint8_t *buf, *out;
+    size_t bl, off, len, ol;
+    if (!BufArg(info, 0, &buf, &bl, "line") || !RangeArg(info, 1, bl, &off, &len) ||
+        !BufArg(info, 3, &out, &ol, "output"))
+      return env.Undefined();
+    size_t need = esn_envelope_open_bound(len);
+    if (ol < need) {
+      state_[1] = double(need);
+      return Status(env, ESN_CRYPTO_ESPACE);
+    }
+    const uint8_t *line = Padded(buf, bl, off, len);
+    size_t n = 0;
+    double seq = -1;
+    uint32_t ctr = 0;
+    esn_crypto_status s = esn_envelope_open(env_, Data(env)->parser, line, len, out, ol, &n, &seq, &ctr);
+    state_[2] = seq;
+    state_[3] = double(ctr);
+    if (s != ESN_CRYPTO_OK) return Status(env, s);
+    return Napi::Number::New(env, double(n));
+  }
+  // openBatch(buf, off, len, out, results Float64Array(5*k)) -> lines; state[1] = bytes consumed.
+  // results per line: seq, offset, length, status, counter.
+  Napi::Value OpenBatch(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    if (!Live(env)) return env.Undefined();
+    uint8_t *buf, *out;
+    size_t bl, off, len, ol;
+    if (!BufArg(info, 0, &buf, &bl, "data") || !RangeArg(info, 1, bl, &off, &len) ||
+        !BufArg(info, 3, &out, &ol, "output"))
+      return env.Undefined();
+    if (info.Length() < 5 || !info[4].IsTypedArray() ||
+        info[4].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+      Napi::TypeError::New(env, "results must be a Float64Array").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    Napi::Float64Array rs = info[4].As<Napi::Float64Array>();
+    size_t cap = rs.ElementLength() / 5;
+    const uint8_t *data = Padded(buf, bl, off, len);
+    res_.resize(cap ? cap : 1);
+    size_t consumed = 0;
+    size_t k = esn_envelope_open_batch(env_, Data(env)->parser, data, len, out, ol, res_.data(), cap, &consumed);
+    double *r = rs.Data();
+    for (size_t i = 0; i < k; i++) {
+      r[5 * i] = res_[i].seq;
+      r[5 * i + 1] = res_[i].offset;
+      r[5 * i + 2] = res_[i].length;
+      r[5 * i + 3] = -double(res_[i].status);
+      r[5 * i + 4] = res_[i].counter;
+    }
+    state_[1] = double(consumed);
+    return Napi::Number::New(env, double(k));
+  }
+  Napi::Value Prefix(const Napi::CallbackInfo &info) {
+    if (!Live(info.Env())) return info.Env().Undefined();
+    uint8_t p[8];
+    esn_envelope_prefix(env_, p);
+    return Copy(info.Env(), p, 8);
+  }
+  Napi::Value Dispose(const Napi::CallbackInfo &info) {
+    esn_envelope_free(env_);
+    env_ = nullptr;
+    return info.Env().Undefined();
+  }
+  esn_envelope *env_ = nullptr;
+  Napi::ObjectReference state_ref_;
+  double *state_ = nullptr;
+  std::vector<uint8_t> pad_;
+  std::vector<esn_open_result> res_;
+};
+
+// hkdf(ikm, salt|null, info, length) -> Buffer | -status
+Napi::Value Hkdf(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  uint8_t *ikm, *salt = nullptr, *inf;
+  size_t in, sn = 0, fn;
+  double len;
+  if (!BufArg(info, 0, &ikm, &in, "secret")) return env.Undefined();
+  if (!info[1].IsNull() && !info[1].IsUndefined() && !BufArg(info, 1, &salt, &sn, "salt")) return env.Undefined();
+  if (!BufArg(info, 2, &inf, &fn, "info") || !NumArg(info, 3, &len, "length")) return env.Undefined();
+  if (!(len >= 1 && len <= 255 * 32) || len != double(size_t(len))) return Status(env, ESN_CRYPTO_EKDF);
+  std::vector<uint8_t> out(static_cast<size_t>(len));
+  esn_crypto_status s = esn_hkdf_sha256(ikm, in, salt, sn, inf, fn, out.data(), out.size());
+  if (s != ESN_CRYPTO_OK) return Status(env, s);
+  Napi::Value v = Copy(env, out.data(), out.size());
+  esn_wipe(out.data(), out.size());
+  return v;
+}
+
+// sessionKeys(secret32, sid|null) -> Buffer(64) | -status
+Napi::Value SessionKeys(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  uint8_t *sec, *sid = nullptr;
+  size_t sn, idn = 0;
+  if (!BufArg(info, 0, &sec, &sn, "secret")) return env.Undefined();
+  if (!info[1].IsNull() && !info[1].IsUndefined() && !BufArg(info, 1, &sid, &idn, "session id")) return env.Undefined();
+  if (sn != 32) return Status(env, ESN_CRYPTO_EKDF);
+  uint8_t keys[64];
+  esn_crypto_status s = esn_session_keys(sec, sid, idn, keys, keys + 32);
+  if (s != ESN_CRYPTO_OK) return Status(env, s);
+  Napi::Value v = Copy(env, keys, 64);
+  esn_wipe(keys, 64);
+  return v;
+}
+
+}  // namespace
+
+void InitCrypto(Napi::Env env, Napi::Object exports) {
+  Napi::Object c = Napi::Object::New(env);
+  c.Set("EcKey", EcKey::Define(env));
+  c.Set("Gcm", Gcm::Define(env));
+  c.Set("EnvelopeCipher", EnvelopeCipher::Define(env));
+  c.Set("hkdf", Napi::Function::New(env, Hkdf, "hkdf"));
+  c.Set("sessionKeys", Napi::Function::New(env, SessionKeys, "sessionKeys"));
+  Napi::Array codes = Napi::Array::New(env);
+  for (int i = 0; i <= ESN_CRYPTO_ENOMEM; i++)
+    codes.Set(uint32_t(i), Napi::String::New(env, esn_crypto_code(esn_crypto_status(i))));
+  c.Set("codes", codes);
+  Napi::Array msgs = Napi::Array::New(env);
+  for (int i = 0; i <= ESN_CRYPTO_ENOMEM; i++)
+    msgs.Set(uint32_t(i), Napi::String::New(env, esn_crypto_message(esn_crypto_status(i))));
+  c.Set("messages", msgs);
+  exports.Set("crypto", c);
+}
+
+}  // namespace esn
