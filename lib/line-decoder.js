@@ -13,9 +13,11 @@
 const { native } = require('./binding');
 const { checkJsonEvent, normalizeEvent, zodErrorMessage } = require('./validate');
 const { RoutedEvent } = require('./routed-event');
-const { EVENT_TYPE_CODES } = require('./constants');
+const { EVENT_TYPE_CODES, EVENT_TYPE_CODE } = require('./constants');
 
-const MODE = { json: 0, event: 1, route: 2 };
+// route: lines fully validated as events; 'route-fields': only the routing
+// fields are checked (see routableFields), the payload when it is read.
+const MODE = { json: 0, event: 1, route: 2, 'route-fields': 3 };
 const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 const REC = { VALUE: 0, NORMALIZE: 1, INVALID: 2, JS: 3, TOO_LONG: 4, ROUTE: 5 };
@@ -30,6 +32,32 @@ function tooLongMessage(max) {
   return `Line too long: exceeds maxLineBytes (${max} bytes)`;
 }
 
+/**
+ * The checks of 'route-fields' mode (the C twin is routable() in
+ * csrc/ndjson/framer.c): an object with protocolVersion 1 or 2, sessionId
+ * "s_" + at least one character, seq a safe integer >= 0, a known type and
+ * an object payload. Every valid event passes; an event that passes may
+ * still have a payload that breaks its type's rule.
+ */
+function routableFields(v) {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const p = v.payload;
+  const sid = v.sessionId;
+  return (
+    typeof v.type === 'string' &&
+    EVENT_TYPE_CODE[v.type] !== undefined &&
+    (v.protocolVersion === 1 || v.protocolVersion === 2) &&
+    typeof sid === 'string' &&
+    sid.length > 2 &&
+    sid.startsWith('s_') &&
+    Number.isSafeInteger(v.seq) &&
+    v.seq >= 0 &&
+    typeof p === 'object' &&
+    p !== null &&
+    !Array.isArray(p)
+  );
+}
+
 // Decides a line's text in JavaScript: the rare path of the native backend
 // and the whole of the JS backend.
 function decideText(mode, text, line, offset, sink, bytes) {
@@ -42,6 +70,11 @@ function decideText(mode, text, line, offset, sink, bytes) {
   }
   if (mode === 0) {
     sink.value(value);
+    return;
+  }
+  if (mode === 3 && routableFields(value)) {
+    const buf = bytes || encodeUtf8(text);
+    sink.route(new RoutedEvent(value.type, value.seq, value.sessionId, buf, 0, buf.length, line, offset));
     return;
   }
   const verdict = checkJsonEvent(value);
@@ -95,7 +128,7 @@ class NativeLineDecoder {
     const n = recs[0];
     if (n === 0) return;
     const mode = this.mode;
-    if (mode !== 2) {
+    if (mode < 2) {
       const values = batch === undefined ? null : JSON.parse(batch);
       let vi = 0;
       let side = null;
@@ -301,6 +334,7 @@ function createLineDecoder(mode, maxLineBytes = DEFAULT_MAX_LINE_BYTES) {
 
 module.exports = {
   createLineDecoder,
+  routableFields,
   NativeLineDecoder,
   JsLineDecoder,
   ERR,

@@ -3,7 +3,16 @@
 // the event object, and the raw line. The event itself is parsed only when
 // `event` or `payload` is read (then once, and cached).
 
-const { normalizeEvent, checkJsonEvent } = require('./validate');
+const { normalizeEvent, checkJsonEvent, zodErrorMessage } = require('./validate');
+
+function invalidEvent(message, code, r) {
+  const err = new Error(`NDJSON line ${r.line} (byte ${r.offset}): ${message}`);
+  err.name = 'NdjsonError';
+  err.code = code;
+  err.line = r.line;
+  err.offset = r.offset;
+  return err;
+}
 
 const hasBuffer = typeof Buffer === 'function';
 const utf8 = typeof TextDecoder === 'function' ? new TextDecoder('utf-8') : null;
@@ -38,11 +47,25 @@ class RoutedEvent {
     return utf8.decode(b.subarray(this._start, this._end));
   }
 
-  /** The validated event (as parseLine's data), parsed on first access. */
+  /**
+   * The validated event (as parseLine's data), parsed on first access. With
+   * EventRouter's default validate: 'fields', this is where the rest of the
+   * line is checked: a line that is not valid JSON or not a valid event
+   * throws an NdjsonError (code ERR_NDJSON_PARSE or ERR_NDJSON_INVALID_EVENT).
+   */
   get event() {
     if (this._event === undefined) {
-      const v = JSON.parse(this.text);
-      this._event = checkJsonEvent(v) === 0 ? v : normalizeEvent(v);
+      let v;
+      try {
+        v = JSON.parse(this.text);
+      } catch (err) {
+        throw invalidEvent(`JSON parse error: ${err && err.message}`, 'ERR_NDJSON_PARSE', this);
+      }
+      const verdict = checkJsonEvent(v);
+      if (verdict === 2) {
+        throw invalidEvent(`Validation error: ${zodErrorMessage(v)}`, 'ERR_NDJSON_INVALID_EVENT', this);
+      }
+      this._event = verdict === 0 ? v : normalizeEvent(v);
     }
     return this._event;
   }

@@ -2,7 +2,10 @@
 // EventRouter: the broker's fast path. Each chunk of NDJSON bytes becomes
 // RoutedEvent objects carrying type, seq and sessionId plus the raw line,
 // without building the event object (its payload is parsed on access).
-// Lines are validated as stream events; bad lines go to 'invalid'.
+// By default (validate: 'fields') only the routing fields are checked here
+// (protocolVersion, sessionId, seq, type, and that payload is an object);
+// the rest of the line when `event` or `payload` is read. validate: 'event'
+// checks every line fully first. Bad lines go to 'invalid'.
 
 const { EventEmitter } = require('node:events');
 const { createLineDecoder, DEFAULT_MAX_LINE_BYTES } = require('./line-decoder');
@@ -27,7 +30,11 @@ class RouterSink {
 class EventRouter extends EventEmitter {
   constructor(options = {}) {
     super();
-    this._decoder = createLineDecoder('route', options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+    const v = options.validate ?? 'fields';
+    if (v !== 'fields' && v !== 'event') {
+      throw new TypeError(`EventRouter: options.validate must be 'fields' or 'event', got ${String(v)}`);
+    }
+    this._decoder = createLineDecoder(v === 'event' ? 'route' : 'route-fields', options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
     this._sink = new RouterSink(this);
     /** Bad lines seen while no 'invalid' listener was attached. */
     this.invalid = [];

@@ -46,6 +46,12 @@ function randomInput(rnd) {
     () => '{"n":123456789012345678901234567890}',
     () => '"\\ud800"',
     () => String.fromCharCode(0xc3),
+    // routable fields, payload breaking its rule (routed in 'route-fields' mode)
+    () => `{"protocolVersion":1,"sessionId":"s_x","seq":${rnd.int(9)},"type":"log","payload":{"level":5}}`,
+    // duplicate and escaped keys: the last occurrence wins
+    () => `{"seq":1,"s\\u0065q":${rnd.int(9)},"type":"x","protocolVersion":2,"sessionId":"s_\\u00e9","payload":{},"type":"final"}`,
+    () => `{"protocolVersion":2,"sessionId":"s_a","seq":${rnd.int(9)}.5,"type":"stdout","payload":{"chunk":""}}`,
+    () => `{"protocolVersion":2,"sessionId":"s_a","seq":1,"type":"stdout","payload":{"chunk":"\\ud800"}}`,
   ];
   const parts = [];
   const n = 1 + rnd.int(30);
@@ -74,7 +80,7 @@ describe('native line decoder equals the JavaScript one', function () {
   before(function () {
     if (!native) this.skip();
   });
-  for (const mode of ['json', 'event', 'route']) {
+  for (const mode of ['json', 'event', 'route', 'route-fields']) {
     it(`${mode} mode, random inputs and chunkings`, function () {
       this.timeout(20000);
       const rnd = prng(mode.length * 1000 + 1);

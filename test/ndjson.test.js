@@ -360,5 +360,51 @@ describe(`NDJSON (${lib.backend} backend)`, () => {
       assert.deepEqual(got[2].payload.args, { n: 3 });
       assert.deepEqual(got[3].event, JSON.parse(mk(4)));
     });
+
+    it("validate: 'fields' (default) checks the routing fields now, the payload on access", () => {
+      const badPayload = '{"protocolVersion":2,"sessionId":"s_a","seq":5,"type":"log","payload":{"level":1}}';
+      const badJson = '{"protocolVersion":2,"sessionId":"s_a","seq":6,"type":"log","payload":{"x":[1,]}}';
+      const text = [
+        badPayload,
+        '{"protocolVersion":3,"sessionId":"s_a","seq":1,"type":"log","payload":{}}',
+        '{"protocolVersion":2,"sessionId":"s_a","seq":1.5,"type":"log","payload":{}}',
+        '{"protocolVersion":2,"sessionId":"x_a","seq":1,"type":"log","payload":{}}',
+        '{"protocolVersion":2,"sessionId":"s_a","seq":1,"type":"nope","payload":{}}',
+        '{"protocolVersion":2,"sessionId":"s_a","seq":1,"type":"log","payload":null}',
+        '{"protocolVersion":2,"sessionId":"s_a","seq":7,"type":"log","seq":8,"payload":{"level":"info","message":"m"}}',
+      ].join('\n');
+      const r = new lib.EventRouter();
+      const bad = [];
+      r.on('invalid', (e) => bad.push([e.line, e.code]));
+      const got = [...r.push(text), ...r.end()];
+      assert.deepEqual(got.map((e) => [e.seq, e.line]), [[5, 1], [8, 7]]);
+      assert.deepEqual(bad.map((b) => b[0]), [2, 3, 4, 5, 6]);
+      assert.ok(bad.every((b) => b[1] === 'ERR_NDJSON_INVALID_EVENT'));
+      assert.throws(() => got[0].event, (e) => e.code === 'ERR_NDJSON_INVALID_EVENT' && e.line === 1);
+      assert.throws(() => got[0].payload, { code: 'ERR_NDJSON_INVALID_EVENT' });
+      assert.deepEqual(got[1].payload, { level: 'info', message: 'm' });
+      // The payload's JSON syntax is checked on access too (the JS backend
+      // parses the whole line at once and reports it right away).
+      const r2 = new lib.EventRouter();
+      const bad2 = [];
+      r2.on('invalid', (e) => bad2.push(e.code));
+      const got2 = [...r2.push(badJson + '\n')];
+      if (got2.length === 1) {
+        assert.throws(() => got2[0].event, { code: 'ERR_NDJSON_PARSE' });
+      } else {
+        assert.deepEqual(bad2, ['ERR_NDJSON_PARSE']);
+      }
+    });
+
+    it("validate: 'event' checks every line fully", () => {
+      const r = new lib.EventRouter({ validate: 'event' });
+      const bad = [];
+      r.on('invalid', (e) => bad.push(e.line));
+      const text = `{"protocolVersion":2,"sessionId":"s_a","seq":5,"type":"log","payload":{"level":1}}\n${mk(2)}\n`;
+      const got = r.push(text);
+      assert.deepEqual(got.map((e) => e.seq), [2]);
+      assert.deepEqual(bad, [1]);
+      assert.throws(() => new lib.EventRouter({ validate: 'all' }), TypeError);
+    });
   });
 });

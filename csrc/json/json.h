@@ -76,6 +76,46 @@ esn_json_status esn_json_parse_many(esn_json_parser *p, const uint8_t *buf, size
                                     int (*each)(void *ctx, size_t offset, esn_json_value root),
                                     void *ctx);
 
+/* ---- Shallow reading (simdjson On-Demand) ------------------------------
+ * Reads only the named top-level fields of a document that must be an object:
+ * strings are unescaped, numbers read as doubles, other values only typed.
+ * Everything else is skipped by its structure alone: the skipped values are
+ * NOT checked to be valid JSON (stage 1 still rejects invalid UTF-8, control
+ * characters in strings and unterminated strings). When a key occurs more
+ * than once, the last occurrence wins (as with JSON.parse). */
+typedef struct {
+  const char *name;
+  size_t len;
+} esn_json_key;
+
+typedef struct {
+  uint8_t present;
+  uint8_t type;    /* esn_json_type; numbers are ESN_JSON_DOUBLE, booleans ESN_JSON_TRUE */
+  const char *str; /* ESN_JSON_STRING: unescaped, valid until the next document */
+  size_t len;
+  double num;      /* numbers */
+} esn_json_field;
+
+/* The most keys esn_json_fields/_many read at once. */
+#define ESN_JSON_MAX_FIELDS 8
+
+/* One document buf[0, len) (ESN_JSON_PADDING readable bytes after it).
+ * ESN_JSON_OK when it is exactly one object whose named fields could be
+ * read (fields[i] for keys[i]); ESN_JSON_EFAIL otherwise (not an object,
+ * trailing content, a named string or number that cannot be decoded, ...). */
+esn_json_status esn_json_fields(esn_json_parser *p, const uint8_t *buf, size_t len,
+                                const esn_json_key *keys, size_t nkeys, esn_json_field *fields);
+
+/* The whitespace-separated documents of buf[0, len) (padded) in one pass,
+ * calling each(ctx, offset, fields) per document in order; `each` returns 0
+ * to go on. ESN_JSON_OK when every document was an object read as above and
+ * every call returned 0, else ESN_JSON_EFAIL (or ENOMEM); the calls already
+ * made stand. */
+esn_json_status esn_json_fields_many(esn_json_parser *p, const uint8_t *buf, size_t len,
+                                     const esn_json_key *keys, size_t nkeys,
+                                     int (*each)(void *ctx, size_t offset, const esn_json_field *fields),
+                                     void *ctx);
+
 esn_json_type esn_json_type_of(esn_json_value v);
 
 /* 1 when buf[0, len) is valid UTF-8 (simdjson's SIMD validator), else 0. */

@@ -87,6 +87,10 @@ struct esn_framer {
   int sid_in_side;   /* ... and it is already in this batch's side text */
 };
 
+static int routes(const esn_framer *f) {
+  return f->mode == ESN_MODE_ROUTE || f->mode == ESN_MODE_ROUTE_FIELDS;
+}
+
 esn_framer *esn_framer_new(esn_json_parser *parser, esn_mode mode, size_t max_line) {
   esn_framer *f = (esn_framer *)calloc(1, sizeof *f);
   if (f == NULL) return NULL;
@@ -166,10 +170,13 @@ esn_framer_status esn_framer_push(esn_framer *f, const uint8_t *data, size_t len
       continue;
     }
     /* Store up to the point where the open line would pass max_line. */
-    const uint8_t *last = NULL;
-    for (const uint8_t *p = data; (p = (const uint8_t *)memchr(p, '\n', len - (size_t)(p - data)));
-         p++)
-      last = p;
+    const uint8_t *last = (const uint8_t *)memchr(data, '\n', len);
+    if (last != NULL) /* then the last one, from the end */
+      for (size_t i = len; i > 0; i--)
+        if (data[i - 1] == '\n') {
+          last = data + i - 1;
+          break;
+        }
     size_t open_before = last ? 0 : f->in.len - f->tail;
     size_t open_new = last ? len - (size_t)(last - data) - 1 : len;
     if (open_before + open_new <= f->max_line) {
@@ -200,7 +207,7 @@ const uint8_t *esn_framer_batch(const esn_framer *f, size_t *len) {
     *len = f->batch.len;
     return f->batch.p;
   }
-  if (f->mode == ESN_MODE_ROUTE) {
+  if (routes(f)) {
     *len = f->lines.len - 1;
     return f->lines.p + 1;
   }
@@ -303,6 +310,8 @@ static int frame_line(esn_framer *f, const uint8_t *s, size_t n, double raw_len,
   return add_pending(f, index, start, (uint32_t)f->lines.len - 1) ? -1 : 1;
 }
 
+static int route(esn_framer *f, esn_record *r, double seq, const uint8_t *sid, size_t sl);
+
 /* Phase 2, per line: the verdict on a parsed value, written to the outputs. */
 static int decide(esn_framer *f, esn_record *r, esn_json_value root, const uint8_t *s, size_t n) {
   /* Values and routed lines stay in `lines`; build_batch() places them. */
@@ -325,11 +334,13 @@ static int decide(esn_framer *f, esn_record *r, esn_json_value root, const uint8
     r->kind = v == ESN_VALID_CANONICAL ? ESN_REC_VALUE : ESN_REC_NORMALIZE;
     return 0;
   }
-  /* ROUTE: the line, its seq, and its session id (sent once per run). */
+  return route(f, r, info.seq, (const uint8_t *)info.session_id, info.session_id_len);
+}
+
+/* A routed line: its seq, and its session id (sent once per run). */
+static int route(esn_framer *f, esn_record *r, double seq, const uint8_t *sid, size_t sl) {
   r->kind = ESN_REC_ROUTE;
-  r->seq = info.seq;
-  const uint8_t *sid = (const uint8_t *)info.session_id;
-  size_t sl = info.session_id_len;
+  r->seq = seq;
   if (!(f->sid_in_side && f->last_sid.len == sl && memcmp(f->last_sid.p, sid, sl) == 0)) {
     uint32_t a, b;
     if (side_text(f, sid, sl, &a, &b)) return -1;
@@ -342,12 +353,59 @@ static int decide(esn_framer *f, esn_record *r, esn_json_value root, const uint8
   return 0;
 }
 
+/* ROUTE_FIELDS: the top-level fields read, and the checks on them. */
+static const esn_json_key kRouteKeys[] = {
+    {"type", 4}, {"seq", 3}, {"sessionId", 9}, {"protocolVersion", 15}, {"payload", 7}};
+enum { RK_TYPE, RK_SEQ, RK_SID, RK_VERSION, RK_PAYLOAD, RK_COUNT };
+
+static esn_event_type routable(const esn_json_field *fl) {
+  const esn_json_field *t = &fl[RK_TYPE], *q = &fl[RK_SEQ], *sid = &fl[RK_SID], *v = &fl[RK_VERSION],
+                       *p = &fl[RK_PAYLOAD];
+  if (!t->present || t->type != ESN_JSON_STRING) return ESN_EV_NONE;
+  if (!v->present || v->type != ESN_JSON_DOUBLE || !(v->num == 1 || v->num == 2)) return ESN_EV_NONE;
+  if (!sid->present || sid->type != ESN_JSON_STRING || sid->len < 3 || sid->str[0] != 's' ||
+      sid->str[1] != '_')
+    return ESN_EV_NONE;
+  if (!q->present || q->type != ESN_JSON_DOUBLE || !(q->num >= 0 && q->num <= 9007199254740991.0) ||
+      q->num != floor(q->num))
+    return ESN_EV_NONE;
+  if (!p->present || p->type != ESN_JSON_OBJECT) return ESN_EV_NONE;
+  return esn_event_type_from_name(t->str, t->len);
+}
+
+/* Phase 2 of ROUTE_FIELDS, per line: route it, or leave it to the caller. */
+static int decide_fields(esn_framer *f, esn_record *r, const esn_json_field *fl, const uint8_t *s,
+                         size_t n) {
+  r->start = (uint32_t)(s - f->lines.p);
+  r->end = r->start + (uint32_t)n;
+  esn_event_type t = fl != NULL ? routable(fl) : ESN_EV_NONE;
+  if (t == ESN_EV_NONE) {
+    r->kind = ESN_REC_JS;
+    return side_text(f, s, n, &r->start, &r->end);
+  }
+  r->type = (uint8_t)t;
+  f->values++;
+  return route(f, r, fl[RK_SEQ].num, (const uint8_t *)fl[RK_SID].str, fl[RK_SID].len);
+}
+
 typedef struct {
   esn_framer *f;
   esn_record *recs;
   size_t next;
   int oom;
 } many_ctx;
+
+static int on_fields(void *vctx, size_t offset, const esn_json_field *fields) {
+  many_ctx *c = (many_ctx *)vctx;
+  esn_framer *f = c->f;
+  if (c->next == f->npend || f->pend[c->next].start != offset + 1) return 1;
+  pending *p = &f->pend[c->next++];
+  if (decide_fields(f, &c->recs[p->rec], fields, f->lines.p + p->start, p->end - p->start)) {
+    c->oom = 1;
+    return 1;
+  }
+  return 0;
+}
 
 /* A document of the one-pass parse: it must start exactly at the next
  * pending line, else the lines are not one document each. */
@@ -371,7 +429,7 @@ static int build_batch(esn_framer *f, esn_record *recs) {
   uint8_t *L = f->lines.p;
   if (f->values == f->npend) {
     f->in_place = 1;
-    if (f->mode == ESN_MODE_ROUTE) {
+    if (routes(f)) {
       for (size_t k = 0; k < f->npend; k++) recs[f->pend[k].rec].start--, recs[f->pend[k].rec].end--;
       return 0;
     }
@@ -395,7 +453,7 @@ static int build_batch(esn_framer *f, esn_record *recs) {
       f->values++;
     }
   }
-  if (f->mode != ESN_MODE_ROUTE) {
+  if (!routes(f)) {
     if (reserve(&f->batch, 1)) return -1;
     f->batch.p[f->batch.len++] = ']';
   }
@@ -412,8 +470,11 @@ static int finish(esn_framer *f, esn_record *recs) {
   int sid_in_side = f->sid_in_side;
   many_ctx c = {f, recs, 0, 0};
   /* lines.p[0] is the '[' of an in-place batch: not part of the documents. */
+  int fields = f->mode == ESN_MODE_ROUTE_FIELDS;
   esn_json_status st =
-      esn_json_parse_many(f->parser, f->lines.p + 1, f->lines.len - 1, on_document, &c);
+      fields ? esn_json_fields_many(f->parser, f->lines.p + 1, f->lines.len - 1, kRouteKeys, RK_COUNT,
+                                    on_fields, &c)
+             : esn_json_parse_many(f->parser, f->lines.p + 1, f->lines.len - 1, on_document, &c);
   if (c.oom || st == ESN_JSON_ENOMEM) return -1;
   if (st == ESN_JSON_OK && c.next == f->npend) return build_batch(f, recs);
   /* Undo, then decide line by line. The remembered session id may have
@@ -431,6 +492,13 @@ static int finish(esn_framer *f, esn_record *recs) {
     r->type = 0;
     r->seq = NAN;
     r->sid_start = -1;
+    if (fields) {
+      esn_json_field fl[RK_COUNT];
+      st = esn_json_fields(f->parser, s, n, kRouteKeys, RK_COUNT, fl);
+      if (st == ESN_JSON_ENOMEM) return -1;
+      if (decide_fields(f, r, st == ESN_JSON_OK ? fl : NULL, s, n)) return -1;
+      continue;
+    }
     st = esn_json_parse(f->parser, s, n, &root);
     if (st == ESN_JSON_ENOMEM) return -1;
     if (st != ESN_JSON_OK) {

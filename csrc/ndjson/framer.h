@@ -30,7 +30,14 @@ extern "C" {
 typedef enum {
   ESN_MODE_JSON = 0,  /* any JSON value */
   ESN_MODE_EVENT = 1, /* stream events (validate/validate.h) */
-  ESN_MODE_ROUTE = 2  /* events, routed as raw lines with type, seq, session id */
+  ESN_MODE_ROUTE = 2, /* events, routed as raw lines with type, seq, session id */
+  /* Routed like ROUTE, but only the routing fields are checked, in one
+   * On-Demand pass (json.h esn_json_fields_many): protocolVersion 1 or 2,
+   * sessionId "s_" + at least one char, seq a safe integer >= 0, a known
+   * type, and a payload that is an object. The payload's content (its rule,
+   * even its JSON syntax) is left to whoever reads it. Lines that fail these
+   * checks are ESN_REC_JS: the caller validates them fully. */
+  ESN_MODE_ROUTE_FIELDS = 3
 } esn_mode;
 
 typedef enum {

@@ -6,6 +6,7 @@
 
 #include "ndjson/framer.h"
 #include "ndjson/text.h"
+#include "validate/validate.h"
 #include "test/test.h"
 
 /* Collects every record of a framer as a compact text log. */
@@ -214,7 +215,80 @@ static void test_batch_equals_single(void) {
   esn_json_parser_free(p);
 }
 
+/* esn_json_fields / _many: the named top-level fields, last occurrence wins,
+ * escaped keys, documents that are not objects, trailing content. */
+static void test_json_fields(void) {
+  esn_json_parser *p = esn_json_parser_new(0);
+  static const esn_json_key keys[] = {{"type", 4}, {"seq", 3}, {"payload", 7}};
+  esn_json_field fl[3];
+  uint8_t buf[256];
+#define FIELDS(text) \
+  (memset(buf, ' ', sizeof buf), memcpy(buf, text, strlen(text)), \
+   esn_json_fields(p, buf, strlen(text), keys, 3, fl))
+  CHECK_EQ_INT(FIELDS("{\"type\":\"a\",\"seq\":1,\"type\":\"b\\u0063\",\"x\":[1,{}],\"payload\":{\"k\":tru}}"),
+               ESN_JSON_OK);
+  CHECK(fl[0].present && fl[0].type == ESN_JSON_STRING && fl[0].len == 2 && memcmp(fl[0].str, "bc", 2) == 0);
+  CHECK(fl[1].present && fl[1].type == ESN_JSON_DOUBLE && fl[1].num == 1);
+  CHECK(fl[2].present && fl[2].type == ESN_JSON_OBJECT);
+  CHECK_EQ_INT(FIELDS("{\"s\\u0065q\":7e0,\"type\":null}"), ESN_JSON_OK);
+  CHECK(fl[1].present && fl[1].num == 7 && fl[0].type == ESN_JSON_NULL && !fl[2].present);
+  CHECK_EQ_INT(FIELDS("{\"seq\":1} {}"), ESN_JSON_EFAIL);
+  CHECK_EQ_INT(FIELDS("[1]"), ESN_JSON_EFAIL);
+  CHECK_EQ_INT(FIELDS("{\"seq\":1e400}"), ESN_JSON_EFAIL);
+  CHECK_EQ_INT(FIELDS("{\"type\":\"\\ud800\"}"), ESN_JSON_EFAIL);
+  CHECK_EQ_INT(FIELDS("{\"seq\":1"), ESN_JSON_EFAIL);
+  CHECK_EQ_INT(FIELDS("\xef\xbb\xbf{}"), ESN_JSON_EFAIL);
+#undef FIELDS
+  esn_json_parser_free(p);
+}
+
+/* ROUTE_FIELDS: routable lines route, the others go to the caller (JS);
+ * one bad line does not change the verdict on its neighbours. */
+static void test_route_fields(void) {
+  esn_json_parser *p = esn_json_parser_new(0);
+  const char *in =
+      "{\"protocolVersion\":2,\"sessionId\":\"s_a\",\"seq\":1,\"type\":\"stdout\",\"payload\":{\"chunk\":5}}\n"
+      "{\"protocolVersion\":3,\"sessionId\":\"s_a\",\"seq\":2,\"type\":\"stdout\",\"payload\":{}}\n"
+      "\r\n"
+      "{\"seq\":3,\"seq\":4.0,\"protocolVersion\":1,\"sessionId\":\"s_b\",\"type\":\"enc\",\"payload\":{}}\n"
+      "{\"protocolVersion\":2,\"sessionId\":\"s_\",\"seq\":5,\"type\":\"log\",\"payload\":{}}\n"
+      "{\"protocolVersion\":2,\"sessionId\":\"s_a\",\"seq\":-1,\"type\":\"log\",\"payload\":{}}\n"
+      "{\"protocolVersion\":2,\"sessionId\":\"s_a\",\"seq\":6,\"type\":\"nope\",\"payload\":{}}\n"
+      "{\"protocolVersion\":2,\"sessionId\":\"s_a\",\"seq\":7,\"type\":\"log\",\"payload\":[]}\n"
+      "{\"protocolVersion\":2,\"sessionId\":\"s_a\",\"seq\":9007199254740992,\"type\":\"log\",\"payload\":{}}\n"
+      "{\"protocolVersion\":2,\"sessionId\":\"s_c\",\"seq\":8,\"type\":\"final\",\"payload\":{}}\n";
+  static const int kinds[] = {ESN_REC_ROUTE, ESN_REC_JS, ESN_REC_ROUTE, ESN_REC_JS, ESN_REC_JS,
+                              ESN_REC_JS,    ESN_REC_JS, ESN_REC_JS,    ESN_REC_ROUTE};
+  static const double seqs[] = {1, 0, 4, 0, 0, 0, 0, 0, 8};
+  for (int variant = 0; variant < 2; variant++) {
+    esn_framer *f = esn_framer_new(p, ESN_MODE_ROUTE_FIELDS, 1000);
+    esn_framer_push(f, (const uint8_t *)in, strlen(in));
+    /* variant 1: a line that is not one document forces the per-line path */
+    if (variant) esn_framer_push(f, (const uint8_t *)"1 2\n", 4);
+    esn_record recs[16];
+    int more;
+    long n = esn_framer_run(f, recs, 16, &more);
+    CHECK_EQ_INT(n, 9 + variant);
+    size_t blen;
+    const uint8_t *b = esn_framer_batch(f, &blen);
+    for (int k = 0; k < 9; k++) {
+      CHECK_EQ_INT(recs[k].kind, kinds[k]);
+      if (kinds[k] == ESN_REC_ROUTE) {
+        CHECK(recs[k].seq == seqs[k]);
+        CHECK(recs[k].end <= blen && b[recs[k].start] == '{' && b[recs[k].end - 1] == '}');
+      }
+    }
+    CHECK_EQ_INT(recs[2].type, ESN_EV_ENC);
+    CHECK_EQ_INT(recs[2].line, 4);
+    if (variant) CHECK_EQ_INT(recs[9].kind, ESN_REC_JS);
+    esn_framer_free(f);
+  }
+  esn_json_parser_free(p);
+}
+
 void suite_framer(void) {
+  test_json_fields();
+  test_route_fields();
   test_batch_equals_single();
   test_text();
   test_basic();
