@@ -1,0 +1,238 @@
+'use strict';
+// AES-256-GCM: the reference's API (Promises, CryptoKeys) taking the native
+// path whenever the raw key bytes are known, the README's two-argument
+// encrypt(secret, text)/decrypt(secret, encrypted), and SessionEncryptionContext.
+const nodeCrypto = require('node:crypto');
+const C = require('../constants');
+const { native } = require('../binding');
+const { AesGcmError } = require('./errors');
+const { subtle, isCryptoKey, remember, rawAesKey, nativeGcm } = require('./keys');
+const { toBase64, fromBase64, asBuffer } = require('./base64');
+const { deriveKeySync } = require('./hkdf');
+
+const DECRYPT = C.EncryptionErrorCode.DecryptionFailed;
+const msg = (err) => (err instanceof Error ? err.message : String(err));
+const u8 = (b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+
+function generateNonce() {
+  return nodeCrypto.getRandomValues(new Uint8Array(C.AES_GCM_NONCE_SIZE));
+}
+
+function generateCounterNonce(prefix, counter) {
+  if (prefix.length !== 8) throw new AesGcmError('Nonce prefix must be 8 bytes', C.EncryptionErrorCode.NonceReuse);
+  const nonce = new Uint8Array(C.AES_GCM_NONCE_SIZE);
+  nonce.set(prefix);
+  const v = Number(BigInt(counter) & 0xffffffffn);
+  nonce[8] = (v >>> 24) & 0xff;
+  nonce[9] = (v >>> 16) & 0xff;
+  nonce[10] = (v >>> 8) & 0xff;
+  nonce[11] = v & 0xff;
+  return nonce;
+}
+
+function checkNonce(nonce) {
+  if (!nonce || nonce.length !== C.AES_GCM_NONCE_SIZE) {
+    throw new AesGcmError(`Invalid nonce length: expected ${C.AES_GCM_NONCE_SIZE}, got ${nonce && nonce.length}`, DECRYPT);
+  }
+}
+
+async function subtleKey(key) {
+  if (isCryptoKey(key)) return key;
+  return subtle().importKey('raw', key, { name: 'AES-GCM', length: key.length * 8 }, false, ['encrypt', 'decrypt']);
+}
+
+async function encryptBytes(key, plaintext, nonce, additionalData) {
+  checkNonce(nonce);
+  const g = nativeGcm(key);
+  if (g) {
+    const r = g.seal(asBuffer(nonce), additionalData ? asBuffer(additionalData) : null, asBuffer(plaintext));
+    if (typeof r === 'number') throw new AesGcmError('Encryption failed', DECRYPT);
+    return u8(r);
+  }
+  try {
+    const ct = await subtle().encrypt(
+      { name: 'AES-GCM', iv: nonce, tagLength: C.AES_GCM_TAG_SIZE * 8, additionalData: additionalData || undefined },
+      await subtleKey(key),
+      plaintext,
+    );
+    return new Uint8Array(ct);
+  } catch (err) {
+    throw new AesGcmError(`Encryption failed: ${msg(err)}`, DECRYPT);
+  }
+}
+
+async function decryptBytes(key, ciphertext, nonce, additionalData) {
+  checkNonce(nonce);
+  const g = nativeGcm(key);
+  if (g) {
+    const r = g.open(asBuffer(nonce), additionalData ? asBuffer(additionalData) : null, asBuffer(ciphertext));
+    if (typeof r === 'number') throw new AesGcmError('Decryption failed: The operation failed for an operation-specific reason', DECRYPT);
+    return u8(r);
+  }
+  try {
+    const pt = await subtle().decrypt(
+      { name: 'AES-GCM', iv: nonce, tagLength: C.AES_GCM_TAG_SIZE * 8, additionalData: additionalData || undefined },
+      await subtleKey(key),
+      ciphertext,
+    );
+    return new Uint8Array(pt);
+  } catch (err) {
+    throw new AesGcmError(`Decryption failed: ${msg(err)}`, DECRYPT);
+  }
+}
+
+// ---- the README's two-argument form ----------------------------------------------
+// The AES key is HKDF-SHA256(secret, salt = 32 zero bytes, info =
+// "enclave-stream-native/encrypt/v1"); `encrypted` is { nonceB64, ciphertextB64 }
+// (random 12-byte nonce; ciphertext with its 16-byte tag appended).
+const README_INFO = 'enclave-stream-native/encrypt/v1';
+const secretKeys = new WeakMap();
+
+function secretKey(secret) {
+  if (!(secret instanceof Uint8Array)) throw new TypeError('encrypt/decrypt: the secret must be a Uint8Array (deriveSharedSecret)');
+  let k = secretKeys.get(secret);
+  if (!k) {
+    k = Buffer.from(deriveKeySync(secret, null, README_INFO, 32));
+    secretKeys.set(secret, k);
+  }
+  return k;
+}
+
+async function encryptText(secret, text) {
+  const key = secretKey(secret);
+  const nonce = generateNonce();
+  const ct = await encryptBytes(key, Buffer.from(String(text), 'utf8'), nonce);
+  return { nonceB64: toBase64(nonce), ciphertextB64: toBase64(ct) };
+}
+
+async function decryptText(secret, encrypted) {
+  const key = secretKey(secret);
+  const e = typeof encrypted === 'string' ? JSON.parse(encrypted) : encrypted;
+  if (!e || typeof e.nonceB64 !== 'string' || typeof e.ciphertextB64 !== 'string') {
+    throw new AesGcmError('Decryption failed: expected { nonceB64, ciphertextB64 }', DECRYPT);
+  }
+  let nonce;
+  let ct;
+  try {
+    nonce = fromBase64(e.nonceB64);
+    ct = fromBase64(e.ciphertextB64);
+  } catch (err) {
+    throw new AesGcmError(`Decryption failed: ${msg(err)}`, DECRYPT);
+  }
+  return Buffer.from(await decryptBytes(key, ct, nonce)).toString('utf8');
+}
+
+/**
+ * encrypt(key, plaintext, nonce, additionalData?) -> Promise<Uint8Array>   (reference)
+ * encrypt(secret, text)                            -> Promise<{ nonceB64, ciphertextB64 }>   (README)
+ */
+function encrypt(key, plaintext, nonce, additionalData) {
+  if (typeof plaintext === 'string') return encryptText(key, plaintext);
+  return encryptBytes(key, plaintext, nonce, additionalData);
+}
+
+/**
+ * decrypt(key, ciphertext, nonce, additionalData?) -> Promise<Uint8Array>   (reference)
+ * decrypt(secret, encrypted)                       -> Promise<string>       (README)
+ */
+function decrypt(key, ciphertext, nonce, additionalData) {
+  if (typeof ciphertext === 'string' || (ciphertext && !ArrayBuffer.isView(ciphertext) && !(ciphertext instanceof ArrayBuffer))) {
+    return decryptText(key, ciphertext);
+  }
+  return decryptBytes(key, ciphertext, nonce, additionalData);
+}
+
+async function encryptJson(key, keyId, data, nonce) {
+  const actual = nonce || generateNonce();
+  const ct = await encryptBytes(key, Buffer.from(JSON.stringify(data), 'utf8'), actual);
+  return { kid: keyId, nonceB64: toBase64(actual), ciphertextB64: toBase64(ct) };
+}
+
+async function decryptJson(key, payload) {
+  const nonce = fromBase64(payload.nonceB64);
+  const ct = fromBase64(payload.ciphertextB64);
+  const pt = await decryptBytes(key, ct, nonce);
+  return JSON.parse(Buffer.from(pt.buffer, pt.byteOffset, pt.byteLength).toString('utf8'));
+}
+
+async function createEncryptedEnvelope(key, keyId, sessionId, seq, innerEvent, nonce) {
+  const payload = await encryptJson(key, keyId, innerEvent, nonce);
+  return { protocolVersion: C.PROTOCOL_VERSION, sessionId, seq, type: C.EventType.Encrypted, payload };
+}
+
+class SessionEncryptionContext {
+  constructor(key, keyInfo) {
+    this._key = native && keyInfo && keyInfo.keyBytes && !rawAesKey(key) ? asBuffer(keyInfo.keyBytes) : key;
+    this._cryptoKey = key;
+    this._keyInfo = keyInfo;
+    this._counter = BigInt(keyInfo.nonceCounter);
+    this._prefix = nodeCrypto.getRandomValues(new Uint8Array(8));
+  }
+  get keyId() {
+    return this._keyInfo.keyId;
+  }
+  needsRotation() {
+    return this._counter >= BigInt(this._keyInfo.maxNonces);
+  }
+  _nextNonce() {
+    if (this.needsRotation()) throw new AesGcmError('Key needs rotation: nonce limit reached', C.EncryptionErrorCode.KeyExpired);
+    const nonce = generateCounterNonce(this._prefix, this._counter);
+    this._counter++;
+    return nonce;
+  }
+  async encrypt(plaintext) {
+    const nonce = this._nextNonce();
+    const ciphertext = await encryptBytes(this._key, plaintext, nonce);
+    return { ciphertext, nonce };
+  }
+  async encryptJson(data) {
+    const nonce = this._nextNonce();
+    const ct = await encryptBytes(this._key, Buffer.from(JSON.stringify(data), 'utf8'), nonce);
+    return { kid: this.keyId, nonceB64: toBase64(nonce), ciphertextB64: toBase64(ct) };
+  }
+  async createEnvelope(sessionId, seq, innerEvent) {
+    const payload = await this.encryptJson(innerEvent);
+    return { protocolVersion: C.PROTOCOL_VERSION, sessionId, seq, type: C.EventType.Encrypted, payload };
+  }
+  async decrypt(payload) {
+    return decryptBytes(this._key, fromBase64(payload.ciphertextB64), fromBase64(payload.nonceB64));
+  }
+  async decryptJson(payload) {
+    const pt = await this.decrypt(payload);
+    return JSON.parse(Buffer.from(pt.buffer, pt.byteOffset, pt.byteLength).toString('utf8'));
+  }
+  getNonceCounter() {
+    return this._counter;
+  }
+  toKeyInfo() {
+    return { ...this._keyInfo, nonceCounter: this._counter };
+  }
+  static async fromKeyBytes(keyBytes, keyId) {
+    const key = await subtle().importKey('raw', keyBytes, { name: 'AES-GCM', length: keyBytes.length * 8 }, false, ['encrypt', 'decrypt']);
+    remember(key, keyBytes);
+    const keyInfo = {
+      keyId,
+      algorithm: C.EncryptionAlgorithm.AES_GCM_256,
+      keyBytes,
+      nonceCounter: 0n,
+      maxNonces: C.MAX_MESSAGES_PER_KEY,
+      createdAt: Date.now(),
+    };
+    return new SessionEncryptionContext(key, keyInfo);
+  }
+}
+
+module.exports = {
+  generateNonce,
+  generateCounterNonce,
+  toBase64,
+  fromBase64,
+  encrypt,
+  decrypt,
+  encryptJson,
+  decryptJson,
+  createEncryptedEnvelope,
+  SessionEncryptionContext,
+  AesGcmError,
+  README_INFO,
+};

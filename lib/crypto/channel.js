@@ -1,0 +1,272 @@
+'use strict';
+// createEncryptedChannel: the seed README's encrypted channel over any
+// transport that carries text lines.
+//
+// Frames are NDJSON lines (each ending in '\n'):
+//   client hello  {"mode":"required","clientHello":{ClientHello},"sessionId":"s_…","keyId":"k_…"}
+//   server hello  {ServerHello}  (the reply; keyId echoes the client's)
+//   messages      the reference's envelopes, PROTOCOL.md section 3, seq 1, 2, …
+// The client's first frame carries its hello (before its first envelope), so
+// the server can derive the keys: ECDH P-256 -> HKDF-SHA256 (salt = session
+// id) -> one AES-256-GCM key per direction.
+const nodeCrypto = require('node:crypto');
+const C = require('../constants');
+const { EcdhError, AesGcmError } = require('./errors');
+const { generateKeyPairSync, deriveSharedSecretSync, rawPublicKey } = require('./ecdh');
+const { deriveSessionKeysSync } = require('./hkdf');
+const { createEnvelopeCipher } = require('./cipher');
+
+function makeCiphers(role, privateKey, peerPub, sessionId, keyId, maxNonces) {
+  const secret = deriveSharedSecretSync(privateKey, peerPub);
+  const keys = deriveSessionKeysSync(secret, sessionId);
+  secret.fill(0);
+  const mine = role === 'client' ? keys.clientToServerKey : keys.serverToClientKey;
+  const theirs = role === 'client' ? keys.serverToClientKey : keys.clientToServerKey;
+  const sealer = createEnvelopeCipher({ key: mine, sessionId, kid: keyId, maxNonces });
+  const opener = createEnvelopeCipher({ key: theirs, sessionId, kid: keyId });
+  mine.fill(0);
+  theirs.fill(0);
+  return { sealer, opener };
+}
+
+class EncryptedChannel {
+  constructor(options) {
+    const o = options || {};
+    if (o.role !== 'client' && o.role !== 'server') throw new TypeError("createEncryptedChannel: role must be 'client' or 'server'");
+    this.role = o.role;
+    this._onMessage = typeof o.onMessage === 'function' ? o.onMessage : () => {};
+    this._onError = typeof o.onError === 'function' ? o.onError : null;
+    this._send = typeof o.send === 'function' ? o.send : null;
+    this._maxNonces = o.maxNonces;
+    const kp = o.keyPair || generateKeyPairSync();
+    this._priv = kp.privateKey;
+    this._pubB64 = Buffer.from(kp.publicKey).toString('base64');
+    this.sessionId = o.sessionId || (o.role === 'client' ? `s_${nodeCrypto.randomBytes(12).toString('hex')}` : null);
+    this.keyId = o.keyId || (o.role === 'client' ? `k_${nodeCrypto.randomUUID().replace(/-/g, '')}` : null);
+    this._sealer = null;
+    this._opener = null;
+    this._outSeq = 0;
+    this._highest = 0; // highest delivered seq
+    this._lastCounter = -1; // highest delivered nonce counter
+    this._queue = []; // messages sent before the keys exist
+    this._partial = '';
+    this._helloPending = false;
+    this._closed = false;
+    this.stats = { sent: 0, delivered: 0, replays: 0, authFailures: 0, malformed: 0 };
+    if (o.role === 'client') {
+      this._remote = o.remotePublicKey ? rawPublicKey(o.remotePublicKey) : null;
+      if (this._remote) this._keysFrom(this._remote);
+      this._helloLine = JSON.stringify({
+        mode: C.EncryptionMode.Required,
+        clientHello: {
+          protocolVersion: C.PROTOCOL_VERSION,
+          clientEphemeralPubKeyB64: this._pubB64,
+          curve: C.SupportedCurve.P256,
+          supportedAlgorithms: [C.EncryptionAlgorithm.AES_GCM_256],
+        },
+        sessionId: this.sessionId,
+        keyId: this.keyId,
+      });
+      this._helloPending = true;
+      // Without the server's key the hello goes out at once (the server answers with its key).
+      if (!this._remote && this._send) this._flushHello();
+    }
+  }
+
+  /** This side's public key: base64 of the raw uncompressed P-256 point. */
+  getPublicKey() {
+    return this._pubB64;
+  }
+
+  /** true once both direction keys exist. */
+  get ready() {
+    return this._sealer !== null;
+  }
+
+  _keysFrom(peerPub) {
+    const c = makeCiphers(this.role, this._priv, peerPub, this.sessionId, this.keyId, this._maxNonces);
+    if (this._sealer) this._sealer.dispose();
+    if (this._opener) this._opener.dispose();
+    this._sealer = c.sealer;
+    this._opener = c.opener;
+  }
+
+  _emit(frame) {
+    if (this._send) this._send(frame);
+    return frame;
+  }
+
+  _flushHello() {
+    if (!this._helloPending) return '';
+    this._helloPending = false;
+    const f = this._helloLine + '\n';
+    if (this._sealer) return f; // goes out with the first envelope
+    this._emit(f);
+    return '';
+  }
+
+  _report(err) {
+    if (this._onError) this._onError(err);
+  }
+
+  /** Encrypts and sends a message; resolves to the frame handed to the transport. */
+  send(message) {
+    if (this._closed) return Promise.reject(new Error('channel closed'));
+    if (!this._sealer) {
+      return new Promise((resolve, reject) => this._queue.push({ message, resolve, reject }));
+    }
+    try {
+      return Promise.resolve(this._sendNow(message));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  _sendNow(message) {
+    const head = this.role === 'client' ? this._flushHello() : '';
+    const line = this._sealer.seal(message, this._outSeq + 1);
+    this._outSeq++;
+    this.stats.sent++;
+    return this._emit(head + line + '\n');
+  }
+
+  _drainQueue() {
+    const q = this._queue;
+    this._queue = [];
+    for (const item of q) {
+      try {
+        item.resolve(this._sendNow(item.message));
+      } catch (err) {
+        item.reject(err);
+      }
+    }
+  }
+
+  /** Feeds received data: one or more whole frames, or any chunk of them (partial lines are kept). */
+  receive(data) {
+    if (this._closed) return;
+    const text = this._partial + (typeof data === 'string' ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
+    const lines = text.split('\n');
+    this._partial = lines.pop();
+    for (let line of lines) {
+      if (line.endsWith('\r')) line = line.slice(0, -1);
+      if (line.trim() !== '') this._line(line);
+    }
+  }
+
+  _line(line) {
+    if (this._opener) {
+      let text;
+      try {
+        text = this._opener.openText(line);
+      } catch (err) {
+        if (err.reason !== 'envelope') {
+          this.stats.authFailures++;
+          err.seq = this._opener.lastSeq >= 0 ? this._opener.lastSeq : undefined;
+          this._report(err);
+          return;
+        }
+        this._control(line);
+        return;
+      }
+      const seq = this._opener.lastSeq;
+      const counter = this._opener.lastCounter;
+      if (seq <= this._highest || counter <= this._lastCounter) {
+        this.stats.replays++;
+        const err = new AesGcmError(`replayed frame dropped (seq ${seq})`, C.EncryptionErrorCode.NonceReuse);
+        err.seq = seq;
+        err.replay = true;
+        this._report(err);
+        return;
+      }
+      this._highest = seq;
+      this._lastCounter = counter;
+      let message;
+      try {
+        message = JSON.parse(text);
+      } catch {
+        this.stats.malformed++;
+        this._report(new AesGcmError('decrypted message is not JSON', C.EncryptionErrorCode.DecryptionFailed));
+        return;
+      }
+      this.stats.delivered++;
+      this._onMessage(message);
+      return;
+    }
+    this._control(line);
+  }
+
+  _control(line) {
+    let m;
+    try {
+      m = JSON.parse(line);
+    } catch {
+      m = null;
+    }
+    try {
+      if (this.role === 'server' && m && m.clientHello && typeof m.sessionId === 'string' && typeof m.keyId === 'string') {
+        const h = m.clientHello;
+        if (h.curve !== C.SupportedCurve.P256) throw new EcdhError(`unsupported curve ${h.curve}`, C.EncryptionErrorCode.HandshakeFailed);
+        if (!Array.isArray(h.supportedAlgorithms) || !h.supportedAlgorithms.includes(C.EncryptionAlgorithm.AES_GCM_256)) {
+          throw new EcdhError('no supported algorithm', C.EncryptionErrorCode.UnsupportedAlgorithm);
+        }
+        const peer = rawPublicKey(h.clientEphemeralPubKeyB64);
+        this.sessionId = m.sessionId;
+        this.keyId = m.keyId;
+        this._keysFrom(peer);
+        this._highest = 0;
+        this._lastCounter = -1;
+        this._emit(
+          JSON.stringify({
+            protocolVersion: C.PROTOCOL_VERSION,
+            serverEphemeralPubKeyB64: this._pubB64,
+            curve: C.SupportedCurve.P256,
+            selectedAlgorithm: C.EncryptionAlgorithm.AES_GCM_256,
+            kdf: C.KeyDerivation.HKDF_SHA256,
+            keyId: this.keyId,
+          }) + '\n',
+        );
+        this._drainQueue();
+        return;
+      }
+      if (this.role === 'client' && m && typeof m.serverEphemeralPubKeyB64 === 'string') {
+        if (m.selectedAlgorithm !== C.EncryptionAlgorithm.AES_GCM_256) {
+          throw new EcdhError('unsupported algorithm', C.EncryptionErrorCode.UnsupportedAlgorithm);
+        }
+        const peer = rawPublicKey(m.serverEphemeralPubKeyB64);
+        if (this._remote) {
+          if (!peer.equals(this._remote)) throw new EcdhError('server key differs from remotePublicKey', C.EncryptionErrorCode.HandshakeFailed);
+        } else {
+          this._remote = peer;
+          this._keysFrom(peer);
+          this._drainQueue();
+        }
+        return;
+      }
+    } catch (err) {
+      this._report(err);
+      return;
+    }
+    this.stats.malformed++;
+    const err = new AesGcmError('not a valid encrypted envelope', C.EncryptionErrorCode.DecryptionFailed);
+    err.reason = 'envelope';
+    this._report(err);
+  }
+
+  /** Wipes the keys; pending sends reject. */
+  close() {
+    this._closed = true;
+    if (this._sealer) this._sealer.dispose();
+    if (this._opener) this._opener.dispose();
+    if (this._priv) this._priv.fill(0);
+    for (const item of this._queue) item.reject(new Error('channel closed'));
+    this._queue = [];
+  }
+}
+
+/** createEncryptedChannel(options) -> Promise<EncryptedChannel> (as in the README). */
+async function createEncryptedChannel(options) {
+  return new EncryptedChannel(options);
+}
+
+module.exports = { createEncryptedChannel, EncryptedChannel };

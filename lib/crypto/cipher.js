@@ -1,0 +1,439 @@
+'use strict';
+// The synchronous fast API: one object per (key, direction) that seals inner
+// events into envelope lines (PROTOCOL.md section 3, byte for byte) and opens
+// envelope lines back into inner events. Native: the C core does AES-GCM,
+// base64 and the envelope JSON in one call per message or per batch, into
+// reused buffers. JavaScript twin: node:crypto, same results and errors.
+const nodeCrypto = require('node:crypto');
+const { native } = require('../binding');
+const { AesGcmError, fromStatus, Status } = require('./errors');
+const { asBuffer, decodeStrict } = require('./base64');
+
+const MAX_NONCES = 2 ** 30;
+const DECRYPT = 'ENCRYPTION_DECRYPTION_FAILED';
+const PAD = 64; // ESN_JSON_PADDING
+
+function checkSeq(seq) {
+  if (!Number.isSafeInteger(seq) || seq < 0) {
+    throw new TypeError(`envelope seq must be a non-negative safe integer, got ${seq}`);
+  }
+}
+
+function stringify(event) {
+  const text = JSON.stringify(event);
+  if (typeof text !== 'string') throw new TypeError('the inner event is not JSON-serializable');
+  return text;
+}
+
+function toNumber(v, name) {
+  const n = typeof v === 'bigint' ? Number(v) : v;
+  if (!Number.isSafeInteger(n) || n < 0) throw new TypeError(`${name} must be a non-negative integer`);
+  return n;
+}
+
+function normalizeOptions(o) {
+  if (!o || typeof o !== 'object') throw new TypeError('createEnvelopeCipher: options object expected');
+  const key = asBuffer(o.key);
+  if (key.length !== 32) throw new AesGcmError(`Invalid key length: expected 32, got ${key.length}`, 'ENCRYPTION_UNSUPPORTED_ALGORITHM');
+  const sessionId = o.sessionId;
+  if (typeof sessionId !== 'string' || !sessionId.startsWith('s_') || sessionId.length < 3) {
+    throw new TypeError('createEnvelopeCipher: sessionId must be a string "s_…"');
+  }
+  const kid = o.kid === undefined ? o.keyId : o.kid;
+  if (typeof kid !== 'string' || kid.length === 0) throw new TypeError('createEnvelopeCipher: kid must be a non-empty string');
+  let prefix = null;
+  if (o.noncePrefix != null) {
+    prefix = asBuffer(o.noncePrefix);
+    if (prefix.length !== 8) throw new AesGcmError('Nonce prefix must be 8 bytes', 'ENCRYPTION_NONCE_REUSE');
+  }
+  const counter = o.nonceCounter == null ? 0 : toNumber(o.nonceCounter, 'nonceCounter');
+  let maxNonces = o.maxNonces == null ? MAX_NONCES : toNumber(o.maxNonces, 'maxNonces');
+  if (maxNonces > 2 ** 32) maxNonces = 2 ** 32; // the nonce counter field is 32 bits
+  return { key, sessionId, kid, prefix, counter, maxNonces };
+}
+
+function checkEnvelope(env) {
+  // EncryptedEnvelopeSchema
+  if (!env || typeof env !== 'object' || Array.isArray(env)) return false;
+  if (env.protocolVersion !== 2 && env.protocolVersion !== 1) return false;
+  if (typeof env.sessionId !== 'string' || env.sessionId.length < 3 || !env.sessionId.startsWith('s_')) return false;
+  if (!Number.isSafeInteger(env.seq) || env.seq < 0) return false;
+  if (env.type !== 'enc') return false;
+  const p = env.payload;
+  if (!p || typeof p !== 'object' || Array.isArray(p)) return false;
+  if (typeof p.kid !== 'string' || p.kid.length === 0) return false;
+  if (typeof p.nonceB64 !== 'string' || p.nonceB64.length === 0) return false;
+  if (typeof p.ciphertextB64 !== 'string' || p.ciphertextB64.length === 0) return false;
+  if (p.tagB64 !== undefined && typeof p.tagB64 !== 'string') return false;
+  return true;
+}
+
+function lineString(line) {
+  if (typeof line === 'string') return line;
+  if (ArrayBuffer.isView(line)) return asBuffer(line).toString('utf8');
+  throw new TypeError('an envelope line (string or Uint8Array) expected');
+}
+
+function splitLines(data) {
+  const text = lineString(data);
+  const out = [];
+  for (let line of text.split('\n')) {
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    if (line.trim() === '') continue;
+    out.push(line);
+  }
+  return out;
+}
+
+/** Shared surface of both implementations. */
+class EnvelopeCipherBase {
+  get sessionId() {
+    return this._o.sessionId;
+  }
+  get kid() {
+    return this._o.kid;
+  }
+  get maxNonces() {
+    return this._o.maxNonces;
+  }
+  /** true once the counter reached maxNonces (the key needs rotation). */
+  needsRotation() {
+    return this.nonceCounter >= this._o.maxNonces;
+  }
+  /** Seals one inner event; seq defaults to event.seq. Returns the line (no newline). */
+  seal(event, seq = event && event.seq) {
+    checkSeq(seq);
+    return this.sealText(seq, stringify(event));
+  }
+  /** Seals many events; returns their lines, each ending in '\n'. */
+  sealBatch(events, seqs) {
+    const texts = new Array(events.length);
+    const s = new Array(events.length);
+    for (let i = 0; i < events.length; i++) {
+      const q = seqs ? seqs[i] : events[i] && events[i].seq;
+      checkSeq(q);
+      s[i] = q;
+      texts[i] = stringify(events[i]);
+    }
+    return this.sealTextBatch(texts, s);
+  }
+  /** Opens one envelope line into the inner event. */
+  open(line) {
+    return JSON.parse(this.openText(line));
+  }
+  /** Opens every line of a chunk (string or bytes). Throws the first line's error (err.index, err.events). */
+  openBatch(data) {
+    const res = this.openTextBatch(data);
+    const events = new Array(res.length);
+    for (let i = 0; i < res.length; i++) {
+      const r = res[i];
+      if (r.error) {
+        r.error.index = i;
+        r.error.events = events.slice(0, i);
+        throw r.error;
+      }
+      events[i] = JSON.parse(r.text);
+    }
+    return events;
+  }
+}
+
+// ---- native ----------------------------------------------------------------
+class NativeEnvelopeCipher extends EnvelopeCipherBase {
+  constructor(options) {
+    super();
+    const o = normalizeOptions(options);
+    this._o = o;
+    this._state = new Float64Array(4);
+    this._c = new native.crypto.EnvelopeCipher(
+      o.key,
+      Buffer.from(o.sessionId, 'utf8'),
+      Buffer.from(o.kid, 'utf8'),
+      o.prefix,
+      o.counter,
+      o.maxNonces,
+      this._state,
+    );
+    // line bytes are ASCII unless the session id or kid are not
+    this._ascii = /^[\x20-\x7e]*$/.test(o.sessionId + o.kid);
+    this._in = Buffer.allocUnsafe(4096);
+    this._out = Buffer.allocUnsafe(8192);
+    this._lens = new Uint32Array(64);
+    this._seqs = new Float64Array(64);
+    this._res = new Float64Array(5 * 64);
+    this.lastSeq = -1;
+    this.lastCounter = -1;
+  }
+  get nonceCounter() {
+    return this._state[0];
+  }
+  get noncePrefix() {
+    return new Uint8Array(this._c.prefix());
+  }
+  _slice(buf, n) {
+    return this._ascii ? buf.latin1Slice(0, n) : buf.utf8Slice(0, n);
+  }
+  _inCap(n) {
+    if (this._in.length < n) this._in = Buffer.allocUnsafe(Math.max(n, this._in.length * 2));
+    return this._in;
+  }
+  _fail(r) {
+    if (r === Status.EXPIRED) return new AesGcmError('Key needs rotation: nonce limit reached', 'ENCRYPTION_KEY_EXPIRED');
+    const err = fromStatus(AesGcmError, r);
+    if (r === Status.ENVELOPE) err.reason = 'envelope';
+    return err;
+  }
+  /** Seals the UTF-8 of a JSON text (the inner event already serialized). */
+  sealText(seq, text, nonce) {
+    checkSeq(seq);
+    const inb = this._inCap(text.length * 3);
+    const n = inb.utf8Write(text, 0);
+    return this._sealBytes(seq, inb, n, nonce);
+  }
+  /** Seals bytes (Uint8Array) holding the inner event's JSON. */
+  sealBytes(seq, bytes, nonce) {
+    checkSeq(seq);
+    const b = asBuffer(bytes);
+    return this._sealBytes(seq, b, b.length, nonce);
+  }
+  _sealBytes(seq, src, n, nonce) {
+    for (;;) {
+      const r = this._c.seal(src, 0, n, seq, this._out, 0, nonce == null ? undefined : asBuffer(nonce));
+      if (r >= 0) return this._slice(this._out, r);
+      if (r !== Status.SPACE) throw this._fail(r);
+      this._out = Buffer.allocUnsafe(Math.max(this._state[1], this._out.length * 2));
+    }
+  }
+  sealTextBatch(texts, seqs) {
+    const count = texts.length;
+    if (this._lens.length < count) {
+      this._lens = new Uint32Array(count);
+      this._seqs = new Float64Array(count);
+    }
+    const lens = this._lens;
+    const sq = this._seqs;
+    let total = 0;
+    for (let i = 0; i < count; i++) total += texts[i].length;
+    const inb = this._inCap(total * 3);
+    let pos = 0;
+    for (let i = 0; i < count; i++) {
+      checkSeq(seqs[i]);
+      const w = inb.utf8Write(texts[i], pos);
+      lens[i] = w;
+      sq[i] = seqs[i];
+      pos += w;
+    }
+    for (;;) {
+      const r = this._c.sealBatch(inb, lens, sq, count, this._out);
+      if (r >= 0) return this._slice(this._out, r);
+      if (r !== Status.SPACE) {
+        const err = this._fail(r);
+        err.sealed = this._state[1];
+        throw err;
+      }
+      this._out = Buffer.allocUnsafe(Math.max(this._state[1], this._out.length * 2));
+    }
+  }
+  /** Opens a line; returns the inner JSON text. lastSeq/lastCounter are set. */
+  openText(line) {
+    let buf;
+    let n;
+    if (typeof line === 'string') {
+      buf = this._inCap(line.length * 3 + PAD);
+      n = buf.utf8Write(line, 0);
+      if (buf.length - n < PAD) {
+        buf = this._inCap(n + PAD);
+        n = buf.utf8Write(line, 0);
+      }
+    } else if (ArrayBuffer.isView(line)) {
+      buf = asBuffer(line);
+      n = buf.length;
+    } else {
+      throw new TypeError('an envelope line (string or Uint8Array) expected');
+    }
+    for (;;) {
+      const r = this._c.open(buf, 0, n, this._out);
+      this.lastSeq = this._state[2];
+      this.lastCounter = this._state[3];
+      if (r >= 0) return this._out.utf8Slice(0, r);
+      if (r !== Status.SPACE) throw this._fail(r);
+      this._out = Buffer.allocUnsafe(Math.max(this._state[1], this._out.length * 2));
+    }
+  }
+  /** Opens every line: [{ seq, counter, text } | { seq, error }]. */
+  openTextBatch(data) {
+    let buf;
+    let len;
+    if (typeof data === 'string') {
+      buf = this._inCap(data.length * 3 + PAD);
+      len = buf.utf8Write(data, 0);
+    } else {
+      buf = asBuffer(data);
+      len = buf.length;
+    }
+    const out = [];
+    let off = 0;
+    while (off < len) {
+      if (this._out.length < (len - off) + 64) this._out = Buffer.allocUnsafe(len - off + 64);
+      const k = this._c.openBatch(buf, off, len - off, this._out, this._res);
+      const consumed = this._state[1];
+      const rs = this._res;
+      for (let i = 0; i < k; i++) {
+        const st = rs[5 * i + 3];
+        const seq = rs[5 * i];
+        if (st === 0) {
+          const o = rs[5 * i + 1];
+          out.push({ seq, counter: rs[5 * i + 4], text: this._out.utf8Slice(o, o + rs[5 * i + 2]) });
+        } else {
+          out.push({ seq: seq >= 0 ? seq : undefined, error: this._fail(st) });
+        }
+      }
+      if (consumed === 0 && k === 0) break; // cannot happen with the sizes above
+      off += consumed;
+      if (k === this._res.length / 5) this._res = new Float64Array(this._res.length * 2);
+    }
+    return out;
+  }
+  /** Wipes the key now (otherwise when garbage-collected). */
+  dispose() {
+    this._c.dispose();
+  }
+}
+
+// ---- JavaScript twin ----------------------------------------------------------
+class JsEnvelopeCipher extends EnvelopeCipherBase {
+  constructor(options) {
+    const o = normalizeOptions(options);
+    super();
+    this._o = o;
+    this._key = Buffer.from(o.key);
+    this._prefix = o.prefix ? Buffer.from(o.prefix) : nodeCrypto.randomBytes(8);
+    this._counter = o.counter;
+    this._head = `{"protocolVersion":2,"sessionId":${JSON.stringify(o.sessionId)},"seq":`;
+    this._mid = `,"type":"enc","payload":{"kid":${JSON.stringify(o.kid)},"nonceB64":"`;
+    this.lastSeq = -1;
+    this.lastCounter = -1;
+  }
+  get nonceCounter() {
+    return this._counter;
+  }
+  get noncePrefix() {
+    return new Uint8Array(this._prefix);
+  }
+  _nonce() {
+    if (this._counter >= this._o.maxNonces) {
+      throw new AesGcmError('Key needs rotation: nonce limit reached', 'ENCRYPTION_KEY_EXPIRED');
+    }
+    const nonce = Buffer.allocUnsafe(12);
+    this._prefix.copy(nonce, 0);
+    nonce.writeUInt32BE(this._counter >>> 0, 8);
+    this._counter++;
+    return nonce;
+  }
+  _sealBuf(seq, data, nonce) {
+    if (!this._key) throw new Error('EnvelopeCipher was disposed');
+    let iv;
+    if (nonce != null) {
+      iv = asBuffer(nonce);
+      if (iv.length !== 12) throw new AesGcmError(`Invalid nonce length: expected 12, got ${iv.length}`, DECRYPT);
+    } else {
+      iv = this._nonce();
+    }
+    const c = nodeCrypto.createCipheriv('aes-256-gcm', this._key, iv);
+    const ct = Buffer.concat([c.update(data), c.final(), c.getAuthTag()]);
+    return `${this._head}${seq}${this._mid}${iv.toString('base64')}","ciphertextB64":"${ct.toString('base64')}"}}`;
+  }
+  sealText(seq, text, nonce) {
+    checkSeq(seq);
+    return this._sealBuf(seq, Buffer.from(text, 'utf8'), nonce);
+  }
+  sealBytes(seq, bytes, nonce) {
+    checkSeq(seq);
+    return this._sealBuf(seq, asBuffer(bytes), nonce);
+  }
+  sealTextBatch(texts, seqs) {
+    let s = '';
+    for (let i = 0; i < texts.length; i++) {
+      checkSeq(seqs[i]);
+      try {
+        s += this.sealText(seqs[i], texts[i]) + '\n';
+      } catch (err) {
+        err.sealed = i;
+        throw err;
+      }
+    }
+    return s;
+  }
+  _openLine(line) {
+    let env;
+    try {
+      env = JSON.parse(line);
+    } catch {
+      env = null;
+    }
+    if (!checkEnvelope(env)) {
+      this.lastSeq = env && Number.isSafeInteger(env.seq) && env.seq >= 0 ? env.seq : -1;
+      const err = new AesGcmError('not a valid encrypted envelope', DECRYPT);
+      err.reason = 'envelope';
+      throw err;
+    }
+    this.lastSeq = env.seq;
+    const p = env.payload;
+    const iv = decodeStrict(p.nonceB64);
+    const ct = decodeStrict(p.ciphertextB64);
+    if (!iv || iv.length !== 12 || !ct || ct.length < 16) {
+      throw new AesGcmError('decryption failed: authentication failed or bad nonce/ciphertext', DECRYPT);
+    }
+    if (!this._key) throw new Error('EnvelopeCipher was disposed');
+    let text;
+    try {
+      const d = nodeCrypto.createDecipheriv('aes-256-gcm', this._key, iv);
+      d.setAuthTag(ct.subarray(ct.length - 16));
+      text = Buffer.concat([d.update(ct.subarray(0, ct.length - 16)), d.final()]).toString('utf8');
+    } catch {
+      throw new AesGcmError('decryption failed: authentication failed or bad nonce/ciphertext', DECRYPT);
+    }
+    this.lastCounter = iv.readUInt32BE(8);
+    return text;
+  }
+  openText(line) {
+    this.lastSeq = -1;
+    this.lastCounter = -1;
+    let s = lineString(line);
+    return this._openLine(s);
+  }
+  openTextBatch(data) {
+    const out = [];
+    for (const line of splitLines(data)) {
+      try {
+        const text = this._openLine(line);
+        out.push({ seq: this.lastSeq, counter: this.lastCounter, text });
+      } catch (error) {
+        out.push({ seq: this.lastSeq >= 0 ? this.lastSeq : undefined, error });
+      }
+    }
+    return out;
+  }
+  dispose() {
+    if (this._key) this._key.fill(0);
+    this._key = null;
+  }
+}
+
+/**
+ * createEnvelopeCipher({ key, sessionId, kid, nonceCounter?, maxNonces?, noncePrefix? })
+ * key: 32 raw bytes. Nonces are noncePrefix (8 bytes, random by default) ||
+ * counter (32-bit big-endian), the counter starting at nonceCounter.
+ */
+function createEnvelopeCipher(options) {
+  return native ? new NativeEnvelopeCipher(options) : new JsEnvelopeCipher(options);
+}
+
+module.exports = {
+  createEnvelopeCipher,
+  NativeEnvelopeCipher,
+  JsEnvelopeCipher,
+  checkEnvelope,
+  splitLines,
+  MAX_NONCES,
+};

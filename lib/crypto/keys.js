@@ -1,0 +1,43 @@
+'use strict';
+// Raw key material behind WebCrypto CryptoKeys this package created, so the
+// native path can be taken for them (CryptoKeys made elsewhere go through
+// crypto.subtle). Also the lazily created native AES contexts per key.
+const { native } = require('../binding');
+const { asBuffer } = require('./base64');
+
+const raw = new WeakMap(); // CryptoKey -> Buffer (32-byte AES key)
+const gcms = new WeakMap(); // CryptoKey | Uint8Array -> native Gcm
+
+function subtle() {
+  const s = globalThis.crypto && globalThis.crypto.subtle;
+  return s || require('node:crypto').webcrypto.subtle;
+}
+
+function isCryptoKey(k) {
+  return typeof CryptoKey !== 'undefined' ? k instanceof CryptoKey : !!(k && k.algorithm && k.usages);
+}
+
+function remember(cryptoKey, bytes) {
+  raw.set(cryptoKey, Buffer.from(bytes));
+  return cryptoKey;
+}
+
+/** Raw bytes of an AES key (Uint8Array given, or a CryptoKey we imported), else null. */
+function rawAesKey(key) {
+  if (key instanceof Uint8Array) return asBuffer(key);
+  return raw.get(key) || null;
+}
+
+/** A cached native AES-GCM context for this key, or null (no addon / unknown key). */
+function nativeGcm(key) {
+  if (!native) return null;
+  let g = gcms.get(key);
+  if (g) return g;
+  const bytes = rawAesKey(key);
+  if (!bytes || bytes.length !== 32) return null;
+  g = new native.crypto.Gcm(bytes);
+  if (typeof key === 'object') gcms.set(key, g);
+  return g;
+}
+
+module.exports = { subtle, isCryptoKey, remember, rawAesKey, nativeGcm };
