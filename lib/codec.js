@@ -82,7 +82,11 @@ class DecoderSink {
   }
   value(v) {
     const o = this.owner;
-    o.emit('message', v);
+    // One 'message' listener (the usual case) is called directly: emit()'s
+    // generic path costs more than many small values' decoding.
+    const l = o._events.message;
+    if (typeof l === 'function') l.call(o, v);
+    else if (l !== undefined) o.emit('message', v);
     if (o._queue !== null) o._queue.push(v);
   }
   invalid(code, error, line, offset, text) {
