@@ -3,14 +3,15 @@
 // handshake on connect, then one sealing context per direction whose
 // counter survives reconnects (a resumed session keeps its keys, so no
 // nonce is ever reused). Envelope lines are built once and replayed as is.
-//
-// This adapter runs on node:crypto; it is the single place to switch to
-// lib/crypto's native cipher objects.
-
+// Runs on lib/crypto: the native envelope cipher when the addon is loaded,
+// its node:crypto twin otherwise.
 const nodeCrypto = require('node:crypto');
+const { native, backend } = require('../binding');
+const { generateKeyPairSync, deriveSharedSecretSync } = require('../crypto/ecdh');
+const { deriveSessionKeysSync } = require('../crypto/hkdf');
+const { createEnvelopeCipher, checkEnvelope } = require('../crypto/cipher');
+const { decodeStrict } = require('../crypto/base64');
 
-const INFO_C2S = 'enclavejs-c2s-enc';
-const INFO_S2C = 'enclavejs-s2c-enc';
 const MAX_NONCES = 2 ** 30;
 
 class SecureError extends Error {
@@ -21,53 +22,28 @@ class SecureError extends Error {
   }
 }
 
-function deriveKey(secret, sessionId, info) {
-  const salt = sessionId == null ? Buffer.alloc(32) : Buffer.from(sessionId, 'utf8');
-  return Buffer.from(nodeCrypto.hkdfSync('sha256', secret, salt, Buffer.from(info, 'utf8'), 32));
-}
-
-/** One direction's AES-256-GCM context (8 random nonce bytes + 32-bit counter). */
-class SealContext {
-  constructor(key, kid, sessionId) {
-    this.key = key;
-    this.kid = kid;
-    this.sessionId = sessionId;
-    this.prefix = nodeCrypto.randomBytes(8);
-    this.counter = 0;
-    this._head = `{"protocolVersion":2,"sessionId":${JSON.stringify(sessionId)},"seq":`;
-    this._kid = `,"type":"enc","payload":{"kid":${JSON.stringify(kid)},"nonceB64":"`;
-  }
-
-  /** Seals one inner line (JSON text) as the envelope line for `seq`. */
-  sealLine(seq, innerLine) {
-    if (this.counter >= MAX_NONCES) throw new SecureError('nonce space exhausted', 'ENCRYPTION_KEY_EXPIRED');
-    const nonce = Buffer.allocUnsafe(12);
-    this.prefix.copy(nonce, 0);
-    nonce.writeUInt32BE(this.counter++, 8);
-    const c = nodeCrypto.createCipheriv('aes-256-gcm', this.key, nonce);
-    const ct = Buffer.concat([c.update(innerLine, 'utf8'), c.final(), c.getAuthTag()]);
-    return `${this._head}${seq}${this._kid}${nonce.toString('base64')}","ciphertextB64":"${ct.toString('base64')}"}}`;
-  }
-}
-
-class OpenContext {
+/** Opens parsed envelopes (the transport has already JSON-parsed the line). */
+class Opener {
   constructor(key, kid) {
-    this.key = key;
     this.kid = kid;
+    if (native) this._gcm = new native.crypto.Gcm(Buffer.from(key));
+    else this._key = Buffer.from(key);
   }
 
   /** Opens a parsed envelope; returns the inner JSON text. Throws a coded error. */
   openText(envelope) {
-    const p = envelope && envelope.payload;
-    if (!p || typeof p.nonceB64 !== 'string' || typeof p.ciphertextB64 !== 'string') {
-      throw new SecureError('malformed envelope', 'ENCRYPTION_DECRYPTION_FAILED');
+    if (!checkEnvelope(envelope)) throw new SecureError('malformed envelope', 'ENCRYPTION_DECRYPTION_FAILED');
+    const p = envelope.payload;
+    const nonce = decodeStrict(p.nonceB64);
+    const ct = decodeStrict(p.ciphertextB64);
+    if (!nonce || nonce.length !== 12 || !ct || ct.length < 16) throw new SecureError('malformed envelope', 'ENCRYPTION_DECRYPTION_FAILED');
+    if (this._gcm) {
+      const r = this._gcm.open(nonce, null, ct);
+      if (typeof r === 'number') throw new SecureError('decryption failed', 'ENCRYPTION_DECRYPTION_FAILED');
+      return r.utf8Slice(0, r.length);
     }
-    const nonce = Buffer.from(p.nonceB64, 'base64');
-    let ct = Buffer.from(p.ciphertextB64, 'base64');
-    if (typeof p.tagB64 === 'string' && p.tagB64.length) ct = Buffer.concat([ct, Buffer.from(p.tagB64, 'base64')]);
-    if (nonce.length !== 12 || ct.length < 16) throw new SecureError('malformed envelope', 'ENCRYPTION_DECRYPTION_FAILED');
     try {
-      const d = nodeCrypto.createDecipheriv('aes-256-gcm', this.key, nonce);
+      const d = nodeCrypto.createDecipheriv('aes-256-gcm', this._key, nonce);
       d.setAuthTag(ct.subarray(ct.length - 16));
       return Buffer.concat([d.update(ct.subarray(0, ct.length - 16)), d.final()]).toString('utf8');
     } catch {
@@ -76,19 +52,40 @@ class OpenContext {
   }
 }
 
-function makeChannel(secret, sessionId, kid, role) {
-  const c2s = deriveKey(secret, sessionId, INFO_C2S);
-  const s2c = deriveKey(secret, sessionId, INFO_S2C);
-  return role === 'client'
-    ? { kid, sealer: new SealContext(c2s, kid, sessionId), opener: new OpenContext(s2c, kid) }
-    : { kid, sealer: new SealContext(s2c, kid, sessionId), opener: new OpenContext(c2s, kid) };
+/** One direction's sealing context (8 random nonce bytes + 32-bit counter). */
+class Sealer {
+  constructor(key, kid, sessionId) {
+    this.kid = kid;
+    this.sessionId = sessionId;
+    this._c = createEnvelopeCipher({ key, sessionId, kid, maxNonces: MAX_NONCES });
+  }
+  get counter() {
+    return this._c.nonceCounter;
+  }
+  /** Seals one inner line (JSON text) as the envelope line for `seq`. */
+  sealLine(seq, innerLine) {
+    try {
+      return this._c.sealText(seq, innerLine);
+    } catch (err) {
+      throw new SecureError(err.message, err.code || 'ENCRYPTION_HANDSHAKE_FAILED');
+    }
+  }
 }
 
-function importPeerKey(ecdh, b64) {
+function makeChannel(secret, sessionId, kid, role) {
+  const { clientToServerKey: c2s, serverToClientKey: s2c } = deriveSessionKeysSync(secret, sessionId);
+  const ch =
+    role === 'client'
+      ? { kid, sealer: new Sealer(c2s, kid, sessionId), opener: new Opener(s2c, kid) }
+      : { kid, sealer: new Sealer(s2c, kid, sessionId), opener: new Opener(c2s, kid) };
+  c2s.fill(0);
+  s2c.fill(0);
+  return ch;
+}
+
+function computeSecret(privateKey, b64) {
   try {
-    const raw = Buffer.from(String(b64), 'base64');
-    if (raw.length !== 65 || raw[0] !== 4) throw new Error('not an uncompressed P-256 point');
-    return ecdh.computeSecret(raw);
+    return deriveSharedSecretSync(privateKey, String(b64));
   } catch (err) {
     throw new SecureError(`invalid peer public key: ${err.message}`, 'ENCRYPTION_INVALID_PUBLIC_KEY');
   }
@@ -96,11 +93,10 @@ function importPeerKey(ecdh, b64) {
 
 /** Client side: returns { hello, finish(serverHello, sessionId) -> channel }. */
 function clientHandshake() {
-  const ecdh = nodeCrypto.createECDH('prime256v1');
-  const pub = ecdh.generateKeys();
+  const kp = generateKeyPairSync();
   const hello = {
     protocolVersion: 2,
-    clientEphemeralPubKeyB64: pub.toString('base64'),
+    clientEphemeralPubKeyB64: kp.publicKeyB64,
     curve: 'P-256',
     supportedAlgorithms: ['AES-GCM-256'],
   };
@@ -110,8 +106,11 @@ function clientHandshake() {
       if (!serverHello || serverHello.curve !== 'P-256' || serverHello.selectedAlgorithm !== 'AES-GCM-256') {
         throw new SecureError('unsupported server hello', 'ENCRYPTION_HANDSHAKE_FAILED');
       }
-      const secret = importPeerKey(ecdh, serverHello.serverEphemeralPubKeyB64);
-      return makeChannel(secret, sessionId, serverHello.keyId, 'client');
+      const secret = computeSecret(kp.privateKey, serverHello.serverEphemeralPubKeyB64);
+      kp.privateKey.fill(0);
+      const ch = makeChannel(secret, sessionId, serverHello.keyId, 'client');
+      secret.fill(0);
+      return ch;
     },
   };
 }
@@ -122,19 +121,21 @@ function serverHandshake(clientHello, sessionId) {
   if (!Array.isArray(clientHello.supportedAlgorithms) || !clientHello.supportedAlgorithms.includes('AES-GCM-256')) {
     throw new SecureError('no supported algorithm', 'ENCRYPTION_UNSUPPORTED_ALGORITHM');
   }
-  const ecdh = nodeCrypto.createECDH('prime256v1');
-  const pub = ecdh.generateKeys();
-  const secret = importPeerKey(ecdh, clientHello.clientEphemeralPubKeyB64);
+  const kp = generateKeyPairSync();
+  const secret = computeSecret(kp.privateKey, clientHello.clientEphemeralPubKeyB64);
+  kp.privateKey.fill(0);
   const keyId = `k_${nodeCrypto.randomUUID()}`;
   const serverHello = {
     protocolVersion: 2,
-    serverEphemeralPubKeyB64: pub.toString('base64'),
+    serverEphemeralPubKeyB64: kp.publicKeyB64,
     curve: 'P-256',
     selectedAlgorithm: 'AES-GCM-256',
     kdf: 'HKDF-SHA-256',
     keyId,
   };
-  return { serverHello, channel: makeChannel(secret, sessionId, keyId, 'server') };
+  const channel = makeChannel(secret, sessionId, keyId, 'server');
+  secret.fill(0);
+  return { serverHello, channel };
 }
 
-module.exports = { clientHandshake, serverHandshake, SecureError, backend: 'node:crypto' };
+module.exports = { clientHandshake, serverHandshake, SecureError, backend: `lib/crypto (${backend})` };
