@@ -111,6 +111,11 @@ class NativeLineDecoder {
     this._drain(this._d.write(bytes, 0, bytes.length, this._recs), sink);
   }
 
+  /** A string chunk, encoded to UTF-8 by the native side (lone surrogates -> U+FFFD). */
+  writeString(text, sink) {
+    this._drain(this._d.writeString(text, this._recs), sink);
+  }
+
   end(sink) {
     this._drain(this._d.end(this._recs), sink);
   }
@@ -196,6 +201,10 @@ class NativeLineDecoder {
 const utf8 = typeof TextDecoder === 'function' ? new TextDecoder('utf-8') : null;
 const hasBuffer = typeof Buffer === 'function';
 const utf8enc = typeof TextEncoder === 'function' ? new TextEncoder() : null;
+
+function wellFormedText(s) {
+  return typeof s.isWellFormed === 'function' ? s.isWellFormed() : !/[\uD800-\uDFFF]/.test(s);
+}
 
 function encodeUtf8(text) {
   return hasBuffer ? Buffer.from(text, 'utf8') : utf8enc.encode(text);
@@ -288,6 +297,11 @@ class JsLineDecoder {
       i = nl + 1;
       this._lineStart = base + i;
     }
+  }
+
+  writeString(text, sink) {
+    if (!wellFormedText(text)) text = text.toWellFormed();
+    this.write(encodeUtf8(text), sink);
   }
 
   end(sink) {

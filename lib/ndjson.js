@@ -119,8 +119,8 @@ class NdjsonStreamParser {
 
   /** Feeds a chunk (string or bytes); complete lines are parsed at once. */
   feed(chunk) {
-    if (typeof chunk === 'string' && !wellFormed(chunk)) chunk = chunk.toWellFormed ? chunk.toWellFormed() : chunk;
-    this._decoder.write(toBytes(chunk), this._sink);
+    if (typeof chunk === 'string') this._decoder.writeString(chunk, this._sink);
+    else this._decoder.write(toBytes(chunk), this._sink);
   }
 
   /** Parses what is left (a last line without newline). */

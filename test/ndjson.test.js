@@ -329,6 +329,22 @@ describe(`NDJSON (${lib.backend} backend)`, () => {
     });
   });
 
+  describe('NdjsonStreamParser string chunks', () => {
+    it('encodes each string chunk like TextEncoder (lone surrogates -> U+FFFD)', () => {
+      const out = [];
+      const p = new lib.NdjsonStreamParser({ onEvent: (e) => out.push(e), onError: (e) => out.push(e.error) });
+      const line = '{"protocolVersion":2,"sessionId":"s_\ud800","seq":1,"type":"stdout","payload":{"chunk":"\ud83d\ude00é"}}';
+      const cut = line.indexOf('\ud83d') + 1; // splits the pair: each half is lone in its chunk
+      p.feed(line.slice(0, cut));
+      p.feed(line.slice(cut) + '\n' + line + '\n');
+      p.flush();
+      assert.equal(out.length, 2);
+      assert.equal(out[0].sessionId, 's_\ufffd');
+      assert.equal(out[0].payload.chunk, '\ufffd\ufffdé');
+      assert.equal(out[1].payload.chunk, '\ud83d\ude00é');
+    });
+  });
+
   describe('EventRouter', () => {
     const mk = (seq, sid = 's_a') =>
       JSON.stringify({ protocolVersion: 2, sessionId: sid, seq, type: 'tool_call', payload: { callId: 'c_1', toolName: 't', args: { n: seq } } });

@@ -2,6 +2,7 @@
 //
 //   const d = new Decoder(mode, maxLineBytes)
 //   d.write(buf, offset, length, recs) -> batch | undefined
+//   d.writeString(str, recs)           -> batch | undefined
 //   d.next(recs) / d.end(recs)         -> batch | undefined
 //   d.side()                           -> side text of the last batch
 //
@@ -29,6 +30,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
     return DefineClass(env, "Decoder",
                        {
                            InstanceMethod<&Decoder::Write>("write"),
+                           InstanceMethod<&Decoder::WriteString>("writeString"),
                            InstanceMethod<&Decoder::Next>("next"),
                            InstanceMethod<&Decoder::End>("end"),
                            InstanceMethod<&Decoder::Side>("side"),
@@ -64,6 +66,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
   ~Decoder() override {
     esn_framer_free(framer_);
     free(scratch_);
+    free(text_);
   }
 
  private:
@@ -148,6 +151,48 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
     return Run(info, 3);
   }
 
+  // writeString(str, recs): the string's UTF-8 (lone surrogates become
+  // U+FFFD, as TextEncoder does) goes straight into a reused buffer: no
+  // Buffer object per chunk.
+  Napi::Value WriteString(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsString()) {
+      Napi::TypeError::New(env, "writeString: expected a string").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    size_t units;
+    if (napi_get_value_string_utf16(env, info[0], nullptr, 0, &units) != napi_ok) {
+      Napi::Error::New(env, "writeString: cannot read the string").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    size_t need = 3 * units + 1;  // UTF-8 bytes per UTF-16 unit <= 3, plus the NUL
+    if (text_cap_ < need) {
+      uint8_t *p = static_cast<uint8_t *>(realloc(text_, need));
+      if (p == nullptr) {
+        Napi::Error::New(env, "Decoder: out of memory").ThrowAsJavaScriptException();
+        return env.Undefined();
+      }
+      text_ = p;
+      text_cap_ = need;
+    }
+    size_t len;
+    if (napi_get_value_string_utf8(env, info[0], reinterpret_cast<char *>(text_), need, &len) != napi_ok) {
+      Napi::Error::New(env, "writeString: cannot read the string").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    esn_framer_status st = esn_framer_push(framer_, text_, len);
+    if (text_cap_ > (size_t(1) << 20) * 3 && need < (size_t(1) << 18)) {
+      free(text_);  // give back the buffer of an unusually large string
+      text_ = nullptr;
+      text_cap_ = 0;
+    }
+    if (st != ESN_FRAMER_OK) {
+      Napi::Error::New(env, "Decoder: out of memory").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    return Run(info, 1);
+  }
+
   Napi::Value Next(const Napi::CallbackInfo &info) { return Run(info, 0); }
 
   Napi::Value End(const Napi::CallbackInfo &info) {
@@ -177,6 +222,8 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
   esn_framer *framer_ = nullptr;
   esn_record *scratch_ = nullptr;
   size_t scratch_cap_ = 0;
+  uint8_t *text_ = nullptr;
+  size_t text_cap_ = 0;
   int mode_ = 0;
 };
 
