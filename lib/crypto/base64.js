@@ -36,11 +36,22 @@ function fromBase64(base64) {
   return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
 
-const STRICT = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/][AQgw]==|[A-Za-z0-9+/]{2}[AEIMQUYcgkosw048]=)?$/;
+const ALPHABET = /^[A-Za-z0-9+/]*$/;
+const LAST_OF_2 = 'AQgw'; // a char followed by '==' must have its low 4 bits zero
+const LAST_OF_1 = 'AEIMQUYcgkosw048'; // before '=' the low 2 bits must be zero
 
 /** Canonical padded base64 -> Buffer, or null. */
 function decodeStrict(s) {
-  if (typeof s !== 'string' || s.length % 4 !== 0 || !STRICT.test(s)) return null;
+  if (typeof s !== 'string' || s.length % 4 !== 0) return null;
+  let body = s;
+  if (s.endsWith('==')) {
+    if (!LAST_OF_2.includes(s[s.length - 3])) return null;
+    body = s.slice(0, -2);
+  } else if (s.endsWith('=')) {
+    if (!LAST_OF_1.includes(s[s.length - 2])) return null;
+    body = s.slice(0, -1);
+  }
+  if (!ALPHABET.test(body)) return null;
   return Buffer.from(s, 'base64');
 }
 
