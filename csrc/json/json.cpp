@@ -250,7 +250,7 @@ namespace {
 
 inline size_t find_key(const esn_json_key *keys, size_t nkeys, const char *k, size_t kl) {
   for (size_t i = 0; i < nkeys; i++)
-    if (keys[i].len == kl && std::memcmp(keys[i].name, k, kl) == 0) return i;
+    if (keys[i].len == kl && keys[i].name[0] == k[0] && std::memcmp(keys[i].name, k, kl) == 0) return i;
   return nkeys;
 }
 

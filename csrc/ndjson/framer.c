@@ -299,8 +299,9 @@ static int frame_line(esn_framer *f, const uint8_t *s, size_t n, double raw_len,
       s = f->scratch.p;
     }
   }
-  size_t ts, te;
-  esn_js_trim(s, n, &ts, &te);
+  size_t ts = 0, te = n;
+  /* An object line needs no trimming (the usual case): skip the scan. */
+  if (!(n >= 2 && s[0] == '{' && s[n - 1] == '}')) esn_js_trim(s, n, &ts, &te);
   f->line_no++;
   if (te == ts) return 0;
   r->line = f->line_no;
