@@ -5,7 +5,8 @@
 //   decode+validate  StreamDecoder({ validate: 'event' }), 64 KiB chunks
 //                    vs StringDecoder + split('\n') + JSON.parse (validates nothing)
 //   stream parser    NdjsonStreamParser on string chunks vs split + JSON.parse
-//   routing          EventRouter vs the same baseline (goal >= 5x events/s)
+//   routing          EventRouter (validate: 'fields', and 'event') vs the same
+//                    baseline (goal >= 5x events/s)
 //   encode           serializeEvents / stringifyNDJSON vs JSON.stringify + join
 //   line cost        an 8 MiB line in 1 KiB pieces vs in one piece (<= 3x)
 // Usage: node bench/ndjson.js [--quick]
@@ -99,7 +100,7 @@ function run({ quick = false } = {}) {
   );
 
   row(
-    'routing (EventRouter: type, seq, sessionId, raw line)',
+    "routing (EventRouter, validate: 'fields': type, seq, sessionId, raw line)",
     compare(baselineBytes, () => {
       const r = new lib.EventRouter();
       for (const c of byteChunks) for (const e of r.push(c)) sink += e.seq;
@@ -107,6 +108,17 @@ function run({ quick = false } = {}) {
     }, rounds),
     'split+JSON.parse',
     '>= 5x',
+  );
+
+  row(
+    "routing, validate: 'event' (every line fully validated first)",
+    compare(baselineBytes, () => {
+      const r = new lib.EventRouter({ validate: 'event' });
+      for (const c of byteChunks) for (const e of r.push(c)) sink += e.seq;
+      r.end();
+    }, rounds),
+    'split+JSON.parse',
+    '',
   );
 
   row(
