@@ -337,13 +337,15 @@ export interface RoutedEvent {
   /** The line's bytes (trimmed, no newline): a view, not a copy. */
   readonly bytes: Uint8Array;
   readonly text: string;
-  /** The validated event, parsed on first access. */
+  /** The validated event, parsed on first access (throws NdjsonError when the line is not a valid event). */
   readonly event: ParsedEvent;
   readonly payload: ParsedEvent['payload'];
   toJSON(): ParsedEvent;
 }
 export interface EventRouterOptions {
   maxLineBytes?: number;
+  /** 'fields' (default): route after checking the routing fields only; 'event': validate fully first. */
+  validate?: 'fields' | 'event';
 }
 export declare class EventRouter extends EventEmitter {
   constructor(options?: EventRouterOptions);
@@ -494,3 +496,128 @@ export declare const CONTROL_KEY: '$esn';
 export declare const ControlType: Readonly<{ Hello: 'hello'; Welcome: 'welcome'; Reject: 'reject'; Batch: 'b'; Ack: 'ack'; Gap: 'gap'; Ping: 'ping'; Pong: 'pong' }>;
 export declare const RejectCode: Readonly<{ SessionUnknown: 'SESSION_UNKNOWN'; EncryptionRequired: 'ENCRYPTION_REQUIRED'; EncryptionDisabled: 'ENCRYPTION_DISABLED'; HandshakeFailed: 'ENCRYPTION_HANDSHAKE_FAILED'; BadHello: 'BAD_HELLO'; ServerClosing: 'SERVER_CLOSING' }>;
 export declare const GapReason: Readonly<{ ReplayOverflow: 'replay_overflow' }>;
+
+// ---- end-to-end encryption -----------------------------------------------------------
+export type SupportedCurveValue = 'P-256';
+export interface EcdhKeyPair { publicKey: CryptoKey; privateKey: CryptoKey }
+export interface SerializedPublicKey { publicKeyB64: string; curve: SupportedCurveValue }
+export interface SessionKeyInfo { keyId: string; algorithm: 'AES-GCM-256'; keyBytes?: Uint8Array; nonceCounter: bigint; maxNonces: bigint; createdAt: number; expiresAt?: number }
+
+export declare class EcdhError extends Error { readonly code: string; constructor(message: string, code: string) }
+export declare class HkdfError extends Error { readonly code: string; constructor(message: string, code: string) }
+export declare class AesGcmError extends Error { readonly code: string; constructor(message: string, code: string) }
+
+export declare function generateKeyPair(curve?: SupportedCurveValue): Promise<EcdhKeyPair>;
+export declare function exportPublicKey(publicKey: CryptoKey | Uint8Array): Promise<SerializedPublicKey>;
+export declare function importPublicKey(publicKeyB64: string, curve?: SupportedCurveValue): Promise<CryptoKey>;
+/** CryptoKeys (reference), or raw keys: 32-byte private scalar + 65-byte point / its base64 (native path). */
+export declare function deriveSharedSecret(privateKey: CryptoKey | Uint8Array, peerPublicKey: CryptoKey | Uint8Array | string): Promise<Uint8Array>;
+export declare function createClientHello(keyPair: { publicKey: CryptoKey | Uint8Array }): Promise<ClientHello>;
+export declare function createServerHello(keyPair: { publicKey: CryptoKey | Uint8Array }, keyId: string): Promise<ServerHello>;
+export declare function processClientHello(clientHello: ClientHello): Promise<{ serverKeyPair: EcdhKeyPair; peerPublicKey: CryptoKey; serverHello: ServerHello; keyId: string }>;
+export declare function processServerHello(serverHello: ServerHello): Promise<{ peerPublicKey: CryptoKey; keyId: string }>;
+
+export declare function deriveKey(sharedSecret: Uint8Array, salt: Uint8Array | null, info: string, keyLength?: number): Promise<Uint8Array>;
+export declare function deriveSessionKeys(sharedSecret: Uint8Array, sessionId: string): Promise<{ clientToServerKey: Uint8Array; serverToClientKey: Uint8Array }>;
+export declare function importAesGcmKey(keyBytes: Uint8Array): Promise<CryptoKey>;
+export declare function deriveSessionCryptoKeys(sharedSecret: Uint8Array, sessionId: string): Promise<{ clientToServerKey: CryptoKey; serverToClientKey: CryptoKey }>;
+
+export declare function generateNonce(): Uint8Array;
+export declare function generateCounterNonce(prefix: Uint8Array, counter: bigint): Uint8Array;
+export declare function toBase64(bytes: Uint8Array): string;
+export declare function fromBase64(base64: string): Uint8Array;
+/** Reference form: AES-256-GCM, returns ciphertext || 16-byte tag. Keys: CryptoKey or 32 raw bytes. */
+export declare function encrypt(key: CryptoKey | Uint8Array, plaintext: Uint8Array, nonce: Uint8Array, additionalData?: Uint8Array): Promise<Uint8Array>;
+/** README form: key = HKDF-SHA256(secret, 32 zero bytes, "enclave-stream-native/encrypt/v1"), random nonce. */
+export declare function encrypt(secret: Uint8Array, text: string): Promise<{ nonceB64: string; ciphertextB64: string }>;
+export declare function decrypt(key: CryptoKey | Uint8Array, ciphertext: Uint8Array, nonce: Uint8Array, additionalData?: Uint8Array): Promise<Uint8Array>;
+export declare function decrypt(secret: Uint8Array, encrypted: { nonceB64: string; ciphertextB64: string } | string): Promise<string>;
+export declare function encryptJson(key: CryptoKey | Uint8Array, keyId: string, data: unknown, nonce?: Uint8Array): Promise<EncryptedEnvelopePayload>;
+export declare function decryptJson<T = unknown>(key: CryptoKey | Uint8Array, payload: EncryptedEnvelopePayload): Promise<T>;
+export declare function createEncryptedEnvelope(key: CryptoKey | Uint8Array, keyId: string, sessionId: string, seq: number, innerEvent: unknown, nonce?: Uint8Array): Promise<EncryptedEnvelope>;
+
+export declare class SessionEncryptionContext {
+  constructor(key: CryptoKey, keyInfo: SessionKeyInfo);
+  readonly keyId: string;
+  needsRotation(): boolean;
+  encrypt(plaintext: Uint8Array): Promise<{ ciphertext: Uint8Array; nonce: Uint8Array }>;
+  encryptJson(data: unknown): Promise<EncryptedEnvelopePayload>;
+  createEnvelope(sessionId: string, seq: number, innerEvent: unknown): Promise<EncryptedEnvelope>;
+  decrypt(payload: EncryptedEnvelopePayload): Promise<Uint8Array>;
+  decryptJson<T = unknown>(payload: EncryptedEnvelopePayload): Promise<T>;
+  getNonceCounter(): bigint;
+  toKeyInfo(): SessionKeyInfo;
+  static fromKeyBytes(keyBytes: Uint8Array, keyId: string): Promise<SessionEncryptionContext>;
+}
+
+// ---- synchronous fast API ----
+export interface RawKeyPair { privateKey: Uint8Array; publicKey: Uint8Array; publicKeyB64: string }
+export declare function generateKeyPairSync(): RawKeyPair;
+export declare function publicKeyFromPrivate(privateKey: Uint8Array): Uint8Array;
+export declare function deriveSharedSecretSync(privateKey: Uint8Array, peerPublicKey: Uint8Array | string): Uint8Array;
+export declare function deriveSessionKeysSync(sharedSecret: Uint8Array, sessionId: string | null): { clientToServerKey: Uint8Array; serverToClientKey: Uint8Array };
+
+export interface EnvelopeCipherOptions {
+  key: Uint8Array;            // 32 bytes
+  sessionId: string;          // "s_…"
+  kid: string;                // (or keyId)
+  keyId?: string;
+  nonceCounter?: number | bigint; // 0
+  maxNonces?: number | bigint;    // 2^30 (capped at 2^32)
+  noncePrefix?: Uint8Array;       // 8 bytes, random by default
+}
+export interface OpenedLine { seq: number; counter: number; text: string }
+export interface EnvelopeCipher {
+  readonly sessionId: string;
+  readonly kid: string;
+  readonly maxNonces: number;
+  readonly nonceCounter: number;
+  readonly noncePrefix: Uint8Array;
+  /** seq and nonce counter of the last line opened (-1 if unknown) */
+  readonly lastSeq: number;
+  readonly lastCounter: number;
+  needsRotation(): boolean;
+  seal(event: unknown, seq?: number): string;
+  sealText(seq: number, json: string, nonce?: Uint8Array): string;
+  sealBytes(seq: number, json: Uint8Array, nonce?: Uint8Array): string;
+  /** lines, each ending in '\n' */
+  sealBatch(events: unknown[], seqs?: number[]): string;
+  sealTextBatch(texts: string[], seqs: number[]): string;
+  open<T = any>(line: string | Uint8Array): T;
+  openText(line: string | Uint8Array): string;
+  /** throws the first failing line's error with .index and .events (those before) */
+  openBatch<T = any>(data: string | Uint8Array): T[];
+  openTextBatch(data: string | Uint8Array): Array<OpenedLine | { seq?: number; error: AesGcmError }>;
+  dispose(): void;
+}
+export declare function createEnvelopeCipher(options: EnvelopeCipherOptions): EnvelopeCipher;
+
+export interface EncryptedChannelOptions {
+  role: 'client' | 'server';
+  onMessage?: (message: any) => void;
+  /** replays (code ENCRYPTION_NONCE_REUSE, .replay = true), auth failures (ENCRYPTION_DECRYPTION_FAILED), bad frames */
+  onError?: (err: (AesGcmError | EcdhError) & { seq?: number; replay?: boolean }) => void;
+  /** client: the server's public key (base64 raw point or bytes); without it the server hello supplies it */
+  remotePublicKey?: string | Uint8Array;
+  /** client: default random "s_…"; the server takes the client's */
+  sessionId?: string;
+  keyId?: string;
+  /** hands an outgoing frame (one or more lines, each ending in '\n') to the transport */
+  send?: (frame: string) => void;
+  keyPair?: RawKeyPair;
+  maxNonces?: number;
+}
+export interface EncryptedChannel {
+  readonly role: 'client' | 'server';
+  readonly ready: boolean;
+  sessionId: string | null;
+  keyId: string | null;
+  readonly stats: { sent: number; delivered: number; replays: number; authFailures: number; malformed: number };
+  getPublicKey(): string;
+  /** resolves to the frame handed to `send` */
+  send(message: unknown): Promise<string>;
+  /** any chunk of received frames (partial lines are kept) */
+  receive(data: string | Uint8Array): void;
+  close(): void;
+}
+export declare function createEncryptedChannel(options: EncryptedChannelOptions): Promise<EncryptedChannel>;

@@ -3,6 +3,7 @@
 const { backend } = require('./lib/binding');
 // Internal tables of lib/constants.js that are not part of the API.
 const { EVENT_TYPE_CODES, EVENT_TYPE_CODE, ...constants } = require('./lib/constants');
+const { cryptoBackend, ...crypto } = require('./lib/crypto');
 
 module.exports = {
   backend,
@@ -12,6 +13,7 @@ module.exports = {
   ...require('./lib/ndjson.js').api,
   ...require('./lib/codec'),
   ...require('./lib/router'),
+  ...crypto,
   ...require('./lib/server'),
   ...require('./lib/client'),
   ...controlFrames(require('./lib/protocol/control')),
