@@ -151,6 +151,53 @@ describe(`crypto (${backend} backend)`, function () {
     });
   });
 
+  describe('batch sealing', () => {
+    it('sealBatch / sealBatchBuffer write exactly the lines of per-event seal()', () => {
+      const key = nodeCrypto.randomBytes(32);
+      const noncePrefix = nodeCrypto.randomBytes(8);
+      const rnd = prng(7);
+      const big = 'x'.repeat(70000);
+      const events = [
+        { seq: 1, type: 'stdout', payload: { chunk: 'a "quoted" \\ back\nslash, ], }, [ {' } },
+        { seq: 2, payload: { s: '\u00e9\u4e2d\ud83d\ude00', arr: [1, [2, [3]], { a: null }], d: new Date(0) } },
+        { seq: 3, payload: { chunk: big } },
+        { seq: 4, payload: { chunk: big + '"' } },
+        { seq: 5, n: -0, f: 1e21, u: undefined, t: true },
+      ];
+      for (let i = 0; i < 300; i++) {
+        const chunk = Array.from({ length: Math.floor(rnd() * 200) }, () => String.fromCharCode(Math.floor(rnd() * 0x3000))).join('');
+        events.push({ seq: 6 + i, payload: { chunk, k: '\\'.repeat(i % 5) + '"' } });
+      }
+      for (const sessionId of ['s_plain', 's_\u00fcnic\u00f6de "q"']) {
+        const mk = () => c.createEnvelopeCipher({ key, sessionId, kid: 'k_1', noncePrefix });
+        const want = (() => {
+          const one = mk();
+          return events.map((e) => one.seal(e) + '\n').join('');
+        })();
+        assert.strictEqual(mk().sealBatch(events), want);
+        const b = mk();
+        const buf = b.sealBatchBuffer(events);
+        assert.ok(Buffer.isBuffer(buf));
+        assert.strictEqual(buf.toString('utf8'), want);
+        const ends = b.lastEnds;
+        assert.strictEqual(ends.length, events.length);
+        assert.strictEqual(ends[ends.length - 1], buf.length);
+        assert.strictEqual(buf.subarray(ends[0], ends[1] - 1).toString(), want.split('\n')[1]);
+        // seqs given separately; a top-level toJSON (takes the per-event path)
+        const withToJSON = [{ seq: 1, toJSON: (k) => ({ seq: 1, key: k }) }, { seq: 2 }];
+        assert.strictEqual(mk().sealBatch(withToJSON, [7, 8]), (() => {
+          const one = mk();
+          return one.sealText(7, JSON.stringify(withToJSON[0])) + '\n' + one.sealText(8, '{"seq":2}') + '\n';
+        })());
+        // and it opens back
+        const opener = mk();
+        assert.deepStrictEqual(opener.openBatch(buf), JSON.parse(JSON.stringify(events)));
+      }
+      assert.throws(() => c.createEnvelopeCipher({ key, sessionId: 's_x', kid: 'k' }).sealBatch([{ seq: -1 }]), TypeError);
+      assert.throws(() => c.createEnvelopeCipher({ key, sessionId: 's_x', kid: 'k' }).sealBatch([undefined], [1]), TypeError);
+    });
+  });
+
   describe('nonces', () => {
     it('never repeat within a context, and the counter stops at maxNonces with ENCRYPTION_KEY_EXPIRED', async () => {
       const cipher = c.createEnvelopeCipher({ key: nodeCrypto.randomBytes(32), sessionId: 's_n', kid: 'k', maxNonces: 50 });

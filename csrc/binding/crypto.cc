@@ -218,6 +218,7 @@ class EnvelopeCipher : public Napi::ObjectWrap<EnvelopeCipher> {
     return DefineClass(env, "EnvelopeCipher",
                        {InstanceMethod("seal", &EnvelopeCipher::Seal),
                         InstanceMethod("sealBatch", &EnvelopeCipher::SealBatch),
+                        InstanceMethod("sealArray", &EnvelopeCipher::SealArray),
                         InstanceMethod("open", &EnvelopeCipher::Open),
                         InstanceMethod("openBatch", &EnvelopeCipher::OpenBatch),
                         InstanceMethod("prefix", &EnvelopeCipher::Prefix),
@@ -343,9 +344,66 @@ class EnvelopeCipher : public Napi::ObjectWrap<EnvelopeCipher> {
       state_[1] = double(need);
       return Status(env, ESN_CRYPTO_ESPACE);
     }
+    uint32_t *ends = EndsArg(info, 5, n);
+    if (env.IsExceptionPending()) return env.Undefined();
     size_t w = 0, done = 0;
     esn_crypto_status s =
-        esn_envelope_seal_batch(env_, src, lens.Data(), seqs.Data(), n, out, ol, &w, &done);
+        esn_envelope_seal_batch(env_, src, nullptr, lens.Data(), seqs.Data(), n, out, ol, &w, &done, ends);
+    state_[0] = double(esn_envelope_counter(env_));
+    state_[1] = double(done);
+    if (s != ESN_CRYPTO_OK) return Status(env, s);
+    return Napi::Number::New(env, double(w));
+  }
+  // Optional Uint32Array(>= n) for the line end offsets at info[i].
+  uint32_t *EndsArg(const Napi::CallbackInfo &info, size_t i, size_t n) {
+    if (info.Length() <= i || info[i].IsUndefined() || info[i].IsNull()) return nullptr;
+    if (!info[i].IsTypedArray() || info[i].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array ||
+        info[i].As<Napi::TypedArray>().ElementLength() < n) {
+      Napi::TypeError::New(info.Env(), "ends must be a Uint32Array of at least count elements")
+          .ThrowAsJavaScriptException();
+      return nullptr;
+    }
+    return info[i].As<Napi::Uint32Array>().Data();
+  }
+  // sealArray(src, len, seqs Float64Array, count, out, ends Uint32Array|null) -> bytes | -status
+  // src[0, len) is JSON.stringify(arrayOfCountEvents): element i is sealed
+  // with seqs[i]. -ESN_CRYPTO_EENVELOPE when the text is not such an array
+  // of exactly count elements. ESPACE: state[1] = bytes needed.
+  Napi::Value SealArray(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    if (!Live(env)) return env.Undefined();
+    uint8_t *src, *out;
+    size_t sl, ol;
+    double len, count;
+    if (!BufArg(info, 0, &src, &sl, "data") || !NumArg(info, 1, &len, "length")) return env.Undefined();
+    if (info.Length() < 5 || !info[2].IsTypedArray() ||
+        info[2].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
+      Napi::TypeError::New(env, "expected (data, length, Float64Array seqs, count, output)").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    Napi::Float64Array seqs = info[2].As<Napi::Float64Array>();
+    if (!NumArg(info, 3, &count, "count") || !BufArg(info, 4, &out, &ol, "output")) return env.Undefined();
+    if (!(len >= 0) || len > double(sl) || !(count >= 0) || count > double(seqs.ElementLength())) {
+      Napi::RangeError::New(env, "length/count out of bounds").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    size_t n = size_t(count), total = size_t(len);
+    uint32_t *ends = EndsArg(info, 5, n);
+    if (env.IsExceptionPending()) return env.Undefined();
+    size_t per = esn_envelope_seal_bound(env_, 0) + 1 + 32;  // fixed part, newline, tag and rounding
+    size_t need = n * per + total / 3 * 4 + 8;
+    state_[1] = 0;
+    if (ol < need) {
+      state_[1] = double(need);
+      return Status(env, ESN_CRYPTO_ESPACE);
+    }
+    starts_.resize(n + 1);
+    lens_.resize(n + 1);
+    size_t k = esn_json_array_split(src, total, starts_.data(), lens_.data(), n);
+    if (k != n) return Status(env, ESN_CRYPTO_EENVELOPE);
+    size_t w = 0, done = 0;
+    esn_crypto_status s = esn_envelope_seal_batch(env_, src, starts_.data(), lens_.data(), seqs.Data(), n,
+                                                  out, ol, &w, &done, ends);
     state_[0] = double(esn_envelope_counter(env_));
     state_[1] = double(done);
     if (s != ESN_CRYPTO_OK) return Status(env, s);
@@ -432,6 +490,7 @@ class EnvelopeCipher : public Napi::ObjectWrap<EnvelopeCipher> {
   double *state_ = nullptr;
   std::vector<uint8_t> pad_;
   std::vector<esn_open_result> res_;
+  std::vector<uint32_t> starts_, lens_;
 };
 
 // hkdf(ikm, salt|null, info, length) -> Buffer | -status

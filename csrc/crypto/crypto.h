@@ -120,13 +120,23 @@ size_t esn_envelope_seal_bound(const esn_envelope *e, size_t n);
 esn_crypto_status esn_envelope_seal(esn_envelope *e, uint64_t seq, const uint8_t *nonce,
                                     const uint8_t *src, size_t n, uint8_t *out, size_t cap,
                                     size_t *out_len);
-/* count messages: plaintexts back to back in src (lens[i] bytes each), seqs[i];
- * writes the lines, each followed by '\n', into out. Returns the status of
- * the first failure (lines before it stand, *done says how many). */
+/* count messages: plaintext i is src[starts[i], starts[i] + lens[i]) (starts
+ * NULL: back to back), with seqs[i]; writes the lines, each followed by
+ * '\n', into out, and (ends not NULL) the end offset of line i (after its
+ * '\n') into ends[i]. Returns the status of the first failure (lines before
+ * it stand, *done says how many). */
 esn_crypto_status esn_envelope_seal_batch(esn_envelope *e, const uint8_t *src,
-                                          const uint32_t *lens, const double *seqs, size_t count,
-                                          uint8_t *out, size_t cap, size_t *out_len,
-                                          size_t *done);
+                                          const uint32_t *starts, const uint32_t *lens,
+                                          const double *seqs, size_t count, uint8_t *out,
+                                          size_t cap, size_t *out_len, size_t *done,
+                                          uint32_t *ends);
+
+/* The elements of a JSON array as JSON.stringify writes it ("[e1,e2,…]", no
+ * whitespace): element i is s[starts[i], starts[i] + lens[i]). Returns the
+ * count (at most max), or (size_t)-1 for text of another shape (or more than
+ * max elements, or n >= 2^32). Strings are skipped, escapes honoured. */
+size_t esn_json_array_split(const uint8_t *s, size_t n, uint32_t *starts, uint32_t *lens,
+                            size_t max);
 
 /* Opens one envelope line (ESN_JSON_PADDING readable bytes after len): checks
  * it like EncryptedEnvelopeSchema (protocolVersion 1|2, sessionId "s_…",

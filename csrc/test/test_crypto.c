@@ -83,14 +83,41 @@ static void test_base64(void) {
     size_t dn;
     CHECK(esn_b64_decode(bad[i], strlen(bad[i]), dec, &dn) != 0);
   }
-  /* all byte values round trip at every length mod 3 */
-  uint8_t src[300], back[300];
-  char enc[420];
-  for (int i = 0; i < 300; i++) src[i] = (uint8_t)(i * 7 + 3);
-  for (size_t n = 0; n < 40; n++) {
-    size_t el = esn_b64_encode(src, n, enc), dn = 0;
-    CHECK(el == esn_b64_encoded_len(n));
+  /* all byte values round trip at every length (vector and scalar paths),
+   * and the output matches a plain reference encoder */
+  static const char A[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  uint8_t src[600], back[600];
+  char enc[820], ref[820];
+  uint32_t x = 12345;
+  for (int i = 0; i < 600; i++) {
+    x = x * 1103515245u + 12345u;
+    src[i] = (uint8_t)(x >> 16);
+  }
+  for (size_t n = 0; n <= 600; n++) {
+    size_t el = esn_b64_encode(src, n, enc), dn = 0, r = 0;
+    for (size_t i = 0; i < n; i += 3) {
+      uint32_t v = (uint32_t)src[i] << 16 | (i + 1 < n ? (uint32_t)src[i + 1] << 8 : 0) |
+                   (i + 2 < n ? src[i + 2] : 0);
+      ref[r++] = A[v >> 18];
+      ref[r++] = A[(v >> 12) & 63];
+      ref[r++] = i + 1 < n ? A[(v >> 6) & 63] : '=';
+      ref[r++] = i + 2 < n ? A[v & 63] : '=';
+    }
+    CHECK(el == esn_b64_encoded_len(n) && el == r && memcmp(enc, ref, r) == 0);
     CHECK(esn_b64_decode(enc, el, back, &dn) == 0 && dn == n && memcmp(src, back, n) == 0);
+  }
+  /* any character outside the alphabet, at any position, is refused */
+  const uint8_t nots[] = {'=', '-', '_', ' ', '.', '@', '[', '`', '{', ':', '*', 0, 0x80, 0xc3, 0xff, '\n'};
+  size_t el = esn_b64_encode(src, 300, enc);
+  for (size_t pos = 0; pos < el; pos++) {
+    for (size_t j = 0; j < sizeof nots; j++) {
+      if (nots[j] == '=' && pos >= el - 2) continue; /* may be valid padding there */
+      char saved = enc[pos];
+      size_t dn = 0;
+      enc[pos] = (char)nots[j];
+      CHECK(esn_b64_decode(enc, el, back, &dn) != 0);
+      enc[pos] = saved;
+    }
   }
 }
 
@@ -265,9 +292,12 @@ static void test_counter_and_batch(void) {
   double seqs[3] = {5, 6, 9007199254740991.0};
   uint8_t out[2048 + ESN_JSON_PADDING];
   size_t on = 0, done = 0;
-  CHECK_EQ_INT(esn_envelope_seal_batch(e, (const uint8_t *)msgs, lens, seqs, 3, out, 2048, &on, &done),
+  uint32_t ends[3] = {0};
+  CHECK_EQ_INT(esn_envelope_seal_batch(e, (const uint8_t *)msgs, NULL, lens, seqs, 3, out, 2048, &on,
+                                       &done, ends),
                ESN_CRYPTO_OK);
   CHECK_EQ_INT(done, 3);
+  CHECK(ends[2] == on && out[ends[0] - 1] == '\n' && out[ends[1] - 1] == '\n' && ends[0] < ends[1]);
   CHECK(memcmp(out, "{\"protocolVersion\":2,\"sessionId\":\"s_\\\"q\\n\",\"seq\":5,", 50) == 0);
   CHECK(strstr((char *)out, "\"seq\":9007199254740991,") != NULL);
   memset(out + on, 0, ESN_JSON_PADDING);
@@ -342,7 +372,27 @@ static void test_counter_and_batch(void) {
   esn_ec_free(b);
 }
 
+static void test_array_split(void) {
+  uint32_t st[8], ln[8];
+  const char *a = "[{\"a\":\"x\\\"y,]}\"},{\"b\":[1,2]},3,\"\\\\\",null]";
+  size_t k = esn_json_array_split((const uint8_t *)a, strlen(a), st, ln, 8);
+  CHECK_EQ_INT(k, 5);
+  const char *want[] = {"{\"a\":\"x\\\"y,]}\"}", "{\"b\":[1,2]}", "3", "\"\\\\\"", "null"};
+  for (size_t i = 0; i < 5 && i < k; i++) CHECK(ln[i] == strlen(want[i]) && memcmp(a + st[i], want[i], ln[i]) == 0);
+  /* a long string with a quote after 40 characters (the vector skip) */
+  char big[200];
+  snprintf(big, sizeof big, "[\"%s\\\"%s\",{}]", "0123456789012345678901234567890123456789",
+           "abcdefghijklmnopqrstuvwxyz");
+  k = esn_json_array_split((const uint8_t *)big, strlen(big), st, ln, 8);
+  CHECK(k == 2 && ln[1] == 2 && big[st[1]] == '{');
+  CHECK_EQ_INT(esn_json_array_split((const uint8_t *)"[]", 2, st, ln, 8), 0);
+  const char *bad[] = {"", "[", "{}", "[1,]", "[,1]", "[1", "[\"a]", "[{]", "[}]", "[1,2,3]"};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    CHECK(esn_json_array_split((const uint8_t *)bad[i], strlen(bad[i]), st, ln, 2) == (size_t)-1);
+}
+
 void suite_crypto(void) {
+  test_array_split();
   test_base64();
   test_vectors();
   test_counter_and_batch();

@@ -117,6 +117,24 @@ class EnvelopeCipherBase {
     }
     return this.sealTextBatch(texts, s);
   }
+  /** Like sealBatch, as a Buffer of its own; lastEnds[i] is the end offset of line i (after its '\n'). */
+  sealBatchBuffer(events, seqs) {
+    return this._linesBuffer(this.sealBatch(events, seqs));
+  }
+  _linesBuffer(text) {
+    const b = Buffer.from(text, 'utf8');
+    let k = 0;
+    for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) k++;
+    if (!this._ends || this._ends.length < k) this._ends = new Uint32Array(k);
+    k = 0;
+    for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) this._ends[k++] = i + 1;
+    this._nEnds = k;
+    return b;
+  }
+  /** End offsets of the lines of the last sealBatchBuffer (valid until the next call). */
+  get lastEnds() {
+    return this._ends ? this._ends.subarray(0, this._nEnds) : new Uint32Array(0);
+  }
   /** Opens one envelope line into the inner event. */
   open(line) {
     return JSON.parse(this.openText(line));
@@ -161,6 +179,8 @@ class NativeEnvelopeCipher extends EnvelopeCipherBase {
     this._lens = new Uint32Array(64);
     this._seqs = new Float64Array(64);
     this._res = new Float64Array(5 * 64);
+    this._ends = new Uint32Array(64);
+    this._nEnds = 0;
     this.lastSeq = -1;
     this.lastCounter = -1;
   }
@@ -204,6 +224,75 @@ class NativeEnvelopeCipher extends EnvelopeCipherBase {
       this._out = Buffer.allocUnsafe(Math.max(this._state[1], this._out.length * 2));
     }
   }
+  /**
+   * Seals many events in one native call: the array is serialized with one
+   * JSON.stringify (its elements come out exactly as JSON.stringify(event)
+   * would write them; events with a toJSON method take the per-event path,
+   * since toJSON receives the index as its key there). Returns the lines,
+   * each ending in '\n'.
+   */
+  sealBatch(events, seqs) {
+    const r = this._sealArray(events, seqs);
+    if (r < 0) return super.sealBatch(events, seqs);
+    return this._bigSlice(r);
+  }
+  /** Like sealBatch, as a Buffer of its own; lastEnds[i] is the end offset of line i (after its '\n'). */
+  sealBatchBuffer(events, seqs) {
+    let r = this._sealArray(events, seqs);
+    if (r < 0) return this._linesBuffer(super.sealBatch(events, seqs));
+    const b = Buffer.allocUnsafe(r);
+    this._out.copy(b, 0, 0, r);
+    return b;
+  }
+  // -1: take the per-event path; else the bytes written to this._out.
+  _sealArray(events, seqs) {
+    if (!Array.isArray(events)) return -1;
+    const count = events.length;
+    this._nEnds = 0;
+    if (this._seqs.length < count) {
+      this._lens = new Uint32Array(count);
+      this._seqs = new Float64Array(count);
+    }
+    if (this._ends.length < count) this._ends = new Uint32Array(count);
+    const sq = this._seqs;
+    for (let i = 0; i < count; i++) {
+      const e = events[i];
+      const q = seqs ? seqs[i] : e && e.seq;
+      checkSeq(q);
+      sq[i] = q;
+      const t = typeof e;
+      if (t === 'object' ? e !== null && typeof e.toJSON === 'function' : t === 'undefined' || t === 'function' || t === 'symbol') {
+        return -1;
+      }
+    }
+    const text = JSON.stringify(events);
+    const inb = this._inCap(text.length * 3);
+    const n = inb.utf8Write(text, 0);
+    for (;;) {
+      const r = this._c.sealArray(inb, n, sq, count, this._out, this._ends);
+      if (r >= 0) {
+        this._nEnds = count;
+        return r;
+      }
+      if (r === Status.ENVELOPE && this._state[1] === 0) return -1; // cannot happen for JSON.stringify output
+      if (r !== Status.SPACE) {
+        const err = this._fail(r);
+        err.sealed = this._state[1];
+        throw err;
+      }
+      this._out = Buffer.allocUnsafe(Math.max(this._state[1], this._out.length * 2));
+    }
+  }
+  // A string of this._out[0, n). Strings over 128 KiB live in V8's
+  // large-object space, whose allocation costs more than the copy: an ASCII
+  // text is assembled from 64 KiB pieces (a rope, flattened when used).
+  _bigSlice(n) {
+    const out = this._out;
+    if (n <= 0x10000 || !this._ascii) return this._slice(out, n);
+    let s = out.latin1Slice(0, 0x10000);
+    for (let o = 0x10000; o < n; o += 0x10000) s += out.latin1Slice(o, Math.min(n, o + 0x10000));
+    return s;
+  }
   sealTextBatch(texts, seqs) {
     const count = texts.length;
     if (this._lens.length < count) {
@@ -225,7 +314,7 @@ class NativeEnvelopeCipher extends EnvelopeCipherBase {
     }
     for (;;) {
       const r = this._c.sealBatch(inb, lens, sq, count, this._out);
-      if (r >= 0) return this._slice(this._out, r);
+      if (r >= 0) return this._bigSlice(r);
       if (r !== Status.SPACE) {
         const err = this._fail(r);
         err.sealed = this._state[1];
