@@ -225,6 +225,50 @@ describe(`crypto (${backend} backend)`, function () {
     });
   });
 
+  describe('reference per-call API', () => {
+    it('SessionEncryptionContext / encryptJson / decryptJson agree with a WebCrypto-only key, nonces count from nonceCounter', async () => {
+      const bytes = nodeCrypto.randomBytes(32);
+      const foreign = await subtle.importKey('raw', bytes, 'AES-GCM', false, ['encrypt', 'decrypt']); // not ours: subtle path
+      const ctx = new c.SessionEncryptionContext(foreign, {
+        keyId: 'k_1', algorithm: 'AES-GCM-256', keyBytes: bytes, nonceCounter: 0xfffffffen, maxNonces: 2n ** 33n, createdAt: 0,
+      });
+      const plain = new c.SessionEncryptionContext(foreign, { keyId: 'k_1', algorithm: 'AES-GCM-256', nonceCounter: 0n, maxNonces: 10n, createdAt: 0 });
+      const inners = [{ a: 1 }, { s: 'é"\\\n'.repeat(50) }, [1, 2], 'text', { big: 'y'.repeat(200000) }];
+      let prefix = null;
+      for (let i = 0; i < inners.length; i++) {
+        const env = await ctx.createEnvelope('s_1', i, inners[i]);
+        assert.deepStrictEqual(Object.keys(env), ['protocolVersion', 'sessionId', 'seq', 'type', 'payload']);
+        assert.deepStrictEqual(Object.keys(env.payload), ['kid', 'nonceB64', 'ciphertextB64']);
+        const nonce = Buffer.from(env.payload.nonceB64, 'base64');
+        assert.strictEqual(nonce.readUInt32BE(8), (0xfffffffe + i) % 2 ** 32);
+        if (prefix) assert.ok(nonce.subarray(0, 8).equals(prefix));
+        prefix = nonce.subarray(0, 8);
+        // WebCrypto opens ours; ours opens through the foreign key and the raw bytes
+        const pt = await subtle.decrypt({ name: 'AES-GCM', iv: nonce }, foreign, Buffer.from(env.payload.ciphertextB64, 'base64'));
+        assert.strictEqual(Buffer.from(pt).toString(), JSON.stringify(inners[i]));
+        assert.deepStrictEqual(await plain.decryptJson(env.payload), inners[i]);
+        assert.deepStrictEqual(await c.decryptJson(bytes, env.payload), inners[i]);
+        assert.deepStrictEqual(await ctx.decryptJson(env.payload), inners[i]);
+        // atob-style input the reference accepts: no padding, whitespace
+        const loose = { ...env.payload, ciphertextB64: env.payload.ciphertextB64.replace(/=+$/, '').replace(/(.{60})/g, '$1\n') };
+        assert.deepStrictEqual(await ctx.decryptJson(loose), inners[i]);
+      }
+      assert.strictEqual(ctx.getNonceCounter(), 0xfffffffen + BigInt(inners.length));
+      assert.strictEqual(ctx.toKeyInfo().nonceCounter, ctx.getNonceCounter());
+      // auth failure and malformed base64
+      const env = await c.createEncryptedEnvelope(bytes, 'k_1', 's_1', 1, { x: 1 });
+      const ct = Buffer.from(env.payload.ciphertextB64, 'base64');
+      ct[0] ^= 1;
+      for (const key of [bytes, foreign]) {
+        await assert.rejects(c.decryptJson(key, { ...env.payload, ciphertextB64: ct.toString('base64') }),
+          (err) => err.name === 'AesGcmError' && err.code === 'ENCRYPTION_DECRYPTION_FAILED');
+        await assert.rejects(c.decryptJson(key, { ...env.payload, ciphertextB64: '%%%%' }), (err) => err.name === 'InvalidCharacterError');
+      }
+      assert.deepStrictEqual(await c.decryptJson(foreign, (await c.encryptJson(bytes, 'k', { y: 2 })).valueOf()), { y: 2 });
+      await assert.rejects(c.encryptJson(bytes, 'k', {}, new Uint8Array(11)), (err) => err.code === 'ENCRYPTION_DECRYPTION_FAILED');
+    });
+  });
+
   describe('README API', () => {
     it('generateKeyPair / deriveSharedSecret / encrypt(secret, text) / decrypt(secret, encrypted)', async () => {
       const serverKeys = await c.generateKeyPair();

@@ -158,6 +158,7 @@ class Gcm : public Napi::ObjectWrap<Gcm> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Gcm",
                        {InstanceMethod("seal", &Gcm::Seal), InstanceMethod("open", &Gcm::Open),
+                        InstanceMethod("sealB64", &Gcm::SealB64), InstanceMethod("openB64", &Gcm::OpenB64),
                         InstanceMethod("dispose", &Gcm::Dispose)});
   }
   explicit Gcm(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Gcm>(info) {
@@ -171,7 +172,10 @@ class Gcm : public Napi::ObjectWrap<Gcm> {
       e.ThrowAsJavaScriptException();
     }
   }
-  ~Gcm() override { esn_gcm_free(gcm_); }
+  ~Gcm() override {
+    esn_gcm_free(gcm_);
+    if (!scratch_.empty()) esn_wipe(scratch_.data(), scratch_.size());
+  }
 
  private:
   // seal(nonce12, aad|null, src) -> Buffer | -status ; open likewise
@@ -200,12 +204,73 @@ class Gcm : public Napi::ObjectWrap<Gcm> {
   }
   Napi::Value Seal(const Napi::CallbackInfo &info) { return Run(info, true); }
   Napi::Value Open(const Napi::CallbackInfo &info) { return Run(info, false); }
+  bool LiveGcm(Napi::Env env) {
+    if (gcm_) return true;
+    Napi::Error::New(env, "Gcm was disposed").ThrowAsJavaScriptException();
+    return false;
+  }
+  // sealB64(src, len, nonce12, out) -> chars written | -status: out receives
+  // base64(nonce) (16 characters) then base64(ciphertext || tag).
+  Napi::Value SealB64(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    if (!LiveGcm(env)) return env.Undefined();
+    uint8_t *src, *nonce, *out;
+    size_t sl, nn, ol;
+    double len;
+    if (!BufArg(info, 0, &src, &sl, "data") || !NumArg(info, 1, &len, "length") ||
+        !BufArg(info, 2, &nonce, &nn, "nonce") || !BufArg(info, 3, &out, &ol, "output"))
+      return env.Undefined();
+    if (!(len >= 0) || len > double(sl)) {
+      Napi::RangeError::New(env, "length out of the buffer's bounds").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    size_t n = size_t(len);
+    if (nn != 12) return Status(env, ESN_CRYPTO_EDECRYPT);
+    if (ol < 16 + esn_b64_encoded_len(n + 16)) return Status(env, ESN_CRYPTO_ESPACE);
+    if (scratch_.size() < n + 16) scratch_.resize(n + 16 + (n + 16) / 2);
+    esn_crypto_status s = esn_gcm_seal(gcm_, nonce, nullptr, 0, src, n, scratch_.data());
+    if (s != ESN_CRYPTO_OK) return Status(env, s);
+    size_t w = esn_b64_encode(nonce, 12, reinterpret_cast<char *>(out));
+    w += esn_b64_encode(scratch_.data(), n + 16, reinterpret_cast<char *>(out) + w);
+    return Napi::Number::New(env, double(w));
+  }
+  // openB64(buf, nonceLen, ctLen, out) -> plaintext bytes | -status. buf holds
+  // the nonce's base64 then the ciphertext's. -EENVELOPE: not canonical
+  // base64, a nonce other than 12 bytes or a ciphertext under 16 bytes (the
+  // caller takes its general path); -EDECRYPT: authentication failed.
+  Napi::Value OpenB64(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    if (!LiveGcm(env)) return env.Undefined();
+    uint8_t *buf, *out;
+    size_t bl, ol;
+    double n1, n2;
+    if (!BufArg(info, 0, &buf, &bl, "data") || !NumArg(info, 1, &n1, "nonce length") ||
+        !NumArg(info, 2, &n2, "ciphertext length") || !BufArg(info, 3, &out, &ol, "output"))
+      return env.Undefined();
+    if (!(n1 >= 0) || !(n2 >= 0) || n1 + n2 > double(bl)) {
+      Napi::RangeError::New(env, "lengths out of the buffer's bounds").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    size_t a = size_t(n1), b = size_t(n2), dn = 0;
+    uint8_t iv[16];
+    if (a != 16 || esn_b64_decode(reinterpret_cast<const char *>(buf), a, iv, &dn) != 0 || dn != 12)
+      return Status(env, ESN_CRYPTO_EENVELOPE);
+    if (b % 4 != 0) return Status(env, ESN_CRYPTO_EENVELOPE);
+    if (ol < b / 4 * 3) return Status(env, ESN_CRYPTO_ESPACE);
+    if (esn_b64_decode(reinterpret_cast<const char *>(buf) + a, b, out, &dn) != 0 || dn < 16)
+      return Status(env, ESN_CRYPTO_EENVELOPE);
+    esn_crypto_status s = esn_gcm_open(gcm_, iv, nullptr, 0, out, dn, out);
+    if (s != ESN_CRYPTO_OK) return Status(env, s);
+    return Napi::Number::New(env, double(dn - 16));
+  }
   Napi::Value Dispose(const Napi::CallbackInfo &info) {
     esn_gcm_free(gcm_);
     gcm_ = nullptr;
+    if (!scratch_.empty()) esn_wipe(scratch_.data(), scratch_.size());
     return info.Env().Undefined();
   }
   esn_gcm *gcm_ = nullptr;
+  std::vector<uint8_t> scratch_;  // ciphertext before base64
 };
 
 // ---- EnvelopeCipher -----------------------------------------------------

@@ -9,6 +9,7 @@ const { AesGcmError } = require('./errors');
 const { subtle, isCryptoKey, remember, rawAesKey, nativeGcm } = require('./keys');
 const { toBase64, fromBase64, asBuffer } = require('./base64');
 const { deriveKeySync } = require('./hkdf');
+const { fastKey, sealPayload, openPayload } = require('./payload');
 
 const DECRYPT = C.EncryptionErrorCode.DecryptionFailed;
 const msg = (err) => (err instanceof Error ? err.message : String(err));
@@ -49,6 +50,16 @@ async function encryptBytes(key, plaintext, nonce, additionalData) {
     if (typeof r === 'number') throw new AesGcmError('Encryption failed', DECRYPT);
     return u8(r);
   }
+  const raw = !native && rawAesKey(key);
+  if (raw && raw.length === 32) {
+    try {
+      const c = nodeCrypto.createCipheriv('aes-256-gcm', raw, nonce);
+      if (additionalData) c.setAAD(additionalData);
+      return u8(Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]));
+    } catch (err) {
+      throw new AesGcmError(`Encryption failed: ${msg(err)}`, DECRYPT);
+    }
+  }
   try {
     const ct = await subtle().encrypt(
       { name: 'AES-GCM', iv: nonce, tagLength: C.AES_GCM_TAG_SIZE * 8, additionalData: additionalData || undefined },
@@ -68,6 +79,19 @@ async function decryptBytes(key, ciphertext, nonce, additionalData) {
     const r = g.open(asBuffer(nonce), additionalData ? asBuffer(additionalData) : null, asBuffer(ciphertext));
     if (typeof r === 'number') throw new AesGcmError('Decryption failed: The operation failed for an operation-specific reason', DECRYPT);
     return u8(r);
+  }
+  const raw = !native && rawAesKey(key);
+  if (raw && raw.length === 32) {
+    try {
+      if (ciphertext.length < C.AES_GCM_TAG_SIZE) throw new Error('ciphertext shorter than the tag');
+      const ct = asBuffer(ciphertext);
+      const d = nodeCrypto.createDecipheriv('aes-256-gcm', raw, nonce);
+      if (additionalData) d.setAAD(additionalData);
+      d.setAuthTag(ct.subarray(ct.length - C.AES_GCM_TAG_SIZE));
+      return u8(Buffer.concat([d.update(ct.subarray(0, ct.length - C.AES_GCM_TAG_SIZE)), d.final()]));
+    } catch {
+      throw new AesGcmError('Decryption failed: The operation failed for an operation-specific reason', DECRYPT);
+    }
   }
   try {
     const pt = await subtle().decrypt(
@@ -142,13 +166,30 @@ function decrypt(key, ciphertext, nonce, additionalData) {
   return decryptBytes(key, ciphertext, nonce, additionalData);
 }
 
+// JSON.stringify(undefined) is undefined, which the reference's TextEncoder encodes as ''.
+function jsonText(data) {
+  const t = JSON.stringify(data);
+  return t === undefined ? '' : t;
+}
+
 async function encryptJson(key, keyId, data, nonce) {
   const actual = nonce || generateNonce();
-  const ct = await encryptBytes(key, Buffer.from(JSON.stringify(data), 'utf8'), actual);
+  const text = jsonText(data);
+  const fk = fastKey(key);
+  if (fk && actual.length === C.AES_GCM_NONCE_SIZE) {
+    const p = sealPayload(fk, keyId, text, actual);
+    if (p) return p;
+  }
+  const ct = await encryptBytes(key, Buffer.from(text, 'utf8'), actual);
   return { kid: keyId, nonceB64: toBase64(actual), ciphertextB64: toBase64(ct) };
 }
 
 async function decryptJson(key, payload) {
+  const fk = fastKey(key);
+  if (fk) {
+    const text = openPayload(fk, payload.nonceB64, payload.ciphertextB64);
+    if (text !== undefined) return JSON.parse(text);
+  }
   const nonce = fromBase64(payload.nonceB64);
   const ct = fromBase64(payload.ciphertextB64);
   const pt = await decryptBytes(key, ct, nonce);
@@ -162,23 +203,36 @@ async function createEncryptedEnvelope(key, keyId, sessionId, seq, innerEvent, n
 
 class SessionEncryptionContext {
   constructor(key, keyInfo) {
-    this._key = native && keyInfo && keyInfo.keyBytes && !rawAesKey(key) ? asBuffer(keyInfo.keyBytes) : key;
+    // Raw key bytes, when known, let both backends skip crypto.subtle.
+    this._key = keyInfo && keyInfo.keyBytes && !rawAesKey(key) ? asBuffer(keyInfo.keyBytes) : key;
     this._cryptoKey = key;
     this._keyInfo = keyInfo;
-    this._counter = BigInt(keyInfo.nonceCounter);
+    // The counter is kept as a Number (exact below 2^53); getNonceCounter() gives the bigint.
+    this._n = Number(keyInfo.nonceCounter);
+    this._max = Number(keyInfo.maxNonces);
     this._prefix = nodeCrypto.getRandomValues(new Uint8Array(8));
+    this._nonce = Buffer.alloc(C.AES_GCM_NONCE_SIZE); // reused by encryptJson
+    this._nonce.set(this._prefix);
   }
   get keyId() {
     return this._keyInfo.keyId;
   }
+  _fast() {
+    if (this._fk === undefined) this._fk = fastKey(this._key);
+    return this._fk;
+  }
   needsRotation() {
-    return this._counter >= BigInt(this._keyInfo.maxNonces);
+    return this._n >= this._max;
+  }
+  // Writes the next counter nonce into this._nonce (prefix || counter mod 2^32, big-endian).
+  _step() {
+    if (this._n >= this._max) throw new AesGcmError('Key needs rotation: nonce limit reached', C.EncryptionErrorCode.KeyExpired);
+    this._nonce.writeUInt32BE(this._n % 0x100000000, 8);
+    this._n++;
+    return this._nonce;
   }
   _nextNonce() {
-    if (this.needsRotation()) throw new AesGcmError('Key needs rotation: nonce limit reached', C.EncryptionErrorCode.KeyExpired);
-    const nonce = generateCounterNonce(this._prefix, this._counter);
-    this._counter++;
-    return nonce;
+    return new Uint8Array(this._step());
   }
   async encrypt(plaintext) {
     const nonce = this._nextNonce();
@@ -186,8 +240,15 @@ class SessionEncryptionContext {
     return { ciphertext, nonce };
   }
   async encryptJson(data) {
+    const text = jsonText(data);
+    const fk = this._fast();
+    if (fk) {
+      const p = sealPayload(fk, this.keyId, text, this._step());
+      if (p) return p;
+      throw new AesGcmError('Encryption failed', DECRYPT);
+    }
     const nonce = this._nextNonce();
-    const ct = await encryptBytes(this._key, Buffer.from(JSON.stringify(data), 'utf8'), nonce);
+    const ct = await encryptBytes(this._key, Buffer.from(text, 'utf8'), nonce);
     return { kid: this.keyId, nonceB64: toBase64(nonce), ciphertextB64: toBase64(ct) };
   }
   async createEnvelope(sessionId, seq, innerEvent) {
@@ -198,14 +259,19 @@ class SessionEncryptionContext {
     return decryptBytes(this._key, fromBase64(payload.ciphertextB64), fromBase64(payload.nonceB64));
   }
   async decryptJson(payload) {
+    const fk = this._fast();
+    if (fk) {
+      const text = openPayload(fk, payload.nonceB64, payload.ciphertextB64);
+      if (text !== undefined) return JSON.parse(text);
+    }
     const pt = await this.decrypt(payload);
     return JSON.parse(Buffer.from(pt.buffer, pt.byteOffset, pt.byteLength).toString('utf8'));
   }
   getNonceCounter() {
-    return this._counter;
+    return BigInt(this._n);
   }
   toKeyInfo() {
-    return { ...this._keyInfo, nonceCounter: this._counter };
+    return { ...this._keyInfo, nonceCounter: BigInt(this._n) };
   }
   static async fromKeyBytes(keyBytes, keyId) {
     const key = await subtle().importKey('raw', keyBytes, { name: 'AES-GCM', length: keyBytes.length * 8 }, false, ['encrypt', 'decrypt']);
