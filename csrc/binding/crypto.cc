@@ -58,28 +58,30 @@ Napi::Buffer<uint8_t> Copy(Napi::Env env, const uint8_t *p, size_t n) {
 // ---- EcKey --------------------------------------------------------------
 class EcKey : public Napi::ObjectWrap<EcKey> {
  public:
-  static Napi::Function Define(Napi::Env env) {
+  static Napi::Function Define(Napi::Env env, esn_crypto_ctx *cx) {
     return DefineClass(env, "EcKey",
                        {InstanceMethod("publicKey", &EcKey::PublicKey),
                         InstanceMethod("privateKey", &EcKey::PrivateKey),
                         InstanceMethod("derive", &EcKey::Derive),
                         InstanceMethod("deriveSessionKeys", &EcKey::DeriveSessionKeys),
-                        InstanceMethod("dispose", &EcKey::Dispose)});
+                        InstanceMethod("dispose", &EcKey::Dispose)},
+                       cx);
   }
   // new EcKey()             a fresh pair
   // new EcKey(priv32)       a pair from a private scalar
   // new EcKey(pub65, true)  a public key (checked on the curve)
   explicit EcKey(const Napi::CallbackInfo &info) : Napi::ObjectWrap<EcKey>(info) {
     Napi::Env env = info.Env();
+    cx_ = static_cast<const esn_crypto_ctx *>(info.Data());
     esn_crypto_status s;
     if (info.Length() == 0 || info[0].IsUndefined()) {
-      s = esn_ec_generate(&key_);
+      s = esn_ec_generate_ex(cx_, &key_);
     } else {
       uint8_t *d;
       size_t n;
       if (!BufArg(info, 0, &d, &n, "key")) return;
       bool pub = info.Length() > 1 && info[1].ToBoolean();
-      s = pub ? esn_ec_from_public(d, n, &key_) : esn_ec_from_private(d, n, &key_);
+      s = pub ? esn_ec_from_public_ex(cx_, d, n, &key_) : esn_ec_from_private(d, n, &key_);
     }
     if (s != ESN_CRYPTO_OK) {
       Napi::Error e = Napi::Error::New(env, esn_crypto_message(s));
@@ -119,7 +121,7 @@ class EcKey : public Napi::ObjectWrap<EcKey> {
     size_t n;
     if (!BufArg(info, 0, &d, &n, "public key")) return env.Undefined();
     uint8_t out[32];
-    esn_crypto_status s = esn_ec_derive_raw(key_, d, n, out);
+    esn_crypto_status s = esn_ec_derive_raw_ex(cx_, key_, d, n, out);
     if (s != ESN_CRYPTO_OK) return Status(env, s);
     Napi::Value v = Copy(env, out, 32);
     esn_wipe(out, 32);
@@ -136,8 +138,8 @@ class EcKey : public Napi::ObjectWrap<EcKey> {
         !BufArg(info, 1, &sid, &sidn, "session id"))
       return env.Undefined();
     uint8_t secret[32], keys[64];
-    esn_crypto_status s = esn_ec_derive_raw(key_, d, n, secret);
-    if (s == ESN_CRYPTO_OK) s = esn_session_keys(secret, sid, sidn, keys, keys + 32);
+    esn_crypto_status s = esn_ec_derive_raw_ex(cx_, key_, d, n, secret);
+    if (s == ESN_CRYPTO_OK) s = esn_session_keys_ex(cx_, secret, sid, sidn, keys, keys + 32);
     esn_wipe(secret, 32);
     if (s != ESN_CRYPTO_OK) return Status(env, s);
     Napi::Value v = Copy(env, keys, 64);
@@ -150,6 +152,7 @@ class EcKey : public Napi::ObjectWrap<EcKey> {
     return info.Env().Undefined();
   }
   esn_ec_key *key_ = nullptr;
+  const esn_crypto_ctx *cx_ = nullptr;  // the instance's fetched algorithms (may be null)
 };
 
 // ---- Gcm: one AES-256-GCM key -------------------------------------------
@@ -569,7 +572,8 @@ Napi::Value Hkdf(const Napi::CallbackInfo &info) {
   if (!BufArg(info, 2, &inf, &fn, "info") || !NumArg(info, 3, &len, "length")) return env.Undefined();
   if (!(len >= 1 && len <= 255 * 32) || len != double(size_t(len))) return Status(env, ESN_CRYPTO_EKDF);
   std::vector<uint8_t> out(static_cast<size_t>(len));
-  esn_crypto_status s = esn_hkdf_sha256(ikm, in, salt, sn, inf, fn, out.data(), out.size());
+  esn_crypto_status s = esn_hkdf_sha256_ex(static_cast<const esn_crypto_ctx *>(info.Data()), ikm, in, salt, sn,
+                                           inf, fn, out.data(), out.size());
   if (s != ESN_CRYPTO_OK) return Status(env, s);
   Napi::Value v = Copy(env, out.data(), out.size());
   esn_wipe(out.data(), out.size());
@@ -585,7 +589,8 @@ Napi::Value SessionKeys(const Napi::CallbackInfo &info) {
   if (!info[1].IsNull() && !info[1].IsUndefined() && !BufArg(info, 1, &sid, &idn, "session id")) return env.Undefined();
   if (sn != 32) return Status(env, ESN_CRYPTO_EKDF);
   uint8_t keys[64];
-  esn_crypto_status s = esn_session_keys(sec, sid, idn, keys, keys + 32);
+  esn_crypto_status s =
+      esn_session_keys_ex(static_cast<const esn_crypto_ctx *>(info.Data()), sec, sid, idn, keys, keys + 32);
   if (s != ESN_CRYPTO_OK) return Status(env, s);
   Napi::Value v = Copy(env, keys, 64);
   esn_wipe(keys, 64);
@@ -596,11 +601,20 @@ Napi::Value SessionKeys(const Napi::CallbackInfo &info) {
 
 void InitCrypto(Napi::Env env, Napi::Object exports) {
   Napi::Object c = Napi::Object::New(env);
-  c.Set("EcKey", EcKey::Define(env));
+  // Fetched algorithms for this instance, freed when its environment goes
+  // away (a null context only makes key exchange slower).
+  esn_crypto_ctx *cx = nullptr;
+  if (esn_crypto_ctx_new(&cx) == ESN_CRYPTO_OK &&
+      napi_add_env_cleanup_hook(env, [](void *p) { esn_crypto_ctx_free(static_cast<esn_crypto_ctx *>(p)); }, cx) !=
+          napi_ok) {
+    esn_crypto_ctx_free(cx);
+    cx = nullptr;
+  }
+  c.Set("EcKey", EcKey::Define(env, cx));
   c.Set("Gcm", Gcm::Define(env));
   c.Set("EnvelopeCipher", EnvelopeCipher::Define(env));
-  c.Set("hkdf", Napi::Function::New(env, Hkdf, "hkdf"));
-  c.Set("sessionKeys", Napi::Function::New(env, SessionKeys, "sessionKeys"));
+  c.Set("hkdf", Napi::Function::New(env, Hkdf, "hkdf", cx));
+  c.Set("sessionKeys", Napi::Function::New(env, SessionKeys, "sessionKeys", cx));
   Napi::Array codes = Napi::Array::New(env);
   for (int i = 0; i <= ESN_CRYPTO_ENOMEM; i++)
     codes.Set(uint32_t(i), Napi::String::New(env, esn_crypto_code(esn_crypto_status(i))));

@@ -50,6 +50,15 @@ size_t esn_b64_encode(const uint8_t *src, size_t n, char *dst);
  * unused bits zero. Returns 0 and *out_len, or -1. dst needs n/4*3 bytes. */
 int esn_b64_decode(const char *src, size_t n, uint8_t *dst, size_t *out_len);
 
+/* ---- a context of fetched algorithms ---------------------------------------
+ * OpenSSL 3 looks algorithms up (and builds the P-256 group) on every
+ * EVP_PKEY_CTX_new_id; a context made once per addon instance skips that.
+ * The *_ex functions take one (or NULL: the same results, slower). It holds
+ * no secrets and is read-only after creation. */
+typedef struct esn_crypto_ctx esn_crypto_ctx;
+esn_crypto_status esn_crypto_ctx_new(esn_crypto_ctx **out);
+void esn_crypto_ctx_free(esn_crypto_ctx *c);
+
 /* ---- P-256 ECDH ---------------------------------------------------------- */
 typedef struct esn_ec_key esn_ec_key; /* a key pair or a public key */
 
@@ -72,6 +81,12 @@ esn_crypto_status esn_ec_derive(const esn_ec_key *priv, const esn_ec_key *peer, 
 esn_crypto_status esn_ec_derive_raw(const esn_ec_key *priv, const uint8_t *pub, size_t len,
                                     uint8_t out[32]);
 
+esn_crypto_status esn_ec_generate_ex(const esn_crypto_ctx *cx, esn_ec_key **out);
+esn_crypto_status esn_ec_from_public_ex(const esn_crypto_ctx *cx, const uint8_t *pub, size_t len,
+                                        esn_ec_key **out);
+esn_crypto_status esn_ec_derive_raw_ex(const esn_crypto_ctx *cx, const esn_ec_key *priv,
+                                       const uint8_t *pub, size_t len, uint8_t out[32]);
+
 /* ---- HKDF-SHA256 ---------------------------------------------------------- */
 /* salt == NULL means 32 zero bytes (the reference's default). */
 esn_crypto_status esn_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt,
@@ -81,6 +96,13 @@ esn_crypto_status esn_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint
  * info enclavejs-c2s-enc / enclavejs-s2c-enc. */
 esn_crypto_status esn_session_keys(const uint8_t secret[32], const uint8_t *sid, size_t sid_len,
                                    uint8_t c2s[32], uint8_t s2c[32]);
+
+esn_crypto_status esn_hkdf_sha256_ex(const esn_crypto_ctx *cx, const uint8_t *ikm, size_t ikm_len,
+                                     const uint8_t *salt, size_t salt_len, const uint8_t *info,
+                                     size_t info_len, uint8_t *out, size_t out_len);
+esn_crypto_status esn_session_keys_ex(const esn_crypto_ctx *cx, const uint8_t secret[32],
+                                      const uint8_t *sid, size_t sid_len, uint8_t c2s[32],
+                                      uint8_t s2c[32]);
 
 /* ---- AES-256-GCM ---------------------------------------------------------- */
 typedef struct esn_gcm esn_gcm; /* one key, one encrypt and one decrypt context */

@@ -71,8 +71,53 @@ static esn_ec_key *wrap(EVP_PKEY *pkey, int has_private) {
   return k;
 }
 
-esn_crypto_status esn_ec_generate(esn_ec_key **out) {
+/* ---- fetched algorithms, kept for the life of an addon instance ---------- */
+struct esn_crypto_ctx {
+  EVP_PKEY *p256; /* P-256 domain parameters (no key): template for new keys */
+  EVP_KDF *hkdf;
+};
+
+esn_crypto_status esn_crypto_ctx_new(esn_crypto_ctx **out) {
   *out = NULL;
+  esn_crypto_ctx *c = OPENSSL_zalloc(sizeof *c);
+  if (c == NULL) return ESN_CRYPTO_ENOMEM;
+  EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_id(EVP_PKEY_EC, NULL);
+  int ok = pc != NULL && EVP_PKEY_paramgen_init(pc) > 0 &&
+           EVP_PKEY_CTX_set_ec_paramgen_curve_nid(pc, NID_X9_62_prime256v1) > 0 &&
+           EVP_PKEY_paramgen(pc, &c->p256) > 0;
+  EVP_PKEY_CTX_free(pc);
+  c->hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+  if (!ok || c->hkdf == NULL) {
+    esn_crypto_ctx_free(c);
+    return ESN_CRYPTO_ENOMEM;
+  }
+  *out = c;
+  return ESN_CRYPTO_OK;
+}
+
+void esn_crypto_ctx_free(esn_crypto_ctx *c) {
+  if (c == NULL) return;
+  EVP_PKEY_free(c->p256);
+  EVP_KDF_free(c->hkdf);
+  OPENSSL_free(c);
+}
+
+esn_crypto_status esn_ec_generate(esn_ec_key **out) { return esn_ec_generate_ex(NULL, out); }
+
+esn_crypto_status esn_ec_generate_ex(const esn_crypto_ctx *cx, esn_ec_key **out) {
+  *out = NULL;
+  if (cx) {
+    EVP_PKEY *pkey = NULL;
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_pkey(NULL, cx->p256, NULL);
+    int ok = ctx != NULL && EVP_PKEY_keygen_init(ctx) > 0 && EVP_PKEY_keygen(ctx, &pkey) > 0;
+    EVP_PKEY_CTX_free(ctx);
+    if (!ok) {
+      EVP_PKEY_free(pkey);
+      return ESN_CRYPTO_EHANDSHAKE;
+    }
+    *out = wrap(pkey, 1);
+    return *out ? ESN_CRYPTO_OK : ESN_CRYPTO_ENOMEM;
+  }
   EVP_PKEY *pkey = NULL;
   EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_EC, NULL);
   if (ctx == NULL) return ESN_CRYPTO_ENOMEM;
@@ -115,8 +160,27 @@ esn_crypto_status esn_ec_from_private(const uint8_t *priv, size_t len, esn_ec_ke
 }
 
 esn_crypto_status esn_ec_from_public(const uint8_t *pub, size_t len, esn_ec_key **out) {
+  return esn_ec_from_public_ex(NULL, pub, len, out);
+}
+
+esn_crypto_status esn_ec_from_public_ex(const esn_crypto_ctx *cx, const uint8_t *pub, size_t len,
+                                        esn_ec_key **out) {
   *out = NULL;
   if (len != 65 || pub[0] != 0x04) return ESN_CRYPTO_EPUBKEY;
+  if (cx) {
+    /* Decoding the point checks that both coordinates are below p and that
+     * it lies on the curve; the uncompressed form cannot be the point at
+     * infinity. */
+    EVP_PKEY *pkey = EVP_PKEY_new();
+    if (pkey == NULL) return ESN_CRYPTO_ENOMEM;
+    if (EVP_PKEY_copy_parameters(pkey, cx->p256) <= 0 ||
+        EVP_PKEY_set1_encoded_public_key(pkey, pub, len) <= 0) {
+      EVP_PKEY_free(pkey);
+      return ESN_CRYPTO_EPUBKEY;
+    }
+    *out = wrap(pkey, 0);
+    return *out ? ESN_CRYPTO_OK : ESN_CRYPTO_ENOMEM;
+  }
   EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_EC, NULL);
   if (ctx == NULL) return ESN_CRYPTO_ENOMEM;
   OSSL_PARAM params[3];
@@ -184,8 +248,13 @@ esn_crypto_status esn_ec_derive(const esn_ec_key *priv, const esn_ec_key *peer, 
 
 esn_crypto_status esn_ec_derive_raw(const esn_ec_key *priv, const uint8_t *pub, size_t len,
                                     uint8_t out[32]) {
+  return esn_ec_derive_raw_ex(NULL, priv, pub, len, out);
+}
+
+esn_crypto_status esn_ec_derive_raw_ex(const esn_crypto_ctx *cx, const esn_ec_key *priv,
+                                       const uint8_t *pub, size_t len, uint8_t out[32]) {
   esn_ec_key *peer = NULL;
-  esn_crypto_status s = esn_ec_from_public(pub, len, &peer);
+  esn_crypto_status s = esn_ec_from_public_ex(cx, pub, len, &peer);
   if (s != ESN_CRYPTO_OK) return s;
   s = esn_ec_derive(priv, peer, out);
   esn_ec_free(peer);
@@ -195,12 +264,36 @@ esn_crypto_status esn_ec_derive_raw(const esn_ec_key *priv, const uint8_t *pub, 
 esn_crypto_status esn_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt,
                                   size_t salt_len, const uint8_t *info, size_t info_len,
                                   uint8_t *out, size_t out_len) {
+  return esn_hkdf_sha256_ex(NULL, ikm, ikm_len, salt, salt_len, info, info_len, out, out_len);
+}
+
+esn_crypto_status esn_hkdf_sha256_ex(const esn_crypto_ctx *cx, const uint8_t *ikm, size_t ikm_len,
+                                     const uint8_t *salt, size_t salt_len, const uint8_t *info,
+                                     size_t info_len, uint8_t *out, size_t out_len) {
   static const uint8_t zero_salt[32] = {0};
   if (salt == NULL) {
     salt = zero_salt;
     salt_len = 32;
   }
   if (out_len == 0 || out_len > 255 * 32) return ESN_CRYPTO_EKDF;
+  if (cx) {
+    EVP_KDF_CTX *kc = EVP_KDF_CTX_new(cx->hkdf);
+    if (kc == NULL) return ESN_CRYPTO_ENOMEM;
+    OSSL_PARAM params[5], *p = params;
+    *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
+    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)(ikm_len ? ikm : zero_salt), ikm_len);
+    /* An empty salt is the same as HashLen zero bytes (RFC 5869 2.2). */
+    if (salt_len) *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, salt_len);
+    if (info_len) *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, info_len);
+    *p = OSSL_PARAM_construct_end();
+    int ok = EVP_KDF_derive(kc, out, out_len, params) > 0;
+    EVP_KDF_CTX_free(kc);
+    if (!ok) {
+      esn_wipe(out, out_len);
+      return ESN_CRYPTO_EKDF;
+    }
+    return ESN_CRYPTO_OK;
+  }
   EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
   if (ctx == NULL) return ESN_CRYPTO_ENOMEM;
   size_t n = out_len;
@@ -220,10 +313,16 @@ esn_crypto_status esn_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint
 
 esn_crypto_status esn_session_keys(const uint8_t secret[32], const uint8_t *sid, size_t sid_len,
                                    uint8_t c2s[32], uint8_t s2c[32]) {
-  esn_crypto_status s = esn_hkdf_sha256(secret, 32, sid, sid_len,
-                                        (const uint8_t *)"enclavejs-c2s-enc", 17, c2s, 32);
+  return esn_session_keys_ex(NULL, secret, sid, sid_len, c2s, s2c);
+}
+
+esn_crypto_status esn_session_keys_ex(const esn_crypto_ctx *cx, const uint8_t secret[32],
+                                      const uint8_t *sid, size_t sid_len, uint8_t c2s[32],
+                                      uint8_t s2c[32]) {
+  esn_crypto_status s = esn_hkdf_sha256_ex(cx, secret, 32, sid, sid_len,
+                                           (const uint8_t *)"enclavejs-c2s-enc", 17, c2s, 32);
   if (s != ESN_CRYPTO_OK) return s;
-  s = esn_hkdf_sha256(secret, 32, sid, sid_len, (const uint8_t *)"enclavejs-s2c-enc", 17, s2c, 32);
+  s = esn_hkdf_sha256_ex(cx, secret, 32, sid, sid_len, (const uint8_t *)"enclavejs-s2c-enc", 17, s2c, 32);
   if (s != ESN_CRYPTO_OK) esn_wipe(c2s, 32);
   return s;
 }

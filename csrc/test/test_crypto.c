@@ -57,12 +57,17 @@ static void hex(const char *h, uint8_t *out, size_t n) {
   }
 }
 
-static esn_crypto_status pub_from_b64(const char *b64, size_t n, esn_ec_key **k) {
+static esn_crypto_status pub_from_b64_ex(const esn_crypto_ctx *cx, const char *b64, size_t n,
+                                         esn_ec_key **k) {
   uint8_t raw[128];
   size_t rn = 0;
   *k = NULL;
   if (n > 160 || esn_b64_decode(b64, n, raw, &rn) != 0) return ESN_CRYPTO_EPUBKEY;
-  return esn_ec_from_public(raw, rn, k);
+  return esn_ec_from_public_ex(cx, raw, rn, k);
+}
+
+static esn_crypto_status pub_from_b64(const char *b64, size_t n, esn_ec_key **k) {
+  return pub_from_b64_ex(NULL, b64, n, k);
 }
 
 static void test_base64(void) {
@@ -122,6 +127,8 @@ static void test_base64(void) {
 }
 
 static void test_vectors(void) {
+  esn_crypto_ctx *cx = NULL;
+  CHECK_EQ_INT(esn_crypto_ctx_new(&cx), ESN_CRYPTO_OK);
   size_t flen = 0;
   uint8_t *file = read_file(ESN_TEST_DATA "/crypto.json", &flen);
   CHECK(file != NULL);
@@ -146,6 +153,11 @@ static void test_vectors(void) {
     hex(key, want, 32);
     CHECK_EQ_INT(esn_hkdf_sha256(secret, 32, (uint8_t *)salt, salt ? sl : 0, (uint8_t *)info,
                                  strlen(info), got, 32),
+                 ESN_CRYPTO_OK);
+    CHECK(memcmp(got, want, 32) == 0);
+    memset(got, 0, 32);
+    CHECK_EQ_INT(esn_hkdf_sha256_ex(cx, secret, 32, (uint8_t *)salt, salt ? sl : 0, (uint8_t *)info,
+                                    strlen(info), got, 32),
                  ESN_CRYPTO_OK);
     CHECK(memcmp(got, want, 32) == 0);
     free(ss), free(info), free(key), free(salt);
@@ -191,6 +203,14 @@ static void test_vectors(void) {
     memcpy(keys[nhs][0], want, 32);
     hex(s2ch, want, 32);
     CHECK(memcmp(s2c, want, 32) == 0);
+    /* the same through the context of fetched algorithms */
+    uint8_t a2[32], c2s2[32], s2c2[32], sraw[65];
+    size_t srn = 0;
+    CHECK(esn_b64_decode(spub, spn, sraw, &srn) == 0 && srn == 65);
+    CHECK_EQ_INT(esn_ec_derive_raw_ex(cx, ck, sraw, 65, a2), ESN_CRYPTO_OK);
+    CHECK(memcmp(a2, a, 32) == 0);
+    CHECK_EQ_INT(esn_session_keys_ex(cx, a2, (uint8_t *)sid, sidn, c2s2, s2c2), ESN_CRYPTO_OK);
+    CHECK(memcmp(c2s2, c2s, 32) == 0 && memcmp(s2c2, s2c, 32) == 0);
     memcpy(keys[nhs][1], want, 32);
     esn_ec_free(ck), esn_ec_free(sk), esn_ec_free(cpk), esn_ec_free(spk);
     free(sid), free(cpriv), free(spriv), free(cpub), free(spub), free(shared), free(c2sh), free(s2ch);
@@ -255,6 +275,9 @@ static void test_vectors(void) {
       esn_crypto_status s = pub_from_b64(pk, n, &k);
       CHECK(k == NULL);
       CHECK(strcmp(esn_crypto_code(s), code) == 0);
+      s = pub_from_b64_ex(cx, pk, n, &k);
+      CHECK(k == NULL);
+      CHECK(strcmp(esn_crypto_code(s), code) == 0);
       free(pk);
     } else {
       char *line = str(item, "line", &n), *keyh = str(item, "keyHex", NULL);
@@ -279,6 +302,7 @@ static void test_vectors(void) {
   esn_json_parser_free(p);
   esn_json_parser_free(p2);
   free(file);
+  esn_crypto_ctx_free(cx);
 }
 
 static void test_counter_and_batch(void) {
@@ -370,6 +394,27 @@ static void test_counter_and_batch(void) {
   CHECK_EQ_INT(esn_ec_derive_raw(a, pb, 65, s1), ESN_CRYPTO_EPUBKEY);
   esn_ec_free(a);
   esn_ec_free(b);
+  /* the same with the context: fresh, distinct keys; off-curve points refused */
+  esn_crypto_ctx *cx = NULL;
+  CHECK_EQ_INT(esn_crypto_ctx_new(&cx), ESN_CRYPTO_OK);
+  CHECK_EQ_INT(esn_ec_generate_ex(cx, &a), ESN_CRYPTO_OK);
+  CHECK_EQ_INT(esn_ec_generate_ex(cx, &b), ESN_CRYPTO_OK);
+  esn_ec_public(a, pa);
+  esn_ec_public(b, pb);
+  CHECK(pa[0] == 4 && pb[0] == 4 && memcmp(pa, pb, 65) != 0);
+  CHECK_EQ_INT(esn_ec_derive_raw_ex(cx, a, pb, 65, s1), ESN_CRYPTO_OK);
+  CHECK_EQ_INT(esn_ec_derive_raw(b, pa, 65, s2), ESN_CRYPTO_OK);
+  CHECK(memcmp(s1, s2, 32) == 0);
+  for (int i = 1; i < 65; i += 7) {
+    pb[i] ^= 0x10;
+    CHECK_EQ_INT(esn_ec_derive_raw_ex(cx, a, pb, 65, s1), ESN_CRYPTO_EPUBKEY);
+    pb[i] ^= 0x10;
+  }
+  memset(pb + 1, 0xff, 32); /* x >= p */
+  CHECK_EQ_INT(esn_ec_derive_raw_ex(cx, a, pb, 65, s1), ESN_CRYPTO_EPUBKEY);
+  esn_ec_free(a);
+  esn_ec_free(b);
+  esn_crypto_ctx_free(cx);
 }
 
 static void test_array_split(void) {
