@@ -4,6 +4,8 @@
       "target_name": "enclave_stream_native",
       "sources": [
         "csrc/binding/addon.cc",
+        "csrc/binding/backoff.cc",
+        "csrc/backoff/backoff.c",
         "csrc/binding/crypto.cc",
         "csrc/crypto/base64.c",
         "csrc/crypto/ecdh.c",

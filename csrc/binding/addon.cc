@@ -45,6 +45,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
     return exports;
   }
   esn::InitNdjson(env, exports);
+  esn::InitBackoff(env, exports);
   esn::InitValidate(env, exports);
   esn::InitCrypto(env, exports);
   return exports;

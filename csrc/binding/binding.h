@@ -36,6 +36,7 @@ inline bool ThrowIf(Napi::Env env, bool cond, const char *msg, bool type_error =
 bool BytesArg(const Napi::CallbackInfo &info, size_t i, const uint8_t **data, size_t *len);
 
 void InitNdjson(Napi::Env env, Napi::Object exports);
+void InitBackoff(Napi::Env env, Napi::Object exports);
 void InitValidate(Napi::Env env, Napi::Object exports);
 void InitCrypto(Napi::Env, Napi::Object);
 
