@@ -621,3 +621,51 @@ export interface EncryptedChannel {
   close(): void;
 }
 export declare function createEncryptedChannel(options: EncryptedChannelOptions): Promise<EncryptedChannel>;
+
+// ---- reconnection helpers (the reference's) -------------------------------------------
+export type ReconnectionEvent =
+  | { type: 'state_change'; state: ConnectionState; previousState: ConnectionState }
+  | { type: 'retry_scheduled'; attempt: number; delayMs: number }
+  | { type: 'retry_started'; attempt: number }
+  | { type: 'connected' }
+  | { type: 'disconnected'; reason?: string }
+  | { type: 'failed'; reason: string };
+export declare class ReconnectionStateMachine {
+  constructor(options: { config?: Partial<ReconnectionConfig>; onEvent: (event: ReconnectionEvent) => void });
+  readonly config: ReconnectionConfig;
+  getState(): ConnectionState;
+  getRetryCount(): number;
+  connect(): void;
+  onConnected(): void;
+  onDisconnected(reason?: string): void;
+  onFatalError(reason: string): void;
+  close(): void;
+  reset(): void;
+  canReconnect(): boolean;
+}
+export declare class SequenceTracker {
+  constructor(maxGaps?: number);
+  receive(seq: number): { gap: boolean; missingStart?: number; missingEnd?: number };
+  getLastSeq(): number;
+  getGaps(): Array<{ start: number; end: number }>;
+  clearGap(start: number, end: number): void;
+  hasGaps(): boolean;
+  reset(): void;
+}
+export declare class EventBuffer<T = StreamEvent | EncryptedEnvelope> {
+  constructor(maxSize?: number);
+  add(event: T): boolean;
+  getAll(): T[];
+  drain(): T[];
+  size(): number;
+  isFull(): boolean;
+  clear(): void;
+}
+export declare class HeartbeatMonitor {
+  constructor(options: { timeoutMs: number; onTimeout: () => void });
+  start(): void;
+  stop(): void;
+  reset(): void;
+  onHeartbeat(): void;
+  getTimeSinceLastHeartbeat(): number;
+}

@@ -14,6 +14,7 @@ module.exports = {
   ...require('./lib/codec'),
   ...require('./lib/router'),
   ...crypto,
+  ...require('./lib/reconnect'),
   ...require('./lib/server'),
   ...require('./lib/client'),
   ...controlFrames(require('./lib/protocol/control')),

@@ -25,3 +25,16 @@ export declare class FaultProxy extends EventEmitter {
   on(event: 'cut', l: (count: number) => void): this;
 }
 export declare function prng(seed: number): () => number;
+
+/** A manual clock: replaces the global setTimeout/clearTimeout/setInterval/clearInterval and Date.now. */
+export declare class FakeClock {
+  constructor(start?: number);
+  now: number;
+  readonly pending: number;
+  install(): this;
+  uninstall(): void;
+  /** Moves time forward by ms, running due timers in order. */
+  tick(ms: number): void;
+  runAll(limit?: number): void;
+}
+export declare function installFakeClock(start?: number): FakeClock;

@@ -2,4 +2,4 @@
 import cjs from './lib/testing/index.js';
 
 export default cjs;
-export const { FaultProxy, prng } = cjs;
+export const { FaultProxy, prng, FakeClock, installFakeClock } = cjs;

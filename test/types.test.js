@@ -81,9 +81,6 @@ describe('types: exports', () => {
   it('the package entry exports all 145 reference names with the right kind', function () {
     if (pkg === null) this.skip();
     const missing = EXPORTS.filter(([name]) => !(name in pkg)).map(([name]) => name);
-    // Other areas land their modules separately; until then their names are
-    // pending (set ESN_STRICT_EXPORTS=1 to make a missing name a failure).
-    if (missing.length && !process.env.ESN_STRICT_EXPORTS) this.skip();
     assert.deepStrictEqual(missing, []);
     for (const [name, kind] of EXPORTS) {
       assert.ok(kindMatches(pkg[name], kind), `${name}: expected ${kind}, got ${kindOf(pkg[name])}`);

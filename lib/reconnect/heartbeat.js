@@ -1,0 +1,46 @@
+'use strict';
+// HeartbeatMonitor: calls onTimeout when no heartbeat came for timeoutMs (the
+// reference's class). Date.now and the timers are looked up at call time.
+
+class HeartbeatMonitor {
+  constructor(options = {}) {
+    if (typeof options.onTimeout !== 'function') throw new TypeError('HeartbeatMonitor: options.onTimeout must be a function');
+    this.timeoutMs = options.timeoutMs;
+    this.onTimeout = options.onTimeout;
+    this.lastHeartbeat = globalThis.Date.now();
+    this.timeoutId = null;
+  }
+
+  start() {
+    this.lastHeartbeat = globalThis.Date.now();
+    this._schedule();
+  }
+
+  stop() {
+    if (this.timeoutId !== null) {
+      globalThis.clearTimeout(this.timeoutId);
+      this.timeoutId = null;
+    }
+  }
+
+  reset() {
+    this.lastHeartbeat = globalThis.Date.now();
+  }
+
+  onHeartbeat() {
+    this.lastHeartbeat = globalThis.Date.now();
+  }
+
+  getTimeSinceLastHeartbeat() {
+    return globalThis.Date.now() - this.lastHeartbeat;
+  }
+
+  _schedule() {
+    this.timeoutId = globalThis.setTimeout(() => {
+      if (globalThis.Date.now() - this.lastHeartbeat >= this.timeoutMs) this.onTimeout();
+      else this._schedule();
+    }, this.timeoutMs);
+  }
+}
+
+module.exports = { HeartbeatMonitor };
