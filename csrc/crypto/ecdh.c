@@ -75,6 +75,8 @@ static esn_ec_key *wrap(EVP_PKEY *pkey, int has_private) {
 struct esn_crypto_ctx {
   EVP_PKEY *p256; /* P-256 domain parameters (no key): template for new keys */
   EVP_KDF *hkdf;
+  EVP_MAC *hmac;
+  EVP_MAC_CTX *hmac_sha256; /* digest set once; dup'd per HMAC (no digest fetch per call) */
 };
 
 esn_crypto_status esn_crypto_ctx_new(esn_crypto_ctx **out) {
@@ -87,7 +89,15 @@ esn_crypto_status esn_crypto_ctx_new(esn_crypto_ctx **out) {
            EVP_PKEY_paramgen(pc, &c->p256) > 0;
   EVP_PKEY_CTX_free(pc);
   c->hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-  if (!ok || c->hkdf == NULL) {
+  c->hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+  if (c->hmac != NULL) c->hmac_sha256 = EVP_MAC_CTX_new(c->hmac);
+  if (c->hmac_sha256 != NULL) {
+    OSSL_PARAM dp[2];
+    dp[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+    dp[1] = OSSL_PARAM_construct_end();
+    if (EVP_MAC_CTX_set_params(c->hmac_sha256, dp) <= 0) ok = 0;
+  }
+  if (!ok || c->hkdf == NULL || c->hmac_sha256 == NULL) {
     esn_crypto_ctx_free(c);
     return ESN_CRYPTO_ENOMEM;
   }
@@ -99,6 +109,8 @@ void esn_crypto_ctx_free(esn_crypto_ctx *c) {
   if (c == NULL) return;
   EVP_PKEY_free(c->p256);
   EVP_KDF_free(c->hkdf);
+  EVP_MAC_CTX_free(c->hmac_sha256);
+  EVP_MAC_free(c->hmac);
   OPENSSL_free(c);
 }
 
@@ -261,6 +273,38 @@ esn_crypto_status esn_ec_derive_raw_ex(const esn_crypto_ctx *cx, const esn_ec_ke
   return s;
 }
 
+/* HMAC-SHA256 over up to three parts, from the context's template. */
+static int hmac3(const esn_crypto_ctx *cx, const uint8_t *key, size_t key_len, const uint8_t *a,
+                 size_t a_len, const uint8_t *b, size_t b_len, const uint8_t *c, size_t c_len,
+                 uint8_t out[32]) {
+  EVP_MAC_CTX *m = EVP_MAC_CTX_dup(cx->hmac_sha256);
+  if (m == NULL) return 0;
+  size_t n = 0;
+  int ok = EVP_MAC_init(m, key, key_len, NULL) > 0 && (a_len == 0 || EVP_MAC_update(m, a, a_len) > 0) &&
+           (b_len == 0 || EVP_MAC_update(m, b, b_len) > 0) &&
+           (c_len == 0 || EVP_MAC_update(m, c, c_len) > 0) && EVP_MAC_final(m, out, &n, 32) > 0 &&
+           n == 32;
+  EVP_MAC_CTX_free(m);
+  return ok;
+}
+
+/* RFC 5869 expand from a 32-byte PRK. */
+static int hkdf_expand(const esn_crypto_ctx *cx, const uint8_t prk[32], const uint8_t *info,
+                       size_t info_len, uint8_t *out, size_t out_len) {
+  uint8_t t[32];
+  size_t done = 0, t_len = 0;
+  int ok = 1;
+  for (uint8_t i = 1; ok && done < out_len; i++) {
+    ok = hmac3(cx, prk, 32, t, t_len, info, info_len, &i, 1, t);
+    t_len = 32;
+    size_t k = out_len - done < 32 ? out_len - done : 32;
+    if (ok) memcpy(out + done, t, k);
+    done += k;
+  }
+  esn_wipe(t, sizeof t);
+  return ok;
+}
+
 esn_crypto_status esn_hkdf_sha256(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt,
                                   size_t salt_len, const uint8_t *info, size_t info_len,
                                   uint8_t *out, size_t out_len) {
@@ -277,17 +321,12 @@ esn_crypto_status esn_hkdf_sha256_ex(const esn_crypto_ctx *cx, const uint8_t *ik
   }
   if (out_len == 0 || out_len > 255 * 32) return ESN_CRYPTO_EKDF;
   if (cx) {
-    EVP_KDF_CTX *kc = EVP_KDF_CTX_new(cx->hkdf);
-    if (kc == NULL) return ESN_CRYPTO_ENOMEM;
-    OSSL_PARAM params[5], *p = params;
-    *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
-    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)(ikm_len ? ikm : zero_salt), ikm_len);
     /* An empty salt is the same as HashLen zero bytes (RFC 5869 2.2). */
-    if (salt_len) *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, salt_len);
-    if (info_len) *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, info_len);
-    *p = OSSL_PARAM_construct_end();
-    int ok = EVP_KDF_derive(kc, out, out_len, params) > 0;
-    EVP_KDF_CTX_free(kc);
+    uint8_t prk[32];
+    int ok = hmac3(cx, salt_len ? salt : zero_salt, salt_len ? salt_len : 32, ikm, ikm_len, NULL, 0,
+                   NULL, 0, prk) &&
+             hkdf_expand(cx, prk, info, info_len, out, out_len);
+    esn_wipe(prk, sizeof prk);
     if (!ok) {
       esn_wipe(out, out_len);
       return ESN_CRYPTO_EKDF;
@@ -319,10 +358,26 @@ esn_crypto_status esn_session_keys(const uint8_t secret[32], const uint8_t *sid,
 esn_crypto_status esn_session_keys_ex(const esn_crypto_ctx *cx, const uint8_t secret[32],
                                       const uint8_t *sid, size_t sid_len, uint8_t c2s[32],
                                       uint8_t s2c[32]) {
-  esn_crypto_status s = esn_hkdf_sha256_ex(cx, secret, 32, sid, sid_len,
-                                           (const uint8_t *)"enclavejs-c2s-enc", 17, c2s, 32);
+  if (cx) {
+    /* One extract (same secret and salt), two expands. */
+    static const uint8_t zero_salt[32] = {0};
+    uint8_t prk[32];
+    int ok = hmac3(cx, sid_len ? sid : zero_salt, sid_len ? sid_len : 32, secret, 32, NULL, 0,
+                   NULL, 0, prk) &&
+             hkdf_expand(cx, prk, (const uint8_t *)"enclavejs-c2s-enc", 17, c2s, 32) &&
+             hkdf_expand(cx, prk, (const uint8_t *)"enclavejs-s2c-enc", 17, s2c, 32);
+    esn_wipe(prk, sizeof prk);
+    if (!ok) {
+      esn_wipe(c2s, 32);
+      esn_wipe(s2c, 32);
+      return ESN_CRYPTO_EKDF;
+    }
+    return ESN_CRYPTO_OK;
+  }
+  esn_crypto_status s = esn_hkdf_sha256(secret, 32, sid, sid_len,
+                                        (const uint8_t *)"enclavejs-c2s-enc", 17, c2s, 32);
   if (s != ESN_CRYPTO_OK) return s;
-  s = esn_hkdf_sha256_ex(cx, secret, 32, sid, sid_len, (const uint8_t *)"enclavejs-s2c-enc", 17, s2c, 32);
+  s = esn_hkdf_sha256(secret, 32, sid, sid_len, (const uint8_t *)"enclavejs-s2c-enc", 17, s2c, 32);
   if (s != ESN_CRYPTO_OK) esn_wipe(c2s, 32);
   return s;
 }

@@ -414,6 +414,37 @@ static void test_counter_and_batch(void) {
   CHECK_EQ_INT(esn_ec_derive_raw_ex(cx, a, pb, 65, s1), ESN_CRYPTO_EPUBKEY);
   esn_ec_free(a);
   esn_ec_free(b);
+  /* the context's HMAC-based HKDF agrees with OpenSSL's HKDF (no context):
+     every output length over several blocks, empty/absent salt and info */
+  {
+    static const uint8_t rfc_ikm[22] = {0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b,
+                                        0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b};
+    static const uint8_t rfc_salt[13] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+    static const uint8_t rfc_info[10] = {0xf0, 0xf1, 0xf2, 0xf3, 0xf4, 0xf5, 0xf6, 0xf7, 0xf8, 0xf9};
+    static const uint8_t rfc_okm[42] = {
+        0x3c, 0xb2, 0x5f, 0x25, 0xfa, 0xac, 0xd5, 0x7a, 0x90, 0x43, 0x4f, 0x64, 0xd0, 0x36,
+        0x2f, 0x2a, 0x2d, 0x2d, 0x0a, 0x90, 0xcf, 0x1a, 0x5a, 0x4c, 0x5d, 0xb0, 0x2d, 0x56,
+        0xec, 0xc4, 0xc5, 0xbf, 0x34, 0x00, 0x72, 0x08, 0xd5, 0xb8, 0x87, 0x18, 0x58, 0x65};
+    uint8_t o1[100], o2[100];
+    CHECK_EQ_INT(esn_hkdf_sha256_ex(cx, rfc_ikm, 22, rfc_salt, 13, rfc_info, 10, o1, 42), ESN_CRYPTO_OK);
+    CHECK(memcmp(o1, rfc_okm, 42) == 0); /* RFC 5869 A.1 */
+    uint8_t ikm[40], salt[40], info[40];
+    for (size_t i = 0; i < 40; i++) ikm[i] = (uint8_t)(i * 7 + 1), salt[i] = (uint8_t)(i * 13 + 5), info[i] = (uint8_t)(i * 3);
+    for (size_t len = 1; len <= 100; len++) {
+      size_t il = len % 41, sl = (len * 3) % 41, nl = (len * 5) % 41;
+      const uint8_t *sp = (len % 4 == 0) ? NULL : salt;
+      CHECK_EQ_INT(esn_hkdf_sha256(ikm, il, sp, sl, info, nl, o1, len), ESN_CRYPTO_OK);
+      CHECK_EQ_INT(esn_hkdf_sha256_ex(cx, ikm, il, sp, sl, info, nl, o2, len), ESN_CRYPTO_OK);
+      CHECK(memcmp(o1, o2, len) == 0);
+    }
+    uint8_t c1[32], t1[32], c2[32], t2[32];
+    CHECK_EQ_INT(esn_session_keys(ikm, (const uint8_t *)"s_abc", 5, c1, t1), ESN_CRYPTO_OK);
+    CHECK_EQ_INT(esn_session_keys_ex(cx, ikm, (const uint8_t *)"s_abc", 5, c2, t2), ESN_CRYPTO_OK);
+    CHECK(memcmp(c1, c2, 32) == 0 && memcmp(t1, t2, 32) == 0 && memcmp(c1, t1, 32) != 0);
+    CHECK_EQ_INT(esn_session_keys(ikm, NULL, 0, c1, t1), ESN_CRYPTO_OK);
+    CHECK_EQ_INT(esn_session_keys_ex(cx, ikm, NULL, 0, c2, t2), ESN_CRYPTO_OK);
+    CHECK(memcmp(c1, c2, 32) == 0 && memcmp(t1, t2, 32) == 0);
+  }
   esn_crypto_ctx_free(cx);
 }
 
