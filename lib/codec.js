@@ -4,18 +4,10 @@
 // 'message' for every value and 'invalid' for every bad line; it never throws
 // on bad input and never stalls when nobody iterates it.
 
+const { NdjsonError } = require('./errors');
 const { Transform, Writable } = require('node:stream');
 const { createLineDecoder, DEFAULT_MAX_LINE_BYTES, ERR } = require('./line-decoder');
 const { toBytes, wellFormed, preview } = require('./ndjson');
-
-class NdjsonError extends Error {
-  constructor(message, code, details) {
-    super(message);
-    this.name = 'NdjsonError';
-    this.code = code;
-    Object.assign(this, details);
-  }
-}
 
 function encodeLine(message) {
   let s;

@@ -4,14 +4,10 @@
 // `event` or `payload` is read (then once, and cached).
 
 const { normalizeEvent, checkJsonEvent, zodErrorMessage } = require('./validate');
+const { NdjsonError } = require('./errors');
 
 function invalidEvent(message, code, r) {
-  const err = new Error(`NDJSON line ${r.line} (byte ${r.offset}): ${message}`);
-  err.name = 'NdjsonError';
-  err.code = code;
-  err.line = r.line;
-  err.offset = r.offset;
-  return err;
+  return new NdjsonError(`NDJSON line ${r.line} (byte ${r.offset}): ${message}`, code, { line: r.line, offset: r.offset });
 }
 
 const hasBuffer = typeof Buffer === 'function';

@@ -5,6 +5,7 @@
 // each server event once and in seq order, and resends the messages the
 // server has not acknowledged (the server drops duplicates by client seq).
 
+const { StreamError } = require('../errors');
 const { EventEmitter } = require('node:events');
 const { createMachine } = require('./machine');
 const { WsClientTransport, HttpClientTransport } = require('./transports');
@@ -15,14 +16,6 @@ const control = require('../protocol/control');
 const secure = require('../transport/secure');
 
 const { build, RejectCode } = control;
-
-class StreamError extends Error {
-  constructor(message, code) {
-    super(message);
-    this.name = 'StreamError';
-    this.code = code;
-  }
-}
 
 function encryptionMode(v) {
   if (v === undefined || v === false || v === null || v === 'disabled') return 'disabled';

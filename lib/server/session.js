@@ -5,19 +5,12 @@
 // client seq, so a resent message is dropped), and its encryption keys,
 // which outlive any one connection.
 
+const { SessionError } = require('../errors');
 const { EventEmitter } = require('node:events');
 const { Outbox } = require('../transport/outbox');
 const { Link } = require('../transport/link');
 const { encodeLine, byteLength } = require('../transport/wire');
 const { build, GapReason } = require('../protocol/control');
-
-class SessionError extends Error {
-  constructor(message, code) {
-    super(message);
-    this.name = 'SessionError';
-    this.code = code;
-  }
-}
 
 class Session extends EventEmitter {
   constructor(server, id, opts, channel) {

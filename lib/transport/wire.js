@@ -3,23 +3,8 @@
 // NDJSON lines and lines back into values. Lines are produced once per
 // message (and kept as strings for replay), never re-serialized.
 
-let serializeEvent = (v) => JSON.stringify(v);
-try {
-  // The NDJSON module's serializer is JSON.stringify (PROTOCOL.md section 1);
-  // using it keeps a single definition of the line format.
-  const ndjson = require('../ndjson');
-  if (typeof ndjson.serializeEvent === 'function') serializeEvent = ndjson.serializeEvent;
-} catch {
-  /* keep the JSON.stringify adapter */
-}
-
-class WireError extends Error {
-  constructor(message, code) {
-    super(message);
-    this.name = 'WireError';
-    this.code = code;
-  }
-}
+const { serializeEvent } = require('../ndjson');
+const { WireError } = require('../errors');
 
 /** One value to one line (without the trailing '\n'). Throws a coded error. */
 function encodeLine(value) {

@@ -1,16 +1,13 @@
 'use strict';
-// Deterministic PRNG for randomized tests (mulberry32).
+// Deterministic PRNG for randomized tests: the testing subpath's mulberry32,
+// plus int(n) and pick(array).
+const { prng: base } = require('../../lib/testing/fault-proxy');
+
 function prng(seed) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = base(seed);
   next.int = (n) => Math.floor(next() * n);
   next.pick = (arr) => arr[Math.floor(next() * arr.length)];
   return next;
 }
+
 module.exports = { prng };
