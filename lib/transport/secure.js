@@ -10,7 +10,7 @@ const { native, backend } = require('../binding');
 const { generateKeyPairSync, deriveSharedSecretSync } = require('../crypto/ecdh');
 const { deriveSessionKeysSync } = require('../crypto/hkdf');
 const { createEnvelopeCipher, checkEnvelope } = require('../crypto/cipher');
-const { decodeStrict } = require('../crypto/base64');
+const { openPayload } = require('../crypto/payload');
 
 const MAX_NONCES = 2 ** 30;
 
@@ -26,29 +26,23 @@ class SecureError extends Error {
 class Opener {
   constructor(key, kid) {
     this.kid = kid;
-    if (native) this._gcm = new native.crypto.Gcm(Buffer.from(key));
-    else this._key = Buffer.from(key);
+    // native: one call decodes both base64 fields strictly and opens
+    this._fk = native ? new native.crypto.Gcm(Buffer.from(key)) : Buffer.from(key);
   }
 
   /** Opens a parsed envelope; returns the inner JSON text. Throws a coded error. */
   openText(envelope) {
     if (!checkEnvelope(envelope)) throw new SecureError('malformed envelope', 'ENCRYPTION_DECRYPTION_FAILED');
     const p = envelope.payload;
-    const nonce = decodeStrict(p.nonceB64);
-    const ct = decodeStrict(p.ciphertextB64);
-    if (!nonce || nonce.length !== 12 || !ct || ct.length < 16) throw new SecureError('malformed envelope', 'ENCRYPTION_DECRYPTION_FAILED');
-    if (this._gcm) {
-      const r = this._gcm.open(nonce, null, ct);
-      if (typeof r === 'number') throw new SecureError('decryption failed', 'ENCRYPTION_DECRYPTION_FAILED');
-      return r.utf8Slice(0, r.length);
-    }
+    let text;
     try {
-      const d = nodeCrypto.createDecipheriv('aes-256-gcm', this._key, nonce);
-      d.setAuthTag(ct.subarray(ct.length - 16));
-      return Buffer.concat([d.update(ct.subarray(0, ct.length - 16)), d.final()]).toString('utf8');
+      text = openPayload(this._fk, p.nonceB64, p.ciphertextB64);
     } catch {
       throw new SecureError('decryption failed', 'ENCRYPTION_DECRYPTION_FAILED');
     }
+    // undefined: not canonical base64, a nonce other than 12 bytes or a ciphertext under 16 bytes
+    if (text === undefined) throw new SecureError('malformed envelope', 'ENCRYPTION_DECRYPTION_FAILED');
+    return text;
   }
 }
 
