@@ -583,6 +583,10 @@ export interface EnvelopeCipher {
   /** lines, each ending in '\n' */
   sealBatch(events: unknown[], seqs?: number[]): string;
   sealTextBatch(texts: string[], seqs: number[]): string;
+  /** Like sealBatch, as one Buffer of its own; line i ends at lastEnds[i] (after its newline). */
+  sealBatchBuffer(events: unknown[], seqs?: number[]): Buffer;
+  /** End offsets of the lines of the last sealBatchBuffer (valid until the next call). */
+  readonly lastEnds: Uint32Array;
   open<T = any>(line: string | Uint8Array): T;
   openText(line: string | Uint8Array): string;
   /** throws the first failing line's error with .index and .events (those before) */
