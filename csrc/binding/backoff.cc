@@ -1,6 +1,10 @@
-// Binding for the backoff machine (backoff/backoff.h). One call per
-// operation: m.op(code, random, out) writes the events into the caller's
-// Float64Array `out` (EVENT_STRIDE slots each) and returns their count.
+// Binding for the backoff machine (backoff/backoff.h), used by
+// lib/reconnect/state-machine.js. One call per step:
+//   m.step(code, arg, out) writes into the caller's reused Float64Array `out`:
+//   out[0] = the next step (0: done), then BACKOFF_EVENT_STRIDE slots per record
+//   [type | state << 8 | prev << 16 | reason << 24, attempt, delayMs],
+//   and returns the number of records.
+//   m.info(out) writes [state, retryCount, canReconnect, timerArmed].
 #include "binding/binding.h"
 
 extern "C" {
@@ -11,88 +15,89 @@ namespace esn {
 namespace {
 
 constexpr size_t kEventStride = 3;
-enum Op { kConnect = 0, kConnected, kDisconnected, kFatal, kFired, kClose, kReset };
+constexpr size_t kStepOutLength = 1 + ESN_BACKOFF_MAX_EVENTS * kEventStride;
+
+bool FloatArrayArg(const Napi::CallbackInfo &info, size_t i, size_t min_length, double **data) {
+  if (info.Length() <= i || !info[i].IsTypedArray()) return false;
+  Napi::TypedArray t = info[i].As<Napi::TypedArray>();
+  if (t.TypedArrayType() != napi_float64_array || t.ElementLength() < min_length) return false;
+  *data = info[i].As<Napi::Float64Array>().Data();
+  return true;
+}
 
 class Backoff : public Napi::ObjectWrap<Backoff> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Backoff",
                        {
-                           InstanceMethod<&Backoff::Op>("op"),
+                           InstanceMethod<&Backoff::Step>("step"),
                            InstanceMethod<&Backoff::Info>("info"),
                        });
   }
 
-  // new Backoff(maxRetries, initialDelayMs, maxDelayMs, backoffMultiplier, jitter, jitterFactor)
+  // new Backoff(maxRetries, initialDelayMs, maxDelayMs, backoffMultiplier, jitter, jitterFactor):
+  // numbers (any value: NaN and infinities included) and a boolean.
   explicit Backoff(const Napi::CallbackInfo &info) : Napi::ObjectWrap<Backoff>(info) {
     Napi::Env env = info.Env();
-    if (info.Length() < 6) {
-      Napi::TypeError::New(env, "Backoff: expected 6 configuration arguments").ThrowAsJavaScriptException();
+    esn_backoff_init(&machine_, nullptr);
+    if (info.Length() < 6 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber() ||
+        !info[3].IsNumber() || !info[4].IsBoolean() || !info[5].IsNumber()) {
+      Napi::TypeError::New(env,
+                           "Backoff(maxRetries, initialDelayMs, maxDelayMs, backoffMultiplier, jitter, "
+                           "jitterFactor): five numbers and a boolean")
+          .ThrowAsJavaScriptException();
       return;
     }
-    double v[6];
-    for (size_t i = 0; i < 6; i++) {
-      if (i == 4) continue;
-      if (!info[i].IsNumber()) {
-        Napi::TypeError::New(env, "Backoff: configuration values must be numbers").ThrowAsJavaScriptException();
-        return;
-      }
-      v[i] = info[i].As<Napi::Number>().DoubleValue();
-    }
-    esn_backoff_config c = {v[0], v[1], v[2], v[3], info[4].ToBoolean().Value() ? 1 : 0, v[5]};
+    esn_backoff_config c;
+    c.max_retries = info[0].As<Napi::Number>().DoubleValue();
+    c.initial_delay_ms = info[1].As<Napi::Number>().DoubleValue();
+    c.max_delay_ms = info[2].As<Napi::Number>().DoubleValue();
+    c.backoff_multiplier = info[3].As<Napi::Number>().DoubleValue();
+    c.jitter = info[4].As<Napi::Boolean>().Value() ? 1 : 0;
+    c.jitter_factor = info[5].As<Napi::Number>().DoubleValue();
     esn_backoff_init(&machine_, &c);
   }
 
  private:
-  Napi::Value Op(const Napi::CallbackInfo &info) {
+  Napi::Value Step(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
-    if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsTypedArray() ||
-        info[2].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array) {
-      Napi::TypeError::New(env, "Backoff.op(code, random, Float64Array)").ThrowAsJavaScriptException();
+    double *o;
+    if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber() ||
+        !FloatArrayArg(info, 2, kStepOutLength, &o)) {
+      Napi::TypeError::New(env, "Backoff.step(code, arg, out): two numbers and a Float64Array of 13 or more")
+          .ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    Napi::Float64Array out = info[2].As<Napi::Float64Array>();
-    if (out.ElementLength() < ESN_BACKOFF_MAX_EVENTS * kEventStride) {
-      Napi::RangeError::New(env, "Backoff.op: output array too small").ThrowAsJavaScriptException();
+    int32_t code = info[0].As<Napi::Number>().Int32Value();
+    if (code <= ESN_BSTEP_DONE || code >= ESN_BSTEP_COUNT_) {
+      Napi::RangeError::New(env, "Backoff.step: unknown step").ThrowAsJavaScriptException();
       return env.Undefined();
     }
     esn_backoff_event ev[ESN_BACKOFF_MAX_EVENTS];
-    double random = info[1].As<Napi::Number>().DoubleValue();
-    size_t n;
-    switch (info[0].As<Napi::Number>().Int32Value()) {
-      case kConnect: n = esn_backoff_connect(&machine_, ev); break;
-      case kConnected: n = esn_backoff_on_connected(&machine_, ev); break;
-      case kDisconnected: n = esn_backoff_on_disconnected(&machine_, random, ev); break;
-      case kFatal: n = esn_backoff_on_fatal_error(&machine_, ev); break;
-      case kFired: n = esn_backoff_fired(&machine_, ev); break;
-      case kClose: n = esn_backoff_close(&machine_, ev); break;
-      case kReset: n = esn_backoff_reset(&machine_, ev); break;
-      default:
-        Napi::RangeError::New(env, "Backoff.op: unknown operation").ThrowAsJavaScriptException();
-        return env.Undefined();
-    }
-    double *o = out.Data();
-    for (size_t i = 0; i < n; i++, o += kEventStride) {
-      o[0] = double(ev[i].type | (ev[i].state << 8) | (ev[i].prev << 16) | (ev[i].reason_given << 24));
-      o[1] = ev[i].attempt;
-      o[2] = ev[i].delay_ms;
+    int next = ESN_BSTEP_DONE;
+    size_t n = esn_backoff_step(&machine_, code, info[1].As<Napi::Number>().DoubleValue(), ev, &next);
+    o[0] = double(next);
+    double *r = o + 1;
+    for (size_t i = 0; i < n; i++, r += kEventStride) {
+      r[0] = double(uint32_t(ev[i].type) | uint32_t(ev[i].state) << 8 | uint32_t(ev[i].prev) << 16 |
+                    uint32_t(ev[i].reason) << 24);
+      r[1] = ev[i].attempt;
+      r[2] = ev[i].delay_ms;
     }
     return Napi::Number::New(env, double(n));
   }
 
-  // [state code, retryCount, canReconnect]
   Napi::Value Info(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
-    if (info.Length() < 1 || !info[0].IsTypedArray() ||
-        info[0].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
-        info[0].As<Napi::Float64Array>().ElementLength() < 3) {
-      Napi::TypeError::New(env, "Backoff.info(Float64Array of 3)").ThrowAsJavaScriptException();
+    double *o;
+    if (!FloatArrayArg(info, 0, 4, &o)) {
+      Napi::TypeError::New(env, "Backoff.info(out): a Float64Array of 4 or more").ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    double *o = info[0].As<Napi::Float64Array>().Data();
     o[0] = double(machine_.state);
     o[1] = machine_.retry_count;
-    o[2] = esn_backoff_can_reconnect(&machine_);
+    o[2] = esn_backoff_can_reconnect(&machine_) ? 1 : 0;
+    o[3] = machine_.timer_armed ? 1 : 0;
     return env.Undefined();
   }
 
@@ -102,9 +107,11 @@ class Backoff : public Napi::ObjectWrap<Backoff> {
 }  // namespace
 
 void InitBackoff(Napi::Env env, Napi::Object exports) {
-  exports.Set("Backoff", Backoff::Define(env));
-  exports.Set("BACKOFF_EVENT_STRIDE", Napi::Number::New(env, double(kEventStride)));
-  exports.Set("BACKOFF_MAX_EVENTS", Napi::Number::New(env, double(ESN_BACKOFF_MAX_EVENTS)));
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("Backoff", Backoff::Define(env));
+  o.Set("EVENT_STRIDE", Napi::Number::New(env, double(kEventStride)));
+  o.Set("MAX_EVENTS", Napi::Number::New(env, double(ESN_BACKOFF_MAX_EVENTS)));
+  exports.Set("backoff", o);
 }
 
 }  // namespace esn

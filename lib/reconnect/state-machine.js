@@ -1,10 +1,15 @@
 'use strict';
-// ReconnectionStateMachine: the reference's class, same options, methods,
-// events and event order (PROTOCOL.md section 4). The state and the backoff
-// arithmetic live in the C machine (csrc/backoff) when the addon is loaded,
-// in the JavaScript twin below otherwise. Timers and randomness stay here:
-// the global setTimeout/clearTimeout/Math.random are looked up on every call,
-// so fake clocks drive the machine.
+// ReconnectionStateMachine: the reference's class - same options, methods,
+// return values, events and event order (PROTOCOL.md section 4). The states,
+// retry counting and backoff arithmetic run in the C machine (csrc/backoff)
+// when the addon is loaded, in JsBackoff below (its twin) otherwise.
+//
+// An operation runs step by step: each step's records are delivered before the
+// next step runs, so an onEvent handler that reads the getters or calls back
+// into the machine sees and changes the state exactly as in the reference
+// (whose methods emit synchronously half-way through). Timers and randomness
+// stay here, looked up on globalThis at call time, so fake timers installed
+// at any moment (sinon, jest, lib/testing's FakeClock) drive the machine.
 
 const { native } = require('../binding');
 const { ConnectionState, DEFAULT_RECONNECTION_CONFIG } = require('../constants');
@@ -17,19 +22,61 @@ const STATES = [
   ConnectionState.Failed,
   ConnectionState.Closed,
 ];
-const STATE_CODE = Object.fromEntries(STATES.map((s, i) => [s, i]));
 
-const OP = { connect: 0, connected: 1, disconnected: 2, fatal: 3, fired: 4, close: 5, reset: 6 };
+// Step codes and record types of csrc/backoff/backoff.h.
+const STEP = {
+  DONE: 0,
+  CONNECT: 1,
+  CONNECTED: 2,
+  DISCONNECTED: 3,
+  FATAL: 4,
+  FIRED: 5,
+  CLOSE: 6,
+  RESET: 7,
+  DECIDE: 8,
+  SCHEDULE: 9,
+  ARM: 10,
+  FIRED_CONNECT: 11,
+};
+const STEP_COUNT = 12;
 const EV = { STATE: 0, SCHEDULED: 1, STARTED: 2, CONNECTED: 3, DISCONNECTED: 4, FAILED: 5, ARM: 6, CANCEL: 7 };
+const REASON = { NONE: 0, OR_DEFAULT: 1, GIVEN: 2 };
+const STRIDE = 3;
+const MAX_EVENTS = 4;
+const OUT_LENGTH = 1 + MAX_EVENTS * STRIDE;
+const S = { DISCONNECTED: 0, CONNECTING: 1, CONNECTED: 2, RECONNECTING: 3, FAILED: 4, CLOSED: 5 };
 
-// --- the JavaScript twin of csrc/backoff/backoff.c ----------------------------------
+// What the reference's arithmetic and comparisons make of a configuration
+// value: its ToNumber (strings, null, undefined -> NaN, ...). Never throws.
+function toNumber(v) {
+  if (typeof v === 'number') return v;
+  try {
+    return Number(v);
+  } catch {
+    return NaN;
+  }
+}
+
+function numericConfig(config) {
+  return {
+    maxRetries: toNumber(config.maxRetries),
+    initialDelayMs: toNumber(config.initialDelayMs),
+    maxDelayMs: toNumber(config.maxDelayMs),
+    backoffMultiplier: toNumber(config.backoffMultiplier),
+    jitter: !!config.jitter,
+    jitterFactor: toNumber(config.jitterFactor),
+  };
+}
+
+// ---- the JavaScript twin of csrc/backoff/backoff.c ---------------------------
+// Same constructor arguments, step(code, arg, out) and info(out) as the native
+// Backoff, record for record (test/reconnect.test.js compares them).
 class JsBackoff {
-  constructor(c) {
-    this.c = c;
-    this.state = 0;
+  constructor(maxRetries, initialDelayMs, maxDelayMs, backoffMultiplier, jitter, jitterFactor) {
+    this.c = { maxRetries, initialDelayMs, maxDelayMs, backoffMultiplier, jitter: !!jitter, jitterFactor };
+    this.state = S.DISCONNECTED;
     this.retryCount = 0;
     this.armed = false;
-    this.pendingAttempt = 0;
   }
 
   delay(random) {
@@ -43,195 +90,230 @@ class JsBackoff {
   }
 
   canReconnect() {
-    return this.state !== 4 && this.state !== 5 && this.retryCount < this.c.maxRetries;
+    return this.state !== S.FAILED && this.state !== S.CLOSED && this.retryCount < this.c.maxRetries;
   }
 
-  op(code, random, out) {
-    const ev = [];
+  step(code, arg, out) {
+    if (!(out instanceof Float64Array) || out.length < OUT_LENGTH) throw new TypeError('Backoff.step(code, arg, out): out must be a Float64Array of 13 or more');
+    code |= 0; // as the binding's Int32Value
+    if (!(code > STEP.DONE && code < STEP_COUNT)) throw new RangeError('Backoff.step: unknown step');
+    let n = 0;
+    let next = STEP.DONE;
+    const emit = (type, state = 0, prev = 0, reason = 0, attempt = 0, delay = 0) => {
+      const o = 1 + n * STRIDE;
+      out[o] = type | (state << 8) | (prev << 16) | (reason << 24);
+      out[o + 1] = attempt;
+      out[o + 2] = delay;
+      n++;
+    };
     const to = (s) => {
       if (this.state === s) return;
-      ev.push([EV.STATE, s, this.state, 0, 0, 0]);
+      emit(EV.STATE, s, this.state);
       this.state = s;
     };
     const cancel = () => {
       if (!this.armed) return;
       this.armed = false;
-      ev.push([EV.CANCEL, 0, 0, 0, 0, 0]);
+      emit(EV.CANCEL);
     };
     switch (code) {
-      case OP.connect:
-        if (this.state === 2 || this.state === 1) break;
+      case STEP.CONNECT:
+        if (this.state === S.CONNECTED || this.state === S.CONNECTING) break;
         cancel();
         this.retryCount = 0;
-        to(1);
+        to(S.CONNECTING);
         break;
-      case OP.connected:
+      case STEP.CONNECTED:
         cancel();
         this.retryCount = 0;
-        to(2);
-        ev.push([EV.CONNECTED, 0, 0, 0, 0, 0]);
+        to(S.CONNECTED);
+        emit(EV.CONNECTED);
         break;
-      case OP.disconnected:
+      case STEP.DISCONNECTED:
         cancel();
-        if (this.state === 5 || this.state === 4) break;
-        ev.push([EV.DISCONNECTED, 0, 0, 0, 0, 0]);
+        if (this.state === S.CLOSED || this.state === S.FAILED) break;
+        emit(EV.DISCONNECTED);
+        next = STEP.DECIDE;
+        break;
+      case STEP.DECIDE:
         if (this.retryCount < this.c.maxRetries) {
-          to(3);
-          const delay = this.delay(random);
-          this.pendingAttempt = this.retryCount + 1;
-          ev.push([EV.SCHEDULED, 0, 0, 0, this.pendingAttempt, delay]);
-          ev.push([EV.ARM, 0, 0, 0, 0, delay]);
-          this.armed = true;
+          to(S.RECONNECTING);
+          next = STEP.SCHEDULE;
         } else {
-          to(4);
-          ev.push([EV.FAILED, 0, 0, 1, 0, 0]);
+          to(S.FAILED);
+          emit(EV.FAILED, 0, 0, REASON.OR_DEFAULT);
         }
         break;
-      case OP.fatal:
-        cancel();
-        to(4);
-        ev.push([EV.FAILED, 0, 0, 2, 0, 0]);
+      case STEP.SCHEDULE:
+        emit(EV.SCHEDULED, 0, 0, 0, this.retryCount + 1, this.delay(arg));
+        next = STEP.ARM;
         break;
-      case OP.fired:
-        if (!this.armed) break;
+      case STEP.ARM:
+        this.armed = true;
+        emit(EV.ARM);
+        break;
+      case STEP.FIRED:
         this.armed = false;
         this.retryCount += 1;
-        ev.push([EV.STARTED, 0, 0, 0, this.pendingAttempt, 0]);
-        to(1);
+        emit(EV.STARTED, 0, 0, 0, arg);
+        next = STEP.FIRED_CONNECT;
         break;
-      case OP.close:
+      case STEP.FIRED_CONNECT:
+        to(S.CONNECTING);
+        break;
+      case STEP.FATAL:
         cancel();
-        to(5);
+        to(S.FAILED);
+        emit(EV.FAILED, 0, 0, REASON.GIVEN);
         break;
-      case OP.reset:
+      case STEP.CLOSE:
+        cancel();
+        to(S.CLOSED);
+        break;
+      case STEP.RESET:
         cancel();
         this.retryCount = 0;
-        to(0);
+        to(S.DISCONNECTED);
         break;
       default:
-        throw new RangeError('unknown operation');
+        break;
     }
-    for (let i = 0; i < ev.length; i++) {
-      const [t, s, p, r, attempt, delay] = ev[i];
-      out[i * 3] = t | (s << 8) | (p << 16) | (r << 24);
-      out[i * 3 + 1] = attempt;
-      out[i * 3 + 2] = delay;
-    }
-    return ev.length;
+    out[0] = next;
+    return n;
   }
 
   info(out) {
     out[0] = this.state;
     out[1] = this.retryCount;
     out[2] = this.canReconnect() ? 1 : 0;
+    out[3] = this.armed ? 1 : 0;
   }
 }
 
-function nativeBackoff(c) {
-  return new native.Backoff(c.maxRetries, c.initialDelayMs, c.maxDelayMs, c.backoffMultiplier, !!c.jitter, c.jitterFactor);
+/** A backoff core for a numeric configuration: the C one when the addon is loaded. */
+function createBackoff(c, useNative = native !== null) {
+  const Impl = useNative ? native.backoff.Backoff : JsBackoff;
+  return new Impl(c.maxRetries, c.initialDelayMs, c.maxDelayMs, c.backoffMultiplier, !!c.jitter, c.jitterFactor);
 }
 
 class ReconnectionStateMachine {
   /**
    * @param {{ config?: Partial<typeof DEFAULT_RECONNECTION_CONFIG>, onEvent: (event: object) => void }} options
    */
-  constructor(options = {}) {
-    if (typeof options.onEvent !== 'function') {
-      throw new TypeError('ReconnectionStateMachine: options.onEvent must be a function');
+  constructor(options) {
+    if (options === null || typeof options !== 'object' || typeof options.onEvent !== 'function') {
+      const err = new TypeError('ReconnectionStateMachine: options.onEvent must be a function');
+      err.code = 'ERR_INVALID_ARG_TYPE';
+      throw err;
     }
     this.config = { ...DEFAULT_RECONNECTION_CONFIG, ...options.config };
     this.onEvent = options.onEvent;
-    this._m = native ? nativeBackoff(this.config) : new JsBackoff(this.config);
-    this._out = new Float64Array(8 * 3);
-    this._info = new Float64Array(3);
+    const c = numericConfig(this.config);
+    this._jitter = c.jitter;
+    this._m = createBackoff(c);
+    this._bufs = [];
+    this._depth = 0;
+    this._info = new Float64Array(4);
     this._timer = null;
   }
 
-  // Runs one operation of the machine and turns its records into events.
-  _run(code, reason) {
-    const random = code === OP.disconnected && this.config.jitter ? globalThis.Math.random() : 0;
-    const out = this._out;
-    const n = this._m.op(code, random, out);
-    for (let i = 0; i < n; i++) {
-      const w = out[i * 3];
-      const type = w & 0xff;
-      switch (type) {
-        case EV.STATE:
-          this.onEvent({ type: 'state_change', state: STATES[(w >> 8) & 0xff], previousState: STATES[(w >> 16) & 0xff] });
-          break;
-        case EV.SCHEDULED:
-          this.onEvent({ type: 'retry_scheduled', attempt: out[i * 3 + 1], delayMs: out[i * 3 + 2] });
-          break;
-        case EV.STARTED:
-          this.onEvent({ type: 'retry_started', attempt: out[i * 3 + 1] });
-          break;
-        case EV.CONNECTED:
-          this.onEvent({ type: 'connected' });
-          break;
-        case EV.DISCONNECTED:
-          this.onEvent({ type: 'disconnected', reason });
-          break;
-        case EV.FAILED:
-          this.onEvent({ type: 'failed', reason: (w >>> 24) === 1 ? (reason ?? 'Max retries exceeded') : reason });
-          break;
-        case EV.ARM: {
-          const delay = out[i * 3 + 2];
-          this._timer = globalThis.setTimeout(() => {
-            this._timer = null;
-            this._run(OP.fired);
-          }, delay);
-          break;
-        }
-        case EV.CANCEL:
-          if (this._timer !== null) {
-            globalThis.clearTimeout(this._timer);
-            this._timer = null;
+  // Runs an operation to its end, delivering each step's records before the
+  // next step. `arg`: the attempt for FIRED; `reason`: the caller's reason.
+  _run(step, arg, reason) {
+    const depth = this._depth++;
+    const out = this._bufs[depth] || (this._bufs[depth] = new Float64Array(OUT_LENGTH));
+    let delayMs = 0;
+    let attempt = 0;
+    try {
+      while (step !== STEP.DONE) {
+        if (step === STEP.SCHEDULE) arg = this._jitter ? toNumber(globalThis.Math.random()) : 0;
+        const n = this._m.step(step, arg, out);
+        step = out[0];
+        for (let i = 0, o = 1; i < n; i++, o += STRIDE) {
+          const w = out[o];
+          switch (w & 0xff) {
+            case EV.STATE:
+              this.onEvent({ type: 'state_change', state: STATES[(w >> 8) & 0xff], previousState: STATES[(w >> 16) & 0xff] });
+              break;
+            case EV.SCHEDULED:
+              attempt = out[o + 1];
+              delayMs = out[o + 2];
+              this.onEvent({ type: 'retry_scheduled', attempt, delayMs });
+              break;
+            case EV.STARTED:
+              this.onEvent({ type: 'retry_started', attempt: out[o + 1] });
+              break;
+            case EV.CONNECTED:
+              this.onEvent({ type: 'connected' });
+              break;
+            case EV.DISCONNECTED:
+              this.onEvent({ type: 'disconnected', reason });
+              break;
+            case EV.FAILED:
+              this.onEvent({ type: 'failed', reason: (w >>> 24) === REASON.OR_DEFAULT ? (reason ?? 'Max retries exceeded') : reason });
+              break;
+            case EV.ARM: {
+              const a = attempt;
+              this._timer = globalThis.setTimeout(() => {
+                this._timer = null;
+                this._run(STEP.FIRED, a);
+              }, delayMs);
+              break;
+            }
+            case EV.CANCEL:
+              globalThis.clearTimeout(this._timer);
+              this._timer = null;
+              break;
+            default:
+              break;
           }
-          break;
-        default:
-          break;
+        }
       }
+    } finally {
+      this._depth--;
     }
   }
 
-  getState() {
+  _read(i) {
     this._m.info(this._info);
-    return STATES[this._info[0]];
+    return this._info[i];
+  }
+
+  getState() {
+    return STATES[this._read(0)];
   }
 
   getRetryCount() {
-    this._m.info(this._info);
-    return this._info[1];
-  }
-
-  connect() {
-    this._run(OP.connect);
-  }
-
-  onConnected() {
-    this._run(OP.connected);
-  }
-
-  onDisconnected(reason) {
-    this._run(OP.disconnected, reason);
-  }
-
-  onFatalError(reason) {
-    this._run(OP.fatal, reason);
-  }
-
-  close() {
-    this._run(OP.close);
-  }
-
-  reset() {
-    this._run(OP.reset);
+    return this._read(1);
   }
 
   canReconnect() {
-    this._m.info(this._info);
-    return this._info[2] === 1;
+    return this._read(2) === 1;
+  }
+
+  connect() {
+    this._run(STEP.CONNECT, 0);
+  }
+
+  onConnected() {
+    this._run(STEP.CONNECTED, 0);
+  }
+
+  onDisconnected(reason) {
+    this._run(STEP.DISCONNECTED, 0, reason);
+  }
+
+  onFatalError(reason) {
+    this._run(STEP.FATAL, 0, reason);
+  }
+
+  close() {
+    this._run(STEP.CLOSE, 0);
+  }
+
+  reset() {
+    this._run(STEP.RESET, 0);
   }
 }
 
-module.exports = { ReconnectionStateMachine, JsBackoff, nativeBackoff, OP, STATE_CODE };
+module.exports = { ReconnectionStateMachine, JsBackoff, createBackoff, numericConfig, STEP };

@@ -42,14 +42,21 @@ class FakeClock {
   }
 
   _add(fn, ms, args, repeat) {
+    if (typeof fn !== 'function') throw new TypeError('FakeClock: the callback must be a function');
     const id = this._nextId++;
-    const delay = Number.isFinite(+ms) && +ms >= 1 ? +ms : 1;
-    this._timers.set(id, { id, fn, args, at: this.now + (Number(ms) > 0 ? delay : 0), repeat: repeat ? delay : 0 });
+    // Node's rule: a delay outside [1, 2^31 - 1] (NaN, 0, negative, huge) is
+    // 1 ms, and fractions are truncated.
+    let delay = Number(ms);
+    if (!(delay >= 1 && delay <= 2147483647)) delay = 1;
+    delay = Math.trunc(delay);
+    this._timers.set(id, { id, fn, args, at: this.now + delay, repeat: repeat ? delay : 0 });
     return id;
   }
 
   /** Moves time forward by ms, running due timers in time order. */
   tick(ms) {
+    ms = Number(ms);
+    if (!(ms >= 0)) throw new RangeError('FakeClock.tick(ms): ms must be a number >= 0');
     const end = this.now + ms;
     for (;;) {
       let next = null;
