@@ -207,6 +207,7 @@ describe(`reconnection helpers (${backend} backend)`, () => {
     clock.tick(1000);
     assert.deepEqual(fired, []);
     assert.equal(clock.pending, 0);
+    assert.throws(() => new lib.HeartbeatMonitor({ timeoutMs: 5 }), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
   });
 
   it('close() cancels a pending retry', () => {

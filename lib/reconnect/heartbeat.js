@@ -4,7 +4,11 @@
 
 class HeartbeatMonitor {
   constructor(options = {}) {
-    if (typeof options.onTimeout !== 'function') throw new TypeError('HeartbeatMonitor: options.onTimeout must be a function');
+    if (options === null || typeof options !== 'object' || typeof options.onTimeout !== 'function') {
+      const err = new TypeError('HeartbeatMonitor: options.onTimeout must be a function');
+      err.code = 'ERR_INVALID_ARG_TYPE';
+      throw err;
+    }
     this.timeoutMs = options.timeoutMs;
     this.onTimeout = options.onTimeout;
     this.lastHeartbeat = globalThis.Date.now();
