@@ -14,27 +14,43 @@ extern "C" {
 namespace esn {
 namespace {
 
+// Argument readers: one N-API call each (these run once per message on the
+// per-call paths, so their cost matters).
+size_t ElementSize(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int16_array:
+    case napi_uint16_array: return 2;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array: return 4;
+    case napi_float64_array:
+    case napi_bigint64_array:
+    case napi_biguint64_array: return 8;
+    default: return 1;
+  }
+}
+
 bool BufArg(const Napi::CallbackInfo &info, size_t i, uint8_t **data, size_t *len,
             const char *what) {
-  if (info.Length() <= i || !info[i].IsTypedArray()) {
-    std::string m = std::string(what) + " must be a Buffer or Uint8Array";
-    Napi::TypeError::New(info.Env(), m).ThrowAsJavaScriptException();
-    return false;
+  napi_typedarray_type type;
+  size_t n = 0;
+  void *d = nullptr;
+  if (i < info.Length() &&
+      napi_get_typedarray_info(info.Env(), info[i], &type, &n, &d, nullptr, nullptr) == napi_ok) {
+    *data = static_cast<uint8_t *>(d);
+    *len = n * ElementSize(type);
+    return true;
   }
-  Napi::TypedArray ta = info[i].As<Napi::TypedArray>();
-  *data = static_cast<uint8_t *>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
-  *len = ta.ByteLength();
-  return true;
+  std::string m = std::string(what) + " must be a Buffer or Uint8Array";
+  Napi::TypeError::New(info.Env(), m).ThrowAsJavaScriptException();
+  return false;
 }
 
 bool NumArg(const Napi::CallbackInfo &info, size_t i, double *out, const char *what) {
-  if (info.Length() <= i || !info[i].IsNumber()) {
-    std::string m = std::string(what) + " must be a number";
-    Napi::TypeError::New(info.Env(), m).ThrowAsJavaScriptException();
-    return false;
-  }
-  *out = info[i].As<Napi::Number>().DoubleValue();
-  return true;
+  if (i < info.Length() && napi_get_value_double(info.Env(), info[i], out) == napi_ok) return true;
+  std::string m = std::string(what) + " must be a number";
+  Napi::TypeError::New(info.Env(), m).ThrowAsJavaScriptException();
+  return false;
 }
 
 bool RangeArg(const Napi::CallbackInfo &info, size_t i, size_t total, size_t *off, size_t *len) {

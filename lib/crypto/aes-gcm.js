@@ -239,20 +239,24 @@ class SessionEncryptionContext {
     const ciphertext = await encryptBytes(this._key, plaintext, nonce);
     return { ciphertext, nonce };
   }
-  async encryptJson(data) {
-    const text = jsonText(data);
+  // The payload when the raw key is known (synchronous), else null.
+  _sealFast(data) {
     const fk = this._fast();
-    if (fk) {
-      const p = sealPayload(fk, this.keyId, text, this._step());
-      if (p) return p;
-      throw new AesGcmError('Encryption failed', DECRYPT);
-    }
+    if (!fk) return null;
+    const text = jsonText(data);
+    const p = sealPayload(fk, this._keyInfo.keyId, text, this._step());
+    if (!p) throw new AesGcmError('Encryption failed', DECRYPT);
+    return p;
+  }
+  async encryptJson(data) {
+    const p = this._sealFast(data);
+    if (p) return p;
     const nonce = this._nextNonce();
-    const ct = await encryptBytes(this._key, Buffer.from(text, 'utf8'), nonce);
+    const ct = await encryptBytes(this._key, Buffer.from(jsonText(data), 'utf8'), nonce);
     return { kid: this.keyId, nonceB64: toBase64(nonce), ciphertextB64: toBase64(ct) };
   }
   async createEnvelope(sessionId, seq, innerEvent) {
-    const payload = await this.encryptJson(innerEvent);
+    const payload = this._sealFast(innerEvent) || (await this.encryptJson(innerEvent));
     return { protocolVersion: C.PROTOCOL_VERSION, sessionId, seq, type: C.EventType.Encrypted, payload };
   }
   async decrypt(payload) {
