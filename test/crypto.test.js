@@ -175,6 +175,15 @@ describe(`crypto (${backend} backend)`, function () {
           return events.map((e) => one.seal(e) + '\n').join('');
         })();
         assert.strictEqual(mk().sealBatch(events), want);
+        // a second batch on the same cipher (serialized in slices, sized from the first)
+        const twice = mk();
+        twice.sealBatch(events);
+        const want2 = (() => {
+          const one = mk();
+          for (const e of events) one.seal(e);
+          return events.map((e) => one.seal(e) + '\n').join('');
+        })();
+        assert.strictEqual(twice.sealBatch(events), want2);
         const b = mk();
         const buf = b.sealBatchBuffer(events);
         assert.ok(Buffer.isBuffer(buf));
@@ -263,6 +272,13 @@ describe(`crypto (${backend} backend)`, function () {
         await assert.rejects(c.decryptJson(key, { ...env.payload, ciphertextB64: ct.toString('base64') }),
           (err) => err.name === 'AesGcmError' && err.code === 'ENCRYPTION_DECRYPTION_FAILED');
         await assert.rejects(c.decryptJson(key, { ...env.payload, ciphertextB64: '%%%%' }), (err) => err.name === 'InvalidCharacterError');
+        // U+0141's low byte is 'A': it must not pass for base64
+        const swapped = env.payload.ciphertextB64.replace(/A/, '\u0141');
+        if (swapped !== env.payload.ciphertextB64) {
+          await assert.rejects(c.decryptJson(key, { ...env.payload, ciphertextB64: swapped }), (err) => err.name === 'InvalidCharacterError');
+        }
+        await assert.rejects(c.decryptJson(key, { ...env.payload, nonceB64: env.payload.nonceB64.replace(/./, '\u0141') }),
+          (err) => err.name === 'InvalidCharacterError');
       }
       assert.deepStrictEqual(await c.decryptJson(foreign, (await c.encryptJson(bytes, 'k', { y: 2 })).valueOf()), { y: 2 });
       await assert.rejects(c.encryptJson(bytes, 'k', {}, new Uint8Array(11)), (err) => err.code === 'ENCRYPTION_DECRYPTION_FAILED');

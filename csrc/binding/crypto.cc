@@ -53,6 +53,18 @@ bool NumArg(const Napi::CallbackInfo &info, size_t i, double *out, const char *w
   return false;
 }
 
+// The UTF-8 bytes of a string argument, written into buf (resized as
+// needed) at offset off; *len receives their count. false (no exception) when
+// the argument is not a string.
+bool StrArg(const Napi::CallbackInfo &info, size_t i, std::vector<uint8_t> &buf, size_t off, size_t *len) {
+  size_t chars = 0;
+  if (i >= info.Length() || napi_get_value_string_utf16(info.Env(), info[i], nullptr, 0, &chars) != napi_ok)
+    return false;
+  if (buf.size() < off + chars * 3 + 1) buf.resize(off + chars * 3 + 1);
+  return napi_get_value_string_utf8(info.Env(), info[i], reinterpret_cast<char *>(buf.data() + off),
+                                    buf.size() - off, len) == napi_ok;
+}
+
 bool RangeArg(const Napi::CallbackInfo &info, size_t i, size_t total, size_t *off, size_t *len) {
   double o, n;
   if (!NumArg(info, i, &o, "offset") || !NumArg(info, i + 1, &n, "length")) return false;
@@ -194,6 +206,7 @@ class Gcm : public Napi::ObjectWrap<Gcm> {
   ~Gcm() override {
     esn_gcm_free(gcm_);
     if (!scratch_.empty()) esn_wipe(scratch_.data(), scratch_.size());
+    if (!text_.empty()) esn_wipe(text_.data(), text_.size());
   }
 
  private:
@@ -230,20 +243,31 @@ class Gcm : public Napi::ObjectWrap<Gcm> {
   }
   // sealB64(src, len, nonce12, out) -> chars written | -status: out receives
   // base64(nonce) (16 characters) then base64(ciphertext || tag).
+  // sealB64(text, nonce12, out): the same for the UTF-8 of a string.
   Napi::Value SealB64(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     if (!LiveGcm(env)) return env.Undefined();
     uint8_t *src, *nonce, *out;
-    size_t sl, nn, ol;
-    double len;
-    if (!BufArg(info, 0, &src, &sl, "data") || !NumArg(info, 1, &len, "length") ||
-        !BufArg(info, 2, &nonce, &nn, "nonce") || !BufArg(info, 3, &out, &ol, "output"))
-      return env.Undefined();
-    if (!(len >= 0) || len > double(sl)) {
-      Napi::RangeError::New(env, "length out of the buffer's bounds").ThrowAsJavaScriptException();
-      return env.Undefined();
+    size_t nn, ol, n = 0;
+    if (info.Length() == 3) {
+      if (!StrArg(info, 0, text_, 0, &n)) {
+        Napi::TypeError::New(env, "text must be a string").ThrowAsJavaScriptException();
+        return env.Undefined();
+      }
+      src = text_.data();
+      if (!BufArg(info, 1, &nonce, &nn, "nonce") || !BufArg(info, 2, &out, &ol, "output")) return env.Undefined();
+    } else {
+      size_t sl;
+      double len;
+      if (!BufArg(info, 0, &src, &sl, "data") || !NumArg(info, 1, &len, "length") ||
+          !BufArg(info, 2, &nonce, &nn, "nonce") || !BufArg(info, 3, &out, &ol, "output"))
+        return env.Undefined();
+      if (!(len >= 0) || len > double(sl)) {
+        Napi::RangeError::New(env, "length out of the buffer's bounds").ThrowAsJavaScriptException();
+        return env.Undefined();
+      }
+      n = size_t(len);
     }
-    size_t n = size_t(len);
     if (nn != 12) return Status(env, ESN_CRYPTO_EDECRYPT);
     if (ol < 16 + esn_b64_encoded_len(n + 16)) return Status(env, ESN_CRYPTO_ESPACE);
     if (scratch_.size() < n + 16) scratch_.resize(n + 16 + (n + 16) / 2);
@@ -257,20 +281,32 @@ class Gcm : public Napi::ObjectWrap<Gcm> {
   // the nonce's base64 then the ciphertext's. -EENVELOPE: not canonical
   // base64, a nonce other than 12 bytes or a ciphertext under 16 bytes (the
   // caller takes its general path); -EDECRYPT: authentication failed.
+  // openB64(nonceB64, ciphertextB64, out): the same, from the two strings.
   Napi::Value OpenB64(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     if (!LiveGcm(env)) return env.Undefined();
     uint8_t *buf, *out;
-    size_t bl, ol;
-    double n1, n2;
-    if (!BufArg(info, 0, &buf, &bl, "data") || !NumArg(info, 1, &n1, "nonce length") ||
-        !NumArg(info, 2, &n2, "ciphertext length") || !BufArg(info, 3, &out, &ol, "output"))
-      return env.Undefined();
-    if (!(n1 >= 0) || !(n2 >= 0) || n1 + n2 > double(bl)) {
-      Napi::RangeError::New(env, "lengths out of the buffer's bounds").ThrowAsJavaScriptException();
-      return env.Undefined();
+    size_t ol, a = 0, b = 0, dn = 0;
+    if (info.Length() == 3) {
+      if (!StrArg(info, 0, text_, 0, &a) || !StrArg(info, 1, text_, a, &b)) {
+        Napi::TypeError::New(env, "nonceB64 and ciphertextB64 must be strings").ThrowAsJavaScriptException();
+        return env.Undefined();
+      }
+      if (!BufArg(info, 2, &out, &ol, "output")) return env.Undefined();
+      buf = text_.data();
+    } else {
+      size_t bl;
+      double n1, n2;
+      if (!BufArg(info, 0, &buf, &bl, "data") || !NumArg(info, 1, &n1, "nonce length") ||
+          !NumArg(info, 2, &n2, "ciphertext length") || !BufArg(info, 3, &out, &ol, "output"))
+        return env.Undefined();
+      if (!(n1 >= 0) || !(n2 >= 0) || n1 + n2 > double(bl)) {
+        Napi::RangeError::New(env, "lengths out of the buffer's bounds").ThrowAsJavaScriptException();
+        return env.Undefined();
+      }
+      a = size_t(n1);
+      b = size_t(n2);
     }
-    size_t a = size_t(n1), b = size_t(n2), dn = 0;
     uint8_t iv[16];
     if (a != 16 || esn_b64_decode(reinterpret_cast<const char *>(buf), a, iv, &dn) != 0 || dn != 12)
       return Status(env, ESN_CRYPTO_EENVELOPE);
@@ -286,10 +322,12 @@ class Gcm : public Napi::ObjectWrap<Gcm> {
     esn_gcm_free(gcm_);
     gcm_ = nullptr;
     if (!scratch_.empty()) esn_wipe(scratch_.data(), scratch_.size());
+    if (!text_.empty()) esn_wipe(text_.data(), text_.size());
     return info.Env().Undefined();
   }
   esn_gcm *gcm_ = nullptr;
   std::vector<uint8_t> scratch_;  // ciphertext before base64
+  std::vector<uint8_t> text_;     // UTF-8 of string arguments
 };
 
 // ---- EnvelopeCipher -----------------------------------------------------

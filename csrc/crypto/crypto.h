@@ -153,10 +153,11 @@ esn_crypto_status esn_envelope_seal_batch(esn_envelope *e, const uint8_t *src,
                                           size_t cap, size_t *out_len, size_t *done,
                                           uint32_t *ends);
 
-/* The elements of a JSON array as JSON.stringify writes it ("[e1,e2,…]", no
- * whitespace): element i is s[starts[i], starts[i] + lens[i]). Returns the
- * count (at most max), or (size_t)-1 for text of another shape (or more than
- * max elements, or n >= 2^32). Strings are skipped, escapes honoured. */
+/* The elements of one or more JSON arrays back to back, as JSON.stringify
+ * writes them ("[e1,e2,…][e3,…]", no whitespace): element i is
+ * s[starts[i], starts[i] + lens[i]). Returns the count (at most max), or
+ * (size_t)-1 for text of another shape (or more than max elements, or
+ * n >= 2^32). Strings are skipped, escapes honoured. */
 size_t esn_json_array_split(const uint8_t *s, size_t n, uint32_t *starts, uint32_t *lens,
                             size_t max);
 

@@ -302,35 +302,48 @@ static size_t skip_plain(const uint8_t *s, size_t i, size_t n) {
 
 size_t esn_json_array_split(const uint8_t *s, size_t n, uint32_t *starts, uint32_t *lens,
                             size_t max) {
-  if (n < 2 || s[0] != '[' || s[n - 1] != ']' || n > 0xffffffffu) return (size_t)-1;
-  size_t count = 0, depth = 0, start = 1;
-  if (n == 2) return 0;
-  for (size_t i = 1; i < n - 1; i++) {
-    uint8_t c = s[i];
-    if (c == '"') {
-      for (i++;;) {
-        i = skip_plain(s, i, n - 1);
-        if (i >= n - 1) return (size_t)-1;
-        if (s[i] == '"') break;
-        i += 2; /* an escape: backslash and the next character */
+  if (n == 0 || n > 0xffffffffu) return (size_t)-1;
+  size_t count = 0, i = 0;
+  while (i < n) {
+    if (s[i++] != '[') return (size_t)-1;
+    if (i < n && s[i] == ']') { /* [] */
+      i++;
+      continue;
+    }
+    size_t depth = 0, start = i;
+    for (;; i++) {
+      if (i >= n) return (size_t)-1;
+      uint8_t c = s[i];
+      if (c == '"') {
+        for (i++;;) {
+          i = skip_plain(s, i, n);
+          if (i >= n) return (size_t)-1;
+          if (s[i] == '"') break;
+          i += 2; /* an escape: backslash and the next character */
+        }
+      } else if (c == '{' || c == '[') {
+        depth++;
+      } else if (c == '}' || c == ']') {
+        if (depth > 0) {
+          depth--;
+          continue;
+        }
+        if (c != ']' || i == start || count >= max) return (size_t)-1;
+        starts[count] = (uint32_t)start;
+        lens[count] = (uint32_t)(i - start);
+        count++;
+        i++;
+        break;
+      } else if (c == ',' && depth == 0) {
+        if (i == start || count >= max) return (size_t)-1;
+        starts[count] = (uint32_t)start;
+        lens[count] = (uint32_t)(i - start);
+        count++;
+        start = i + 1;
       }
-    } else if (c == '{' || c == '[') {
-      depth++;
-    } else if (c == '}' || c == ']') {
-      if (depth == 0) return (size_t)-1;
-      depth--;
-    } else if (c == ',' && depth == 0) {
-      if (count >= max || i == start) return (size_t)-1;
-      starts[count] = (uint32_t)start;
-      lens[count] = (uint32_t)(i - start);
-      count++;
-      start = i + 1;
     }
   }
-  if (depth != 0 || count >= max || start >= n - 1) return (size_t)-1;
-  starts[count] = (uint32_t)start;
-  lens[count] = (uint32_t)(n - 1 - start);
-  return count + 1;
+  return count;
 }
 
 size_t esn_envelope_open_bound(size_t line_len) { return line_len / 4 * 3 + 3; }

@@ -462,6 +462,13 @@ static void test_array_split(void) {
   k = esn_json_array_split((const uint8_t *)big, strlen(big), st, ln, 8);
   CHECK(k == 2 && ln[1] == 2 && big[st[1]] == '{');
   CHECK_EQ_INT(esn_json_array_split((const uint8_t *)"[]", 2, st, ln, 8), 0);
+  /* arrays back to back */
+  const char *cat = "[1][\"],[\",{\"a\":[]}][][7]";
+  k = esn_json_array_split((const uint8_t *)cat, strlen(cat), st, ln, 8);
+  CHECK_EQ_INT(k, 4);
+  CHECK(k == 4 && ln[0] == 1 && cat[st[0]] == '1' && ln[1] == 5 && ln[2] == 8 && cat[st[3]] == '7');
+  CHECK(esn_json_array_split((const uint8_t *)"[1]x", 4, st, ln, 8) == (size_t)-1);
+  CHECK(esn_json_array_split((const uint8_t *)"[1] [2]", 7, st, ln, 8) == (size_t)-1);
   const char *bad[] = {"", "[", "{}", "[1,]", "[,1]", "[1", "[\"a]", "[{]", "[}]", "[1,2,3]"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     CHECK(esn_json_array_split((const uint8_t *)bad[i], strlen(bad[i]), st, ln, 2) == (size_t)-1);

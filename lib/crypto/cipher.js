@@ -181,6 +181,7 @@ class NativeEnvelopeCipher extends EnvelopeCipherBase {
     this._res = new Float64Array(5 * 64);
     this._ends = new Uint32Array(64);
     this._nEnds = 0;
+    this._chunk = 1 << 30; // events per JSON.stringify in sealBatch (adapts)
     this.lastSeq = -1;
     this.lastCounter = -1;
   }
@@ -265,9 +266,30 @@ class NativeEnvelopeCipher extends EnvelopeCipherBase {
         return -1;
       }
     }
-    const text = JSON.stringify(events);
-    const inb = this._inCap(text.length * 3);
-    const n = inb.utf8Write(text, 0);
+    // Serialized in slices of about 64 KiB (sized from the last batch):
+    // strings over 128 KiB go to V8's large-object space, which costs more
+    // than the extra calls. The C side takes the arrays back to back.
+    const k = this._chunk;
+    let inb;
+    let n;
+    if (count <= k) {
+      const text = JSON.stringify(events);
+      inb = this._inCap(text.length * 3);
+      n = inb.utf8Write(text, 0);
+    } else {
+      n = 0;
+      inb = this._in;
+      for (let a = 0; a < count; a += k) {
+        const text = JSON.stringify(events.slice(a, a + k));
+        if (inb.length - n < text.length * 3) {
+          const grown = Buffer.allocUnsafe(Math.max(inb.length * 2, n + text.length * 3));
+          inb.copy(grown, 0, 0, n);
+          inb = this._in = grown;
+        }
+        n += inb.utf8Write(text, n);
+      }
+    }
+    if (count > 0) this._chunk = Math.max(8, Math.floor(0x10000 / Math.max(1, n / count)));
     for (;;) {
       const r = this._c.sealArray(inb, n, sq, count, this._out, this._ends);
       if (r >= 0) {
