@@ -7,7 +7,7 @@
 const { NdjsonError } = require('./errors');
 const { Transform, Writable } = require('node:stream');
 const { createLineDecoder, DEFAULT_MAX_LINE_BYTES, ERR } = require('./line-decoder');
-const { toBytes, wellFormed, preview } = require('./ndjson');
+const { toBytes, wellFormed, preview, stringifyLines } = require('./ndjson');
 
 function encodeLine(message) {
   let s;
@@ -51,7 +51,9 @@ class StreamEncoder extends Transform {
   _writev(chunks, cb) {
     let out = '';
     try {
-      for (const c of chunks) out += encodeLine(c.chunk);
+      const messages = new Array(chunks.length);
+      for (let i = 0; i < chunks.length; i++) messages[i] = chunks[i].chunk;
+      out = stringifyNDJSON(messages);
     } catch (err) {
       cb(err);
       return;
@@ -231,6 +233,8 @@ function parseNDJSON(input, options = {}) {
 /** Values to NDJSON: each line ends in '\n'. */
 function stringifyNDJSON(values) {
   if (!Array.isArray(values)) throw new TypeError('stringifyNDJSON: expected an array of values');
+  const fast = stringifyLines(values, true);
+  if (fast !== null) return fast;
   let out = '';
   for (let i = 0; i < values.length; i++) out += encodeLine(values[i]);
   return out;

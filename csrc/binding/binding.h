@@ -6,6 +6,8 @@
 
 #include <napi.h>
 
+#include <cstdlib>
+
 extern "C" {
 #include "json/json.h"
 }
@@ -16,7 +18,12 @@ namespace esn {
 struct InstanceData {
   esn_json_parser *parser = nullptr;  // shared by every decoder of this instance
   Napi::FunctionReference decoder_ctor;
-  ~InstanceData() { esn_json_parser_free(parser); }
+  uint8_t *join_buf = nullptr;  // joinLines: UTF-8 of the array text, reused
+  size_t join_cap = 0;
+  ~InstanceData() {
+    esn_json_parser_free(parser);
+    free(join_buf);
+  }
 };
 
 inline InstanceData *Data(Napi::Env env) { return env.GetInstanceData<InstanceData>(); }

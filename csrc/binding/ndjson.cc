@@ -5,18 +5,21 @@
 //   d.writeString(str, recs)           -> batch | undefined
 //   d.next(recs) / d.end(recs)         -> batch | undefined
 //   d.side()                           -> side text of the last batch
+//   joinLines(arrayText, newline)      -> NDJSON lines | undefined
 //
 // `recs` is a caller-owned, reused Float64Array: recs[0] = record count,
 // recs[1] = 1 when more lines are ready (call next), then RECORD_STRIDE
 // slots per record (see lib/native-decoder.js). The batch is a string (the
 // JSON array text of the values) in JSON/EVENT mode, a Buffer of the routed
 // lines in ROUTE mode.
+#include <cstdint>
 #include <cstdlib>
 
 #include "binding/binding.h"
 
 extern "C" {
 #include "ndjson/framer.h"
+#include "ndjson/join.h"
 }
 
 namespace esn {
@@ -227,6 +230,67 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
   int mode_ = 0;
 };
 
+// joinLines(text, newline) -> string | undefined: the JSON text of an array
+// as JSON.stringify writes it, as NDJSON lines (top-level elements joined by
+// '\n', no brackets, and a final '\n' when `newline` is truthy and there
+// are lines); undefined when the text is not such an array. The text's
+// UTF-8 goes into a per-instance reused buffer, is rewritten in place and
+// comes back as a Latin-1 string when it is ASCII (no decoding).
+// JSON.stringify escapes lone surrogates, so its text survives UTF-8 intact.
+Napi::Value JoinLines(const Napi::CallbackInfo &info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) {
+    Napi::TypeError::New(env, "joinLines: expected a string").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  bool newline = info.Length() > 1 && info[1].ToBoolean().Value();
+  InstanceData *d = Data(env);
+  size_t units;
+  if (napi_get_value_string_utf16(env, info[0], nullptr, 0, &units) != napi_ok) {
+    Napi::Error::New(env, "joinLines: cannot read the string").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (units > (SIZE_MAX - 1) / 3) {
+    Napi::RangeError::New(env, "joinLines: string too long").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  size_t need = 3 * units + 1;  // UTF-8 bytes per UTF-16 unit <= 3, plus the NUL
+  if (d->join_cap < need) {
+    free(d->join_buf);  // nothing to keep: no realloc copy
+    d->join_buf = static_cast<uint8_t *>(malloc(need));
+    d->join_cap = d->join_buf ? need : 0;
+    if (d->join_buf == nullptr) {
+      Napi::Error::New(env, "joinLines: out of memory").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+  }
+  size_t len;
+  if (napi_get_value_string_utf8(env, info[0], reinterpret_cast<char *>(d->join_buf), need, &len) != napi_ok) {
+    Napi::Error::New(env, "joinLines: cannot read the string").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  int ascii = 0;
+  size_t n = esn_join_lines(d->join_buf, len, &ascii);
+  napi_value out = nullptr;
+  napi_status st = napi_ok;
+  if (n != ESN_JOIN_BAD) {
+    if (newline && n > 0) d->join_buf[1 + n++] = '\n';  // over the closing bracket
+    const char *p = reinterpret_cast<const char *>(d->join_buf + 1);
+    st = ascii ? napi_create_string_latin1(env, p, n, &out) : napi_create_string_utf8(env, p, n, &out);
+  }
+  if (d->join_cap > (size_t(1) << 26) && need < (size_t(1) << 20)) {
+    free(d->join_buf);  // give back the buffer of an unusually large text
+    d->join_buf = nullptr;
+    d->join_cap = 0;
+  }
+  if (n == ESN_JOIN_BAD) return env.Undefined();
+  if (st != napi_ok) {
+    Napi::Error::New(env, "joinLines: cannot create the string").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Value(env, out);
+}
+
 }  // namespace
 
 void InitNdjson(Napi::Env env, Napi::Object exports) {
@@ -234,6 +298,7 @@ void InitNdjson(Napi::Env env, Napi::Object exports) {
   Data(env)->decoder_ctor = Napi::Persistent(ctor);
   exports.Set("Decoder", ctor);
   exports.Set("RECORD_STRIDE", Napi::Number::New(env, double(kStride)));
+  exports.Set("joinLines", Napi::Function::New<JoinLines>(env, "joinLines"));
 }
 
 }  // namespace esn
