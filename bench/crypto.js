@@ -101,7 +101,7 @@ async function run({ quick = false } = {}) {
     16384: { fast: '> 1x', ref: '> 1x' },
   };
   for (const size of [100, 1024, 16384]) {
-    const N = Math.max(500, Math.floor((quick ? 4e6 : 8e6) / Math.max(size, 400)));
+    const N = Math.max(500, Math.floor((quick ? 4e6 : 6e6) / Math.max(size, 400)));
     const events = makeEvents(N, size);
     const bytes = events.reduce((a, e) => a + JSON.stringify(e).length, 0);
     const row = (name, r, goal) =>

@@ -207,6 +207,7 @@ class Gcm : public Napi::ObjectWrap<Gcm> {
     esn_gcm_free(gcm_);
     if (!scratch_.empty()) esn_wipe(scratch_.data(), scratch_.size());
     if (!text_.empty()) esn_wipe(text_.data(), text_.size());
+    if (!out_.empty()) esn_wipe(out_.data(), out_.size());
   }
 
  private:
@@ -243,19 +244,25 @@ class Gcm : public Napi::ObjectWrap<Gcm> {
   }
   // sealB64(src, len, nonce12, out) -> chars written | -status: out receives
   // base64(nonce) (16 characters) then base64(ciphertext || tag).
-  // sealB64(text, nonce12, out): the same for the UTF-8 of a string.
+  // sealB64(text, nonce12) -> string | -status: the same for the UTF-8 of
+  // a string, returned as one string (16 characters of nonce, then the
+  // ciphertext's base64).
   Napi::Value SealB64(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     if (!LiveGcm(env)) return env.Undefined();
     uint8_t *src, *nonce, *out;
     size_t nn, ol, n = 0;
-    if (info.Length() == 3) {
+    bool text = info.Length() == 2;
+    if (text) {
       if (!StrArg(info, 0, text_, 0, &n)) {
         Napi::TypeError::New(env, "text must be a string").ThrowAsJavaScriptException();
         return env.Undefined();
       }
       src = text_.data();
-      if (!BufArg(info, 1, &nonce, &nn, "nonce") || !BufArg(info, 2, &out, &ol, "output")) return env.Undefined();
+      if (!BufArg(info, 1, &nonce, &nn, "nonce")) return env.Undefined();
+      if (out_.size() < 16 + esn_b64_encoded_len(n + 16)) out_.resize(16 + esn_b64_encoded_len(n + 16));
+      out = out_.data();
+      ol = out_.size();
     } else {
       size_t sl;
       double len;
@@ -275,25 +282,35 @@ class Gcm : public Napi::ObjectWrap<Gcm> {
     if (s != ESN_CRYPTO_OK) return Status(env, s);
     size_t w = esn_b64_encode(nonce, 12, reinterpret_cast<char *>(out));
     w += esn_b64_encode(scratch_.data(), n + 16, reinterpret_cast<char *>(out) + w);
+    if (text) return Napi::Value(env, Latin1(env, out, w));
     return Napi::Number::New(env, double(w));
+  }
+  static napi_value Latin1(napi_env env, const uint8_t *p, size_t n) {
+    napi_value v = nullptr;
+    napi_create_string_latin1(env, reinterpret_cast<const char *>(p), n, &v);
+    return v;
   }
   // openB64(buf, nonceLen, ctLen, out) -> plaintext bytes | -status. buf holds
   // the nonce's base64 then the ciphertext's. -EENVELOPE: not canonical
   // base64, a nonce other than 12 bytes or a ciphertext under 16 bytes (the
   // caller takes its general path); -EDECRYPT: authentication failed.
-  // openB64(nonceB64, ciphertextB64, out): the same, from the two strings.
+  // openB64(nonceB64, ciphertextB64) -> string | -status: the same from the
+  // two strings, returning the plaintext as a string.
   Napi::Value OpenB64(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     if (!LiveGcm(env)) return env.Undefined();
     uint8_t *buf, *out;
     size_t ol, a = 0, b = 0, dn = 0;
-    if (info.Length() == 3) {
+    bool text = info.Length() == 2;
+    if (text) {
       if (!StrArg(info, 0, text_, 0, &a) || !StrArg(info, 1, text_, a, &b)) {
         Napi::TypeError::New(env, "nonceB64 and ciphertextB64 must be strings").ThrowAsJavaScriptException();
         return env.Undefined();
       }
-      if (!BufArg(info, 2, &out, &ol, "output")) return env.Undefined();
       buf = text_.data();
+      if (out_.size() < b / 4 * 3 + 1) out_.resize(b / 4 * 3 + 1);
+      out = out_.data();
+      ol = out_.size();
     } else {
       size_t bl;
       double n1, n2;
@@ -316,18 +333,25 @@ class Gcm : public Napi::ObjectWrap<Gcm> {
       return Status(env, ESN_CRYPTO_EENVELOPE);
     esn_crypto_status s = esn_gcm_open(gcm_, iv, nullptr, 0, out, dn, out);
     if (s != ESN_CRYPTO_OK) return Status(env, s);
-    return Napi::Number::New(env, double(dn - 16));
+    size_t m = dn - 16;
+    if (!text) return Napi::Number::New(env, double(m));
+    uint8_t any = 0;
+    for (size_t i = 0; i < m; i++) any |= out[i];
+    if (any < 0x80) return Napi::Value(env, Latin1(env, out, m));
+    return Napi::String::New(env, reinterpret_cast<const char *>(out), m);
   }
   Napi::Value Dispose(const Napi::CallbackInfo &info) {
     esn_gcm_free(gcm_);
     gcm_ = nullptr;
     if (!scratch_.empty()) esn_wipe(scratch_.data(), scratch_.size());
     if (!text_.empty()) esn_wipe(text_.data(), text_.size());
+    if (!out_.empty()) esn_wipe(out_.data(), out_.size());
     return info.Env().Undefined();
   }
   esn_gcm *gcm_ = nullptr;
   std::vector<uint8_t> scratch_;  // ciphertext before base64
   std::vector<uint8_t> text_;     // UTF-8 of string arguments
+  std::vector<uint8_t> out_;      // results of the string forms
 };
 
 // ---- EnvelopeCipher -----------------------------------------------------

@@ -49,18 +49,16 @@ function fastKey(key) {
 /** { kid, nonceB64, ciphertextB64 } of text (the inner JSON), or null if sealing failed. */
 function sealPayload(fk, kid, text, nonce) {
   if (native) {
-    let r;
-    let out;
     if (text.length <= SMALL) {
-      // the string goes to the addon as it is (no Buffer write in between)
-      out = outCap(16 + (text.length + 6) * 4);
-      r = fk.sealB64(text, nonce, out);
-    } else {
-      const src = inCap(text.length * 3);
-      const n = src.utf8Write(text, 0);
-      out = outCap(16 + Math.ceil((n + 16) / 3) * 4);
-      r = fk.sealB64(src, n, nonce, out);
+      // strings in and out of the addon directly: nonce (16 characters) then ciphertext
+      const both = fk.sealB64(text, nonce);
+      if (typeof both !== 'string') return null;
+      return { kid, nonceB64: both.slice(0, 16), ciphertextB64: both.slice(16) };
     }
+    const src = inCap(text.length * 3);
+    const n = src.utf8Write(text, 0);
+    const out = outCap(16 + Math.ceil((n + 16) / 3) * 4);
+    const r = fk.sealB64(src, n, nonce, out);
     if (r < 0) return null;
     return { kid, nonceB64: out.latin1Slice(0, 16), ciphertextB64: out.latin1Slice(16, r) };
   }
@@ -78,18 +76,17 @@ function sealPayload(fk, kid, text, nonce) {
 function openPayload(fk, nonceB64, ciphertextB64) {
   if (typeof nonceB64 !== 'string' || typeof ciphertextB64 !== 'string') return undefined;
   if (native) {
-    let r;
-    let out;
     if (ciphertextB64.length <= SMALL && nonceB64.length <= 64) {
-      out = outCap(ciphertextB64.length * 3); // the UTF-8 bytes decode to at most 3/4 of their count
-      r = fk.openB64(nonceB64, ciphertextB64, out);
-    } else {
-      const src = inCap((nonceB64.length + ciphertextB64.length) * 3);
-      const n1 = src.utf8Write(nonceB64, 0);
-      const n2 = src.utf8Write(ciphertextB64, n1);
-      out = outCap(Math.floor(n2 / 4) * 3 + 3);
-      r = fk.openB64(src, n1, n2, out);
+      const r = fk.openB64(nonceB64, ciphertextB64); // the plaintext string, or a status
+      if (typeof r === 'string') return r;
+      if (r === Status.DECRYPT) throw new AesGcmError(AUTH_FAILED, DECRYPT);
+      return undefined;
     }
+    const src = inCap((nonceB64.length + ciphertextB64.length) * 3);
+    const n1 = src.utf8Write(nonceB64, 0);
+    const n2 = src.utf8Write(ciphertextB64, n1);
+    const out = outCap(Math.floor(n2 / 4) * 3 + 3);
+    const r = fk.openB64(src, n1, n2, out);
     if (r >= 0) return out.utf8Slice(0, r);
     if (r === Status.DECRYPT) throw new AesGcmError(AUTH_FAILED, DECRYPT);
     return undefined;
