@@ -408,6 +408,8 @@ class NativeEnvelopeCipher extends EnvelopeCipherBase {
   /** Wipes the key now (otherwise when garbage-collected). */
   dispose() {
     this._c.dispose();
+    this._in.fill(0); // the last plaintexts
+    this._out.fill(0);
   }
 }
 
