@@ -12,6 +12,7 @@ const { asBuffer, decodeStrict } = require('./base64');
 const MAX_NONCES = 2 ** 30;
 const DECRYPT = 'ENCRYPTION_DECRYPTION_FAILED';
 const PAD = 64; // ESN_JSON_PADDING
+const EMPTY = Buffer.alloc(0);
 
 function checkSeq(seq) {
   if (!Number.isSafeInteger(seq) || seq < 0) {
@@ -239,14 +240,14 @@ class NativeEnvelopeCipher extends EnvelopeCipherBase {
   }
   /** Like sealBatch, as a Buffer of its own; lastEnds[i] is the end offset of line i (after its '\n'). */
   sealBatchBuffer(events, seqs) {
-    let r = this._sealArray(events, seqs);
+    const r = this._sealArray(events, seqs, true);
     if (r < 0) return this._linesBuffer(super.sealBatch(events, seqs));
-    const b = Buffer.allocUnsafe(r);
-    this._out.copy(b, 0, 0, r);
-    return b;
+    const b = this._out2;
+    this._out2 = null;
+    return r === b.length ? b : b.subarray(0, r);
   }
   // -1: take the per-event path; else the bytes written to this._out.
-  _sealArray(events, seqs) {
+  _sealArray(events, seqs, fresh = false) {
     if (!Array.isArray(events)) return -1;
     const count = events.length;
     this._nEnds = 0;
@@ -290,8 +291,14 @@ class NativeEnvelopeCipher extends EnvelopeCipherBase {
       }
     }
     if (count > 0) this._chunk = Math.max(8, Math.floor(0x10000 / Math.max(1, n / count)));
+    if (fresh) {
+      // straight into a Buffer of the caller's own: ask for the size bound first
+      this._c.sealArray(inb, n, sq, count, EMPTY, this._ends);
+      this._out2 = Buffer.allocUnsafe(Math.max(1, this._state[1]));
+    }
     for (;;) {
-      const r = this._c.sealArray(inb, n, sq, count, this._out, this._ends);
+      const out = fresh ? this._out2 : this._out;
+      const r = this._c.sealArray(inb, n, sq, count, out, this._ends);
       if (r >= 0) {
         this._nEnds = count;
         return r;
@@ -302,7 +309,8 @@ class NativeEnvelopeCipher extends EnvelopeCipherBase {
         err.sealed = this._state[1];
         throw err;
       }
-      this._out = Buffer.allocUnsafe(Math.max(this._state[1], this._out.length * 2));
+      if (fresh) this._out2 = Buffer.allocUnsafe(this._state[1]);
+      else this._out = Buffer.allocUnsafe(Math.max(this._state[1], this._out.length * 2));
     }
   }
   // A string of this._out[0, n). Strings over 128 KiB live in V8's
