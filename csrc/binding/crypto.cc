@@ -3,6 +3,7 @@
 // forms. Failures of the crypto itself come back as negative status numbers
 // (lib/crypto turns them into EcdhError/HkdfError/AesGcmError with the
 // reference's codes); misuse (wrong argument types) throws a TypeError.
+#include <cstring>
 #include <vector>
 
 #include "binding/binding.h"
@@ -409,8 +410,14 @@ class EnvelopeCipher : public Napi::ObjectWrap<EnvelopeCipher> {
       return;
     }
     state_[0] = counter;
+    for (size_t i = 0; i < sn; i++) ascii_ = ascii_ && sid[i] < 0x80;
+    for (size_t i = 0; i < dn; i++) ascii_ = ascii_ && kid[i] < 0x80;
   }
-  ~EnvelopeCipher() override { esn_envelope_free(env_); }
+  ~EnvelopeCipher() override {
+    esn_envelope_free(env_);
+    if (!text_.empty()) esn_wipe(text_.data(), text_.size());
+    if (!line_.empty()) esn_wipe(line_.data(), line_.size());
+  }
 
  private:
   static void Throw(Napi::Env env, esn_crypto_status s) {
@@ -423,10 +430,42 @@ class EnvelopeCipher : public Napi::ObjectWrap<EnvelopeCipher> {
     Napi::Error::New(env, "EnvelopeCipher was disposed").ThrowAsJavaScriptException();
     return false;
   }
+  // seal(text, seq, nonce12?) -> the line as a string | -status (the UTF-8
+  // of a string sealed without a Buffer round trip).
+  Napi::Value SealString(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    uint8_t *nonce = nullptr;
+    size_t n = 0, nl;
+    double seq;
+    if (!StrArg(info, 0, text_, 0, &n)) {
+      Napi::TypeError::New(env, "text must be a string").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    if (!NumArg(info, 1, &seq, "seq")) return env.Undefined();
+    if (info.Length() > 2 && !info[2].IsUndefined() && !info[2].IsNull()) {
+      if (!BufArg(info, 2, &nonce, &nl, "nonce")) return env.Undefined();
+      if (nl != 12) return Status(env, ESN_CRYPTO_EDECRYPT);
+    }
+    if (!(seq >= 0 && seq <= 9007199254740991.0) || seq != double(uint64_t(seq)))
+      return Status(env, ESN_CRYPTO_EENVELOPE);
+    size_t need = esn_envelope_seal_bound(env_, n);
+    if (line_.size() < need) line_.resize(need);
+    size_t w = 0;
+    esn_crypto_status s = esn_envelope_seal(env_, uint64_t(seq), nonce, text_.data(), n, line_.data(), need, &w);
+    state_[0] = double(esn_envelope_counter(env_));
+    if (s != ESN_CRYPTO_OK) return Status(env, s);
+    napi_value v = nullptr;
+    if (ascii_)
+      napi_create_string_latin1(env, reinterpret_cast<const char *>(line_.data()), w, &v);
+    else
+      napi_create_string_utf8(env, reinterpret_cast<const char *>(line_.data()), w, &v);
+    return Napi::Value(env, v);
+  }
   // seal(src, off, len, seq, out, outOff, nonce12?) -> bytes written | -status
   Napi::Value Seal(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     if (!Live(env)) return env.Undefined();
+    if (info.Length() <= 3) return SealString(info);
     uint8_t *src, *out, *nonce = nullptr;
     size_t sl, off, len, ol, nl;
     double seq, ooff;
@@ -564,10 +603,40 @@ class EnvelopeCipher : public Napi::ObjectWrap<EnvelopeCipher> {
     memset(pad_.data() + len, 0, ESN_JSON_PADDING);
     return pad_.data();
   }
+  // open(line) -> the inner JSON text as a string | -status (string form)
+  Napi::Value OpenString(const Napi::CallbackInfo &info) {
+    Napi::Env env = info.Env();
+    size_t len = 0;
+    if (!StrArg(info, 0, text_, 0, &len)) {
+      Napi::TypeError::New(env, "line must be a string").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    if (text_.size() < len + ESN_JSON_PADDING) text_.resize(len + ESN_JSON_PADDING);
+    memset(text_.data() + len, 0, ESN_JSON_PADDING);
+    size_t need = esn_envelope_open_bound(len);
+    if (line_.size() < need) line_.resize(need);
+    size_t n = 0;
+    double seq = -1;
+    uint32_t ctr = 0;
+    esn_crypto_status s =
+        esn_envelope_open(env_, Data(env)->parser, text_.data(), len, line_.data(), line_.size(), &n, &seq, &ctr);
+    state_[2] = seq;
+    state_[3] = double(ctr);
+    if (s != ESN_CRYPTO_OK) return Status(env, s);
+    uint8_t any = 0;
+    for (size_t i = 0; i < n; i++) any |= line_[i];
+    napi_value v = nullptr;
+    if (any < 0x80)
+      napi_create_string_latin1(env, reinterpret_cast<const char *>(line_.data()), n, &v);
+    else
+      napi_create_string_utf8(env, reinterpret_cast<const char *>(line_.data()), n, &v);
+    return Napi::Value(env, v);
+  }
   // open(buf, off, len, out) -> plaintext bytes | -status; state[2] seq, state[3] counter
   Napi::Value Open(const Napi::CallbackInfo &info) {
     Napi::Env env = info.Env();
     if (!Live(env)) return env.Undefined();
+    if (info.Length() == 1) return OpenString(info);
     uint8_t *buf, *out;
     size_t bl, off, len, ol;
     if (!BufArg(info, 0, &buf, &bl, "line") || !RangeArg(info, 1, bl, &off, &len) ||
@@ -629,12 +698,16 @@ class EnvelopeCipher : public Napi::ObjectWrap<EnvelopeCipher> {
   Napi::Value Dispose(const Napi::CallbackInfo &info) {
     esn_envelope_free(env_);
     env_ = nullptr;
+    if (!text_.empty()) esn_wipe(text_.data(), text_.size());
+    if (!line_.empty()) esn_wipe(line_.data(), line_.size());
     return info.Env().Undefined();
   }
   esn_envelope *env_ = nullptr;
   Napi::ObjectReference state_ref_;
   double *state_ = nullptr;
   std::vector<uint8_t> pad_;
+  std::vector<uint8_t> text_, line_;  // the string form of seal
+  bool ascii_ = true;                 // session id and kid are ASCII (lines are Latin-1 strings)
   std::vector<esn_open_result> res_;
   std::vector<uint32_t> starts_, lens_;
 };

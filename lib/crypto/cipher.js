@@ -208,6 +208,12 @@ class NativeEnvelopeCipher extends EnvelopeCipherBase {
   /** Seals the UTF-8 of a JSON text (the inner event already serialized). */
   sealText(seq, text, nonce) {
     checkSeq(seq);
+    if (text.length <= 0x10000 && typeof text === 'string') {
+      // the string straight to the addon, the line straight back
+      const r = this._c.seal(text, seq, nonce == null ? undefined : asBuffer(nonce));
+      if (typeof r === 'string') return r;
+      throw this._fail(r);
+    }
     const inb = this._inCap(text.length * 3);
     const n = inb.utf8Write(text, 0);
     return this._sealBytes(seq, inb, n, nonce);
@@ -357,6 +363,13 @@ class NativeEnvelopeCipher extends EnvelopeCipherBase {
   openText(line) {
     let buf;
     let n;
+    if (typeof line === 'string' && line.length <= 0x10000) {
+      const r = this._c.open(line); // the string straight to the addon, the inner text straight back
+      this.lastSeq = this._state[2];
+      this.lastCounter = this._state[3];
+      if (typeof r === 'string') return r;
+      throw this._fail(r);
+    }
     if (typeof line === 'string') {
       buf = this._inCap(line.length * 3 + PAD);
       n = buf.utf8Write(line, 0);
