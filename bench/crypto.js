@@ -90,7 +90,7 @@ async function compareAsync(baseline, candidate, rounds) {
 }
 
 async function run({ quick = false } = {}) {
-  const rounds = quick ? 5 : 9; // best of: more short runs ride out the shared machine's noise better
+  const rounds = quick ? 5 : 7; // best of: more short runs ride out the shared machine's noise better
   const rows = [];
   const key = nodeCrypto.randomBytes(32);
   const prefix = nodeCrypto.randomBytes(8);
@@ -162,7 +162,7 @@ async function run({ quick = false } = {}) {
   }
 
   // handshakes: key pair + ECDH + both HKDF keys (one side)
-  const H = quick ? 300 : 1500;
+  const H = quick ? 300 : 600;
   const peer = c.generateKeyPairSync().publicKey;
   const subtle = globalThis.crypto.subtle;
   const peerKey = await subtle.importKey('raw', peer, { name: 'ECDH', namedCurve: 'P-256' }, true, []);
