@@ -281,6 +281,15 @@ describe(`crypto (${backend} backend)`, function () {
           (err) => err.name === 'InvalidCharacterError');
       }
       assert.deepStrictEqual(await c.decryptJson(foreign, (await c.encryptJson(bytes, 'k', { y: 2 })).valueOf()), { y: 2 });
+      // a raw key array changed after use seals with its new bytes; a context keeps its own copy of keyBytes
+      const mutable = new Uint8Array(nodeCrypto.randomBytes(32));
+      const kb = new Uint8Array(bytes); // the bytes of `foreign`
+      const ctx2 = new c.SessionEncryptionContext(foreign, { keyId: 'k', algorithm: 'AES-GCM-256', keyBytes: kb, nonceCounter: 0n, maxNonces: 9n, createdAt: 0 });
+      await c.encryptJson(mutable, 'k', { z: 1 });
+      mutable.set(bytes);
+      kb.fill(0);
+      assert.deepStrictEqual(await c.decryptJson(foreign, await c.encryptJson(mutable, 'k', { z: 2 })), { z: 2 });
+      assert.deepStrictEqual(await c.decryptJson(foreign, await ctx2.encryptJson({ z: 3 })), { z: 3 });
       await assert.rejects(c.encryptJson(bytes, 'k', {}, new Uint8Array(11)), (err) => err.code === 'ENCRYPTION_DECRYPTION_FAILED');
     });
   });

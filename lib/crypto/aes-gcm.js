@@ -204,7 +204,7 @@ async function createEncryptedEnvelope(key, keyId, sessionId, seq, innerEvent, n
 class SessionEncryptionContext {
   constructor(key, keyInfo) {
     // Raw key bytes, when known, let both backends skip crypto.subtle.
-    this._key = keyInfo && keyInfo.keyBytes && !rawAesKey(key) ? asBuffer(keyInfo.keyBytes) : key;
+    this._key = keyInfo && keyInfo.keyBytes && !rawAesKey(key) ? Buffer.from(keyInfo.keyBytes) : key;
     this._cryptoKey = key;
     this._keyInfo = keyInfo;
     // The counter is kept as a Number (exact below 2^53); getNonceCounter() gives the bigint.

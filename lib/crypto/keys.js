@@ -31,13 +31,20 @@ function rawAesKey(key) {
 /** A cached native AES-GCM context for this key, or null (no addon / unknown key). */
 function nativeGcm(key) {
   if (!native) return null;
-  let g = gcms.get(key);
-  if (g) return g;
+  const hit = gcms.get(key);
+  // A Uint8Array key can change after use: its context is reused only while the bytes match.
+  if (hit && (hit.bytes === null || sameBytes(hit.bytes, key))) return hit.g;
   const bytes = rawAesKey(key);
   if (!bytes || bytes.length !== 32) return null;
-  g = new native.crypto.Gcm(bytes);
-  if (typeof key === 'object') gcms.set(key, g);
+  const g = new native.crypto.Gcm(bytes);
+  if (typeof key === 'object') gcms.set(key, { g, bytes: key instanceof Uint8Array ? Buffer.from(bytes) : null });
   return g;
+}
+
+function sameBytes(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 module.exports = { subtle, isCryptoKey, remember, rawAesKey, nativeGcm };
