@@ -31,7 +31,7 @@
         "SIMDJSON_EXCEPTIONS=0",
         "SIMDJSON_DISABLE_DEPRECATED_API=1"
       ],
-      "cflags": ["-O3", "-Wall", "-Wextra", "-fvisibility=hidden"],
+      "cflags": ["-O3", "-Wall", "-Wextra", "-fvisibility=hidden", "-ffp-contract=off"],
       "cflags_c": ["-std=c11"],
       "cflags_cc": ["-std=c++17", "-fno-exceptions"],
       "cflags!": ["-fno-strict-aliasing"],
