@@ -27,6 +27,16 @@ extern int esn_test_checks;
     }                                                                       \
   } while (0)
 
+#include <stddef.h>
+#include <stdint.h>
+
+#include "json/json.h"
+
+/* A whole file, with ESN_JSON_PADDING zero bytes after it (NULL on failure). */
+uint8_t *esn_test_read_file(const char *path, size_t *len);
+/* The first field `key` of a JSON object: 1 when found. */
+int esn_test_field(esn_json_value obj, const char *key, esn_json_value *out);
+
 /* Each test file defines one suite function, listed in test_main.c. */
 typedef void (*esn_suite_fn)(void);
 

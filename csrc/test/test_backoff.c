@@ -10,38 +10,10 @@
 #include "json/json.h"
 #include "test/test.h"
 
-static uint8_t *read_all(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *buf = calloc((size_t)(n > 0 ? n : 0) + ESN_JSON_PADDING, 1);
-  if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) n = 0;
-  fclose(f);
-  *len = (size_t)n;
-  return buf;
-}
-
-static int field(esn_json_value obj, const char *key, esn_json_value *out) {
-  esn_json_iter it;
-  const char *k;
-  size_t kl;
-  esn_json_value v;
-  if (esn_json_object_begin(obj, &it) != 0) return 0;
-  while (esn_json_object_next(&it, &k, &kl, &v)) {
-    if (kl == strlen(key) && memcmp(k, key, kl) == 0) {
-      *out = v;
-      return 1;
-    }
-  }
-  return 0;
-}
-
 static double num(esn_json_value obj, const char *key, double dflt) {
   esn_json_value v;
   double d;
-  if (!field(obj, key, &v) || esn_json_get_number(v, &d) != 0) return dflt;
+  if (!esn_test_field(obj, key, &v) || esn_json_get_number(v, &d) != 0) return dflt;
   return d;
 }
 
@@ -49,7 +21,7 @@ static int str_eq(esn_json_value obj, const char *key, const char *want) {
   esn_json_value v;
   const char *s;
   size_t n;
-  if (!field(obj, key, &v) || esn_json_get_string(v, &s, &n) != 0) return 0;
+  if (!esn_test_field(obj, key, &v) || esn_json_get_string(v, &s, &n) != 0) return 0;
   return n == strlen(want) && memcmp(s, want, n) == 0;
 }
 
@@ -141,7 +113,7 @@ static void check_events(const driver *d, esn_json_value want, int trace, int st
         break;
       case ESN_BEV_FAILED: {
         esn_json_value r;
-        int has_reason = field(e, "reason", &r);
+        int has_reason = esn_test_field(e, "reason", &r);
         if (g->reason == ESN_BREASON_OR_DEFAULT && !has_reason) CHECK(0);
         break;
       }
@@ -153,14 +125,14 @@ static void check_events(const driver *d, esn_json_value want, int trace, int st
 
 static void machine_traces(esn_json_value root) {
   esn_json_value machines, m;
-  CHECK(field(root, "machine", &machines));
+  CHECK(esn_test_field(root, "machine", &machines));
   esn_json_iter it;
   int t = 0;
   esn_json_array_begin(machines, &it);
   while (esn_json_array_next(&it, &m)) {
     esn_json_value cfg, trace, s;
-    CHECK(field(m, "config", &cfg));
-    CHECK(field(m, "trace", &trace));
+    CHECK(esn_test_field(m, "config", &cfg));
+    CHECK(esn_test_field(m, "trace", &trace));
     esn_backoff_config c = esn_backoff_defaults();
     c.max_retries = num(cfg, "maxRetries", c.max_retries);
     c.initial_delay_ms = num(cfg, "initialDelayMs", c.initial_delay_ms);
@@ -168,7 +140,7 @@ static void machine_traces(esn_json_value root) {
     c.backoff_multiplier = num(cfg, "backoffMultiplier", c.backoff_multiplier);
     c.jitter_factor = num(cfg, "jitterFactor", c.jitter_factor);
     esn_json_value jv;
-    if (field(cfg, "jitter", &jv)) c.jitter = esn_json_type_of(jv) == ESN_JSON_TRUE;
+    if (esn_test_field(cfg, "jitter", &jv)) c.jitter = esn_json_type_of(jv) == ESN_JSON_TRUE;
     driver d;
     memset(&d, 0, sizeof d);
     esn_backoff_init(&d.m, &c);
@@ -177,7 +149,7 @@ static void machine_traces(esn_json_value root) {
     esn_json_array_begin(trace, &ti);
     while (esn_json_array_next(&ti, &s)) {
       esn_json_value step, events;
-      CHECK(field(s, "step", &step));
+      CHECK(esn_test_field(s, "step", &step));
       d.nevents = 0;
       if (str_eq(step, "op", "advance")) advance(&d, num(step, "ms", 0));
       else if (str_eq(step, "op", "connect")) run(&d, ESN_BSTEP_CONNECT, 0);
@@ -187,12 +159,12 @@ static void machine_traces(esn_json_value root) {
       else if (str_eq(step, "op", "close")) run(&d, ESN_BSTEP_CLOSE, 0);
       else if (str_eq(step, "op", "reset")) run(&d, ESN_BSTEP_RESET, 0);
       else CHECK(0);
-      CHECK(field(s, "events", &events));
+      CHECK(esn_test_field(s, "events", &events));
       check_events(&d, events, t, stepno);
       CHECK_EQ_INT(d.m.state, state_code(s, "state"));
       CHECK(d.m.retry_count == num(s, "retryCount", -1));
       esn_json_value cr;
-      CHECK(field(s, "canReconnect", &cr));
+      CHECK(esn_test_field(s, "canReconnect", &cr));
       CHECK_EQ_INT(esn_backoff_can_reconnect(&d.m), esn_json_type_of(cr) == ESN_JSON_TRUE);
       stepno++;
     }
@@ -203,7 +175,7 @@ static void machine_traces(esn_json_value root) {
 
 static void jitter_band(esn_json_value root) {
   esn_json_value bands, b;
-  CHECK(field(root, "jitter", &bands));
+  CHECK(esn_test_field(root, "jitter", &bands));
   esn_json_iter it;
   esn_json_array_begin(bands, &it);
   while (esn_json_array_next(&it, &b)) {
@@ -329,7 +301,7 @@ static void reentrant(void) {
 
 void suite_backoff(void) {
   size_t len;
-  uint8_t *file = read_all(ESN_TEST_DATA "/reconnect.json", &len);
+  uint8_t *file = esn_test_read_file(ESN_TEST_DATA "/reconnect.json", &len);
   CHECK(file != NULL && len > 0);
   if (file) {
     esn_json_parser *p = esn_json_parser_new(64);

@@ -8,40 +8,12 @@
 #include "json/json.h"
 #include "test/test.h"
 
-static uint8_t *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  uint8_t *buf = calloc((size_t)n + ESN_JSON_PADDING, 1);
-  if (fread(buf, 1, (size_t)n, f) != (size_t)n) n = 0;
-  fclose(f);
-  *len = (size_t)n;
-  return buf;
-}
-
-static int get(esn_json_value obj, const char *key, esn_json_value *out) {
-  esn_json_iter it;
-  const char *k;
-  size_t kl;
-  esn_json_value v;
-  if (esn_json_object_begin(obj, &it) != 0) return 0;
-  while (esn_json_object_next(&it, &k, &kl, &v)) {
-    if (kl == strlen(key) && memcmp(k, key, kl) == 0) {
-      *out = v;
-      return 1;
-    }
-  }
-  return 0;
-}
-
 /* Copies a string field (NUL-terminated) into a fresh allocation. */
 static char *str(esn_json_value obj, const char *key, size_t *len) {
   esn_json_value v;
   const char *s;
   size_t n;
-  if (!get(obj, key, &v) || esn_json_get_string(v, &s, &n) != 0) return NULL;
+  if (!esn_test_field(obj, key, &v) || esn_json_get_string(v, &s, &n) != 0) return NULL;
   char *c = malloc(n + ESN_JSON_PADDING + 1);
   memcpy(c, s, n);
   memset(c + n, 0, ESN_JSON_PADDING + 1);
@@ -130,7 +102,7 @@ static void test_vectors(void) {
   esn_crypto_ctx *cx = NULL;
   CHECK_EQ_INT(esn_crypto_ctx_new(&cx), ESN_CRYPTO_OK);
   size_t flen = 0;
-  uint8_t *file = read_file(ESN_TEST_DATA "/crypto.json", &flen);
+  uint8_t *file = esn_test_read_file(ESN_TEST_DATA "/crypto.json", &flen);
   CHECK(file != NULL);
   if (!file) return;
   esn_json_parser *p = esn_json_parser_new(64);
@@ -140,7 +112,7 @@ static void test_vectors(void) {
   esn_json_iter it;
 
   /* hkdf */
-  CHECK(get(root, "hkdf", &arr));
+  CHECK(esn_test_field(root, "hkdf", &arr));
   esn_json_array_begin(arr, &it);
   int nh = 0;
   while (esn_json_array_next(&it, &item)) {
@@ -167,7 +139,7 @@ static void test_vectors(void) {
 
   /* handshakes */
   uint8_t keys[8][2][32];
-  CHECK(get(root, "handshakes", &arr));
+  CHECK(esn_test_field(root, "handshakes", &arr));
   esn_json_array_begin(arr, &it);
   int nhs = 0;
   while (esn_json_array_next(&it, &item) && nhs < 8) {
@@ -219,7 +191,7 @@ static void test_vectors(void) {
   CHECK_EQ_INT(nhs, 3);
 
   /* envelopes: open each line, reseal with its nonce, compare byte for byte */
-  CHECK(get(root, "envelopes", &arr));
+  CHECK(esn_test_field(root, "envelopes", &arr));
   esn_json_array_begin(arr, &it);
   int ne = 0;
   while (esn_json_array_next(&it, &item)) {
@@ -231,9 +203,9 @@ static void test_vectors(void) {
     /* the envelope's session id and kid, taken from the line itself */
     esn_json_value env, pl, sv, kv;
     CHECK(esn_json_parse(p2, (uint8_t *)line, ln, &env) == ESN_JSON_OK);
-    get(env, "sessionId", &sv);
-    get(env, "payload", &pl);
-    get(pl, "kid", &kv);
+    esn_test_field(env, "sessionId", &sv);
+    esn_test_field(env, "payload", &pl);
+    esn_test_field(pl, "kid", &kv);
     const char *sid, *kid;
     size_t sidn, kidn;
     esn_json_get_string(sv, &sid, &sidn);
@@ -263,7 +235,7 @@ static void test_vectors(void) {
   CHECK_EQ_INT(ne, 30);
 
   /* bad inputs */
-  CHECK(get(root, "bad", &arr));
+  CHECK(esn_test_field(root, "bad", &arr));
   esn_json_array_begin(arr, &it);
   int nb = 0;
   while (esn_json_array_next(&it, &item)) {

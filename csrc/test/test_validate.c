@@ -250,39 +250,6 @@ static void test_info(esn_json_parser *p) {
   CHECK(info.reason == NULL);
 }
 
-static char *read_file(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  char *buf;
-  long n;
-  if (f == NULL) return NULL;
-  fseek(f, 0, SEEK_END);
-  n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  buf = malloc((size_t)n + ESN_JSON_PADDING);
-  if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-    free(buf);
-    buf = NULL;
-  }
-  fclose(f);
-  if (buf != NULL) memset(buf + n, 0, ESN_JSON_PADDING);
-  *len = (size_t)n;
-  return buf;
-}
-
-static int get_field(esn_json_value obj, const char *name, esn_json_value *out) {
-  esn_json_iter it;
-  const char *k;
-  size_t kl;
-  esn_json_value v;
-  if (esn_json_object_begin(obj, &it) != 0) return -1;
-  while (esn_json_object_next(&it, &k, &kl, &v))
-    if (kl == strlen(name) && memcmp(k, name, kl) == 0) {
-      *out = v;
-      return 0;
-    }
-  return -1;
-}
-
 static int hex4(const char *s) {
   int v = 0;
   for (int i = 0; i < 4; i++) {
@@ -321,7 +288,7 @@ static void neutralize_lone_surrogates(char *b, size_t n) {
 
 static void test_vectors(esn_json_parser *p) {
   size_t len;
-  char *file = read_file(ESN_TEST_DATA "/ndjson-lines.json", &len);
+  char *file = (char *)esn_test_read_file(ESN_TEST_DATA "/ndjson-lines.json", &len);
   /* The file nests deeper than a line parser allows (a 1500-deep vector). */
   esn_json_parser *vp = esn_json_parser_new(4096);
   esn_json_value root, lines, rec, v;
@@ -331,7 +298,7 @@ static void test_vectors(esn_json_parser *p) {
   if (file == NULL) return;
   neutralize_lone_surrogates(file, len);
   if (esn_json_parse(vp, (const uint8_t *)file, len, &root) != ESN_JSON_OK ||
-      get_field(root, "lines", &lines) != 0 || esn_json_array_begin(lines, &it) != 0) {
+      !esn_test_field(root, "lines", &lines) || esn_json_array_begin(lines, &it) != 0) {
     CHECK(!"ndjson-lines.json parses");
     esn_json_parser_free(vp);
     free(file);
@@ -340,10 +307,10 @@ static void test_vectors(esn_json_parser *p) {
   while (esn_json_array_next(&it, &rec)) {
     const char *line, *why = "", *err = "";
     size_t ll, wl = 0, el = 0;
-    int ok = get_field(rec, "ok", &v) == 0 && esn_json_type_of(v) == ESN_JSON_TRUE;
-    if (get_field(rec, "why", &v) == 0) esn_json_get_string(v, &why, &wl);
-    if (get_field(rec, "error", &v) == 0) esn_json_get_string(v, &err, &el);
-    CHECK(get_field(rec, "line", &v) == 0 && esn_json_get_string(v, &line, &ll) == 0);
+    int ok = esn_test_field(rec, "ok", &v) && esn_json_type_of(v) == ESN_JSON_TRUE;
+    if (esn_test_field(rec, "why", &v)) esn_json_get_string(v, &why, &wl);
+    if (esn_test_field(rec, "error", &v)) esn_json_get_string(v, &err, &el);
+    CHECK(esn_test_field(rec, "line", &v) && esn_json_get_string(v, &line, &ll) == 0);
     int validation = el >= 16 && memcmp(err, "Validation error", 16) == 0;
     if (!ok && !validation) {
       skipped++;
