@@ -264,7 +264,7 @@ static int hex4(const char *s) {
 }
 
 /* simdjson rejects lone surrogate escapes, which the file's expected `data`
- * holds (JSON.stringify writes them as \udXXX); the test reads only the
+ * holds (JSON.stringify writes them as \ud800-style escapes); the test reads only the
  * `line` strings, so such escapes are turned into \ufffd in place. */
 static void neutralize_lone_surrogates(char *b, size_t n) {
   for (size_t i = 0; i + 1 < n; i++) {
