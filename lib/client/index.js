@@ -17,6 +17,9 @@ const secure = require('../transport/secure');
 
 const { build, RejectCode } = control;
 
+// Times in a row the same event may be refused before the stream fails.
+const REFUSE_LIMIT = 3;
+
 function encryptionMode(v) {
   if (v === undefined || v === false || v === null || v === 'disabled') return 'disabled';
   if (v === true || v === 'required') return 'required';
@@ -91,6 +94,7 @@ class ReconnectingStream extends EventEmitter {
       },
     );
     this._pre = []; // message lines waiting for the encryption keys
+    this._refused = null; // { seq, count }: an event refused on consecutive attempts
     this._handshake = null;
     this.channel = null;
     this._transport = null;
@@ -393,6 +397,8 @@ class ReconnectingStream extends EventEmitter {
       for (const inner of pre) this._enqueue(inner);
     }
     this._link.attach(t, f.rx);
+    // The welcome's rx may acknowledge what an ack frame never did.
+    this._checkFlushed();
     this._machine.onConnected();
     if (resumed) this.reconnects++;
     this.emit('connected', { sessionId: f.sid, resumed });
@@ -441,21 +447,49 @@ class ReconnectingStream extends EventEmitter {
 
   // ---- inbound ---------------------------------------------------------
 
-  _onData(v) {
+  _onData(v, seq) {
     let msg = v;
     if (this.channel) {
       if (!v || v.type !== 'enc') {
-        this._drop('plaintext event on an encrypted session', new StreamError('plaintext event on an encrypted session', 'ENCRYPTION_REQUIRED'));
-        return;
+        return this._refuse(seq, new StreamError('plaintext event on an encrypted session', 'ENCRYPTION_REQUIRED'));
       }
+      const opener = this.channel.opener;
       try {
-        msg = JSON.parse(this.channel.opener.openText(v));
+        const text = opener.openText(v);
+        try {
+          msg = JSON.parse(text);
+        } catch {
+          throw new StreamError('decrypted event is not JSON', 'ENCRYPTION_DECRYPTION_FAILED');
+        }
       } catch (err) {
-        this._emitError(err);
-        return;
+        return this._refuse(seq, err);
       }
+      opener.accept();
     }
+    this._refused = null;
     this.emit('message', msg);
+    return true;
+  }
+
+  /**
+   * An event line that cannot be delivered (tampered, replayed, truncated,
+   * sealed with another key, plaintext on an encrypted session): reported on
+   * 'error', not counted as received (the Link rolls back), and the
+   * connection is dropped so the resume fetches the genuine event from the
+   * server's replay buffer. The same seq refused REFUSE_LIMIT times in a
+   * row makes the stream fail with the error's code instead of looping.
+   */
+  _refuse(seq, err) {
+    err.seq = seq;
+    const r = this._refused && this._refused.seq === seq ? this._refused : (this._refused = { seq, count: 0 });
+    r.count++;
+    if (r.count >= REFUSE_LIMIT) {
+      this._emitError(err);
+      this._fatal(`event ${seq} refused ${r.count} times: ${err.message}`, err.code || 'ENCRYPTION_DECRYPTION_FAILED');
+      return false;
+    }
+    this._drop(`event ${seq} refused: ${err.message}`, err);
+    return false;
   }
 
   _onGap(g) {

@@ -12,6 +12,9 @@ const { Link } = require('../transport/link');
 const { encodeLine, byteLength } = require('../transport/wire');
 const { build, GapReason } = require('../protocol/control');
 
+// Times in a row the same client message may be refused before the session closes.
+const REFUSE_LIMIT = 3;
+
 class Session extends EventEmitter {
   constructor(server, id, opts, channel) {
     super();
@@ -23,6 +26,7 @@ class Session extends EventEmitter {
     this._ttl = null;
     this._sessionTtlMs = opts.sessionTtlMs;
     this.gaps = 0;
+    this._refused = null; // { seq, count }: a client message refused on consecutive attempts
     this.link = new Link(
       {
         role: 'server',
@@ -109,21 +113,44 @@ class Session extends EventEmitter {
     return this.channel ? this.channel.sealer.sealLine(seq, inner) : inner;
   }
 
-  _onData(v) {
+  _onData(v, seq) {
     let msg = v;
     if (this.channel) {
       if (!v || v.type !== 'enc') {
-        this._drop('plaintext message on an encrypted session', Object.assign(new Error('plaintext message on an encrypted session'), { code: 'ENCRYPTION_REQUIRED' }));
-        return;
+        return this._refuse(seq, new SessionError('plaintext message on an encrypted session', 'ENCRYPTION_REQUIRED'));
       }
+      const opener = this.channel.opener;
       try {
-        msg = JSON.parse(this.channel.opener.openText(v));
+        const text = opener.openText(v);
+        try {
+          msg = JSON.parse(text);
+        } catch {
+          throw new SessionError('decrypted message is not JSON', 'ENCRYPTION_DECRYPTION_FAILED');
+        }
       } catch (err) {
-        this._drop(`cannot open client message: ${err.message}`, err);
-        return;
+        return this._refuse(seq, err);
       }
+      opener.accept();
     }
+    this._refused = null;
     this.emit('message', msg);
+    return true;
+  }
+
+  /**
+   * A client message that cannot be delivered (tampered, replayed, sealed
+   * with another key, plaintext): reported on 'error', not counted as
+   * received (the Link rolls back, so the client resends the genuine line
+   * after its resume), and the connection is dropped. The same client seq
+   * refused REFUSE_LIMIT times in a row closes the session.
+   */
+  _refuse(seq, err) {
+    err.seq = seq;
+    const r = this._refused && this._refused.seq === seq ? this._refused : (this._refused = { seq, count: 0 });
+    r.count++;
+    this._drop(`client message ${seq} refused: ${err.message}`, err);
+    if (r.count >= REFUSE_LIMIT) this.close(new SessionError(`client message ${seq} refused ${r.count} times: ${err.message}`, err.code || 'ENCRYPTION_DECRYPTION_FAILED'));
+    return false;
   }
 
   // ---- connection management (called by StreamServer) ------------------

@@ -23,7 +23,7 @@ class Link {
    * @param {object} o
    *   role 'client' (data lines get a batch header, seq counted) | 'server' (lines carry their seq)
    *   outbox, maxOutboxBytes, highWaterMark, maxFrameBytes, heartbeatIntervalMs, heartbeatTimeoutMs
-   * @param {object} hooks onData(value, seq), onGap(gap), onControl(frame), onDead(reason), onProtocolError(err)
+   * @param {object} hooks onData(value, seq) (returns false to refuse the line), onGap(gap), onControl(frame), onDead(reason), onProtocolError(err)
    */
   constructor(o, hooks) {
     this.role = o.role;
@@ -219,7 +219,15 @@ class Link {
       }
       this.rx = seq;
       this.stats.dataIn++;
-      this.hooks.onData(v, seq);
+      if (this.hooks.onData(v, seq) === false) {
+        // The owner refused the line (an envelope that does not open, a
+        // replay, plaintext on an encrypted session) and dropped the
+        // connection: the line was not received, so the peer's resume
+        // sends the genuine one again. Nothing after it in this frame counts.
+        this.rx = seq - 1;
+        this.stats.dataIn--;
+        return;
+      }
     }
     if (this.rx !== before && this.transport) this.flushSoon();
   }

@@ -22,12 +22,34 @@ class SecureError extends Error {
   }
 }
 
-/** Opens parsed envelopes (the transport has already JSON-parsed the line). */
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/**
+ * The 32-bit big-endian counter at the end of an authenticated nonce (12
+ * bytes, so 16 characters of canonical base64 without padding): characters
+ * 8..15 hold bytes 6..11, the counter is their low 32 bits.
+ */
+function nonceCounter(nonceB64) {
+  let acc = 0;
+  for (let i = 8; i < 16; i++) acc = acc * 64 + B64.indexOf(nonceB64[i]);
+  return acc % 0x100000000;
+}
+
+/**
+ * Opens parsed envelopes (the transport has already JSON-parsed the line).
+ * The outer seq of an envelope is not authenticated (PROTOCOL.md section 3
+ * has no additional data), so replays are caught by the nonce counter: the
+ * peer's sealer numbers its envelopes in seq order, so every envelope
+ * delivered must carry a higher counter than the last one delivered. The
+ * counter is committed by accept(), once the message was delivered.
+ */
 class Opener {
   constructor(key, kid) {
     this.kid = kid;
     // native: one call decodes both base64 fields strictly and opens
     this._fk = native ? new native.crypto.Gcm(Buffer.from(key)) : Buffer.from(key);
+    this.lastCounter = -1; // nonce counter of the last envelope delivered
+    this._opened = -1; // nonce counter of the last envelope opened
   }
 
   /** Opens a parsed envelope; returns the inner JSON text. Throws a coded error. */
@@ -42,7 +64,19 @@ class Opener {
     }
     // undefined: not canonical base64, a nonce other than 12 bytes or a ciphertext under 16 bytes
     if (text === undefined) throw new SecureError('malformed envelope', 'ENCRYPTION_DECRYPTION_FAILED');
+    const counter = nonceCounter(p.nonceB64);
+    if (counter <= this.lastCounter) {
+      const err = new SecureError(`replayed envelope dropped (seq ${envelope.seq}, nonce counter ${counter})`, 'ENCRYPTION_NONCE_REUSE');
+      err.replay = true;
+      throw err;
+    }
+    this._opened = counter;
     return text;
+  }
+
+  /** The message last opened was delivered: older counters are replays from now on. */
+  accept() {
+    if (this._opened > this.lastCounter) this.lastCounter = this._opened;
   }
 }
 
