@@ -17,6 +17,8 @@ const secure = require('../transport/secure');
 
 const { build, RejectCode } = control;
 
+// Room left in a frame for the control lines (ack, pong, batch header) sent with data.
+const FRAME_SLACK = 1024;
 // Times in a row the same event may be refused before the stream fails.
 const REFUSE_LIMIT = 3;
 
@@ -79,7 +81,7 @@ class ReconnectingStream extends EventEmitter {
         outbox: new Outbox(),
         maxOutboxBytes: num('maxOutboxBytes', options.maxOutboxBytes, 4 * 1024 * 1024, 1),
         highWaterMark: num('highWaterMark', options.highWaterMark, 1024 * 1024),
-        maxFrameBytes: num('maxFrameBytes', options.maxFrameBytes, 64 * 1024, 1),
+        maxFrameBytes: (this._maxFrameBytes = num('maxFrameBytes', options.maxFrameBytes, 64 * 1024, 1)),
         sendWindowBytes: num('sendWindowBytes', options.sendWindowBytes, 1024 * 1024, 1),
         heartbeatIntervalMs: hb,
         heartbeatTimeoutMs: num('heartbeatTimeoutMs', options.heartbeatTimeoutMs, Math.ceil(hb * 2.5)),
@@ -95,6 +97,7 @@ class ReconnectingStream extends EventEmitter {
     );
     this._pre = []; // message lines waiting for the encryption keys
     this._refused = null; // { seq, count }: an event refused on consecutive attempts
+    this._peerMax = null; // the server's maximum message size (welcome.max)
     this._handshake = null;
     this.channel = null;
     this._transport = null;
@@ -178,6 +181,16 @@ class ReconnectingStream extends EventEmitter {
       inner = encodeLine(message);
     } catch (err) {
       return Promise.reject(err);
+    }
+    if (this._peerMax !== null) {
+      const size = byteLength(inner);
+      // an envelope: base64 of the ciphertext and tag, plus its JSON fields
+      const wire = this.channel ? 4 * Math.ceil((size + 16) / 3) + 256 + this._sessionId.length : size;
+      if (wire + FRAME_SLACK > this._peerMax) {
+        return Promise.reject(
+          new StreamError(`message of ${size} bytes exceeds the server's maximum message size (${this._peerMax} bytes)`, 'ERR_STREAM_MESSAGE_TOO_LARGE'),
+        );
+      }
     }
     if (this._pre.length || (!this._welcomed && this.encryptionMode !== 'disabled' && !this.channel)) {
       const size = byteLength(inner);
@@ -372,6 +385,12 @@ class ReconnectingStream extends EventEmitter {
       }
       this._handshake = null;
     }
+    if (Number.isSafeInteger(f.max) && f.max > 0) {
+      // Frames stay under the server's message limit (less room for the
+      // control lines that share a frame); send() refuses a longer message.
+      this._peerMax = f.max;
+      this._link.maxFrameBytes = Math.max(1, Math.min(this._maxFrameBytes, f.max - FRAME_SLACK));
+    }
     if (!this._hbConfigured && Number.isFinite(f.hb)) {
       this._link.heartbeatIntervalMs = f.hb;
       if (this.options.heartbeatTimeoutMs === undefined) this._link.heartbeatTimeoutMs = Math.ceil(f.hb * 2.5);
@@ -430,6 +449,12 @@ class ReconnectingStream extends EventEmitter {
     this._welcomed = false;
     const st = this.state;
     if (st === 'closed' || st === 'failed') return;
+    if (t.closeCode === 1009) {
+      // A frame over the receiver's maximum message size: resending it
+      // after a reconnect would fail the same way, forever.
+      this._fatal(`a message exceeds the maximum message size of the peer (${reason})`, 'ERR_STREAM_MESSAGE_TOO_LARGE');
+      return;
+    }
     this._machine.onDisconnected(reason);
   }
 

@@ -32,7 +32,10 @@ class WsClientTransport {
       ws.on('error', (err) => {
         this._reason = err && err.message;
       });
-      ws.on('close', (code, reason) => this._closed(this._reason || `closed (${code}${reason && reason.length ? ` ${reason}` : ''})`));
+      ws.on('close', (code, reason) => {
+        this.closeCode = code;
+        this._closed(this._reason || `closed (${code}${reason && reason.length ? ` ${reason}` : ''})`);
+      });
     } else {
       ws.binaryType = 'arraybuffer';
       ws.onopen = () => this.h.onOpen();
@@ -42,7 +45,10 @@ class WsClientTransport {
       ws.onerror = () => {
         this._reason = 'websocket error';
       };
-      ws.onclose = (e) => this._closed(this._reason || `closed (${e.code})`);
+      ws.onclose = (e) => {
+        this.closeCode = e.code;
+        this._closed(this._reason || `closed (${e.code})`);
+      };
     }
   }
 

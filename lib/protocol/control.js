@@ -8,7 +8,8 @@
 //
 //  t         dir   fields                                     meaning
 //  hello     c->s  sid?, resume, rx, enc?, v                  open or resume a session; rx = last server seq received
-//  welcome   s->c  sid, resumed, rx, hb, enc?, v              session ready; rx = last client seq the server holds
+//  welcome   s->c  sid, resumed, rx, hb, enc?, max?, v        session ready; rx = last client seq the server holds;
+//                                                             max = largest WebSocket message the server accepts (bytes)
 //  reject    s->c  code, message                              refused (SESSION_UNKNOWN, ENCRYPTION_REQUIRED, ...); socket closes
 //  b         c->s  s                                          the client message lines that follow in this frame start at seq s
 //  ack       both  s                                          cumulative: every seq <= s was received (sender may free them)
@@ -93,8 +94,9 @@ function hello({ sid, resume, rx, enc }) {
   if (enc) o.enc = enc;
   return JSON.stringify(o);
 }
-function welcome({ sid, resumed, rx, hb, enc, first, next }) {
+function welcome({ sid, resumed, rx, hb, enc, first, next, max }) {
   const o = { [CONTROL_KEY]: CONTROL_VERSION, t: 'welcome', sid, resumed: !!resumed, rx, hb, first, next };
+  if (max !== undefined && max !== Infinity) o.max = max;
   if (enc) o.enc = enc;
   return JSON.stringify(o);
 }

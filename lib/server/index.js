@@ -198,7 +198,7 @@ class StreamServer extends EventEmitter {
         return null;
       }
       const ob = existing.link.outbox;
-      ws.send(build.welcome({ sid: existing.id, resumed: true, rx: existing.link.rx, hb: this.options.heartbeatIntervalMs, first: ob.headSeq, next: ob.nextSeq }) + '\n');
+      ws.send(build.welcome({ sid: existing.id, resumed: true, rx: existing.link.rx, hb: this.options.heartbeatIntervalMs, first: ob.headSeq, next: ob.nextSeq, max: this.options.maxPayload }) + '\n');
       existing._attach(t, f.rx);
       this.emit('resume', existing);
       return existing;
@@ -223,7 +223,7 @@ class StreamServer extends EventEmitter {
       }
     }
     const s = this._newSession(sid, channel);
-    ws.send(build.welcome({ sid, resumed: false, rx: 0, hb: this.options.heartbeatIntervalMs, enc: serverHello, first: 1, next: 1 }) + '\n');
+    ws.send(build.welcome({ sid, resumed: false, rx: 0, hb: this.options.heartbeatIntervalMs, enc: serverHello, first: 1, next: 1, max: this.options.maxPayload }) + '\n');
     s._attach(t, f.rx);
     this.emit('session', s);
     return s;
