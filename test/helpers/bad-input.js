@@ -1,0 +1,126 @@
+'use strict';
+// Helpers of test/bad-input.test.js (the README's bad-input matrix): a man in
+// the middle on one live connection of a StreamServer / ReconnectingStream
+// pair, a raw WebSocket peer that speaks the control frames by hand, and a
+// guard that records uncaught exceptions and unhandled rejections.
+
+const WebSocket = require('ws');
+
+/**
+ * Taps the frames a transport writes (a server session's link.transport or a
+ * client's _transport): `rewrite(text)` returns the frame to send instead
+ * (null drops it). Only this connection is tapped: after a reconnect the new
+ * transport writes the genuine bytes again. `tap.inject(text)` writes raw
+ * bytes on the connection; `tap.lines` holds every line written.
+ */
+function tap(transport, rewrite) {
+  const orig = transport.send;
+  const t = {
+    lines: [],
+    inject: (text) => orig.call(transport, text),
+    restore: () => {
+      transport.send = orig;
+    },
+  };
+  transport.send = function (text, cb) {
+    for (const l of String(text).split('\n')) if (l) t.lines.push(l);
+    const out = rewrite ? rewrite(String(text)) : text;
+    if (out === null) {
+      if (cb) cb();
+      return undefined;
+    }
+    return orig.call(this, out, cb);
+  };
+  return t;
+}
+
+/** Applies `fn(line, value)` to the first line of a frame for which `pred(value)` holds (once per tap). */
+function rewriteLineOnce(pred, fn) {
+  let done = false;
+  return (text) => {
+    if (done) return text;
+    const lines = text.split('\n');
+    for (let i = 0; i < lines.length; i++) {
+      let v;
+      try {
+        v = JSON.parse(lines[i]);
+      } catch {
+        continue;
+      }
+      if (pred(v)) {
+        done = true;
+        lines[i] = fn(lines[i], v);
+        return lines.join('\n');
+      }
+    }
+    return text;
+  };
+}
+
+/** An envelope line with one base64 character of its ciphertext changed (still canonical base64). */
+function flipCiphertext(line) {
+  const env = JSON.parse(line);
+  const ct = env.payload.ciphertextB64;
+  const i = 8;
+  env.payload.ciphertextB64 = ct.slice(0, i) + (ct[i] === 'A' ? 'B' : 'A') + ct.slice(i + 1);
+  return JSON.stringify(env);
+}
+
+/** An envelope line whose ciphertext lost its last `n` bytes (re-encoded canonically). */
+function truncateCiphertext(line, n = 5) {
+  const env = JSON.parse(line);
+  const ct = Buffer.from(env.payload.ciphertextB64, 'base64');
+  env.payload.ciphertextB64 = ct.subarray(0, ct.length - n).toString('base64');
+  return JSON.stringify(env);
+}
+
+/** A raw WebSocket peer: frames in as arrays of parsed lines, control frames out by hand. */
+async function rawPeer(url) {
+  const ws = new WebSocket(url, { perMessageDeflate: false });
+  const frames = [];
+  const waiting = [];
+  ws.on('message', (data) => {
+    const lines = String(data)
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l));
+    frames.push(lines);
+    for (const w of waiting.splice(0)) w();
+  });
+  const closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+  ws.on('error', () => {});
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return {
+    ws,
+    frames,
+    closed,
+    send: (text) => ws.send(text),
+    /** Resolves with the next frame's lines (or one already received and not yet taken). */
+    async next() {
+      while (frames.length === 0) await new Promise((r) => waiting.push(r));
+      return frames.shift();
+    },
+    close: () => ws.terminate(),
+  };
+}
+
+/** Records 'uncaughtException' (monitor) and 'unhandledRejection' while installed. */
+function processGuard() {
+  const seen = [];
+  const onRejection = (reason) => seen.push(reason);
+  const onException = (err) => seen.push(err);
+  process.on('unhandledRejection', onRejection);
+  process.on('uncaughtExceptionMonitor', onException);
+  return {
+    seen,
+    uninstall() {
+      process.off('unhandledRejection', onRejection);
+      process.off('uncaughtExceptionMonitor', onException);
+    },
+  };
+}
+
+module.exports = { tap, rewriteLineOnce, flipCiphertext, truncateCiphertext, rawPeer, processGuard };
