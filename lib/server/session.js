@@ -39,7 +39,7 @@ class Session extends EventEmitter {
         heartbeatTimeoutMs: opts.heartbeatTimeoutMs,
       },
       {
-        onData: (v) => this._onData(v),
+        onData: (v, seq) => this._onData(v, seq),
         onDead: (reason) => this._drop(reason),
         onProtocolError: (err) => this._drop(err.message, err),
         onDrain: () => this.emit('drain'),

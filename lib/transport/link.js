@@ -195,11 +195,13 @@ class Link {
       try {
         v = JSON.parse(lines[i]);
       } catch (err) {
+        // The owner drops the connection: the rest of this frame is not
+        // looked at (the resume sends what is missing again).
         this._protocolError(`invalid JSON line: ${err.message}`, 'ERR_STREAM_BAD_LINE');
-        continue;
+        return;
       }
       if (v !== null && typeof v === 'object' && v.$esn !== undefined) {
-        this._control(v);
+        if (!this._control(v)) return;
         continue;
       }
       let seq;
@@ -232,12 +234,18 @@ class Link {
     if (this.rx !== before && this.transport) this.flushSoon();
   }
 
+  /** Handles one control frame; false when it is malformed (a protocol error was raised). */
   _control(f) {
     const bad = control.checkControl(f);
     if (bad) {
       this._protocolError(`bad control frame: ${bad}`, 'ERR_STREAM_CONTROL');
-      return;
+      return false;
     }
+    this._controlFrame(f);
+    return true;
+  }
+
+  _controlFrame(f) {
     switch (f.t) {
       case 'ack':
         if (this.outbox.ack(Math.min(f.s, this.outbox.nextSeq - 1))) {
