@@ -315,4 +315,490 @@ describe(`bad-input matrix (${backend} backend)`, function () {
       assert.match(r.error, /^Validation error: /);
     });
   });
+
+  // -------------------------------------------------------------------------
+  // Envelopes: the crypto API (createEnvelopeCipher, createEncryptedChannel)
+  // and the encrypted stream (StreamServer 'required' + ReconnectingStream).
+
+  const KEY = Buffer.alloc(32, 0x2a);
+  const SID = 's_bad';
+  const cipher = (key = KEY) => createEnvelopeCipher({ key, sessionId: SID, kid: 'k_1' });
+  const sealed = (n) => {
+    const c = cipher();
+    return range(1, n).map((seq) => c.seal(event(seq, `c${seq}`)));
+  };
+
+  /** Two connected EncryptedChannels; frames are handed over by hand. */
+  async function channels() {
+    const serverKeys = generateKeyPairSync();
+    const toServer = [];
+    const toClient = [];
+    const got = { server: [], client: [] };
+    const errors = { server: [], client: [] };
+    const server = await lib.createEncryptedChannel({
+      role: 'server',
+      keyPair: serverKeys,
+      onMessage: (m) => got.server.push(m),
+      onError: (e) => errors.server.push(e),
+      send: (f) => toClient.push(f),
+    });
+    const client = await lib.createEncryptedChannel({
+      role: 'client',
+      remotePublicKey: serverKeys.publicKeyB64,
+      onMessage: (m) => got.client.push(m),
+      onError: (e) => errors.client.push(e),
+      send: (f) => toServer.push(f),
+    });
+    return { server, client, toServer, toClient, got, errors };
+  }
+
+  /** An encrypted pair; `events` server events sent and delivered first. */
+  async function securePair(events = 3) {
+    const p = await pair({ encryption: 'required' }, { encryption: true });
+    for (let i = 1; i <= events; i++) await p.s.send({ type: 'stdout', payload: { chunk: `${i}` } });
+    await until(() => p.got.length === events, 'first events');
+    return p;
+  }
+
+  /** Sends server events from..to and waits until the client has all `total` in order. */
+  async function sendAndSettle(p, from, to) {
+    for (let i = from; i <= to; i++) await p.s.send({ type: 'stdout', payload: { chunk: `${i}` } });
+    await until(() => p.got.length >= to && p.c.state === 'connected', `events up to ${to}`);
+    assert.deepStrictEqual(seqs(p.got), range(1, to), 'every event once, in order');
+    assert.deepStrictEqual(
+      p.got.map((e) => e.payload.chunk),
+      range(1, to).map(String),
+    );
+  }
+
+  describe('a tampered envelope', () => {
+    it('EnvelopeCipher.open: AesGcmError ENCRYPTION_DECRYPTION_FAILED; the cipher opens the next line', () => {
+      const [l1, l2, l3] = sealed(3);
+      const opener = cipher();
+      assert.strictEqual(opener.open(l1).seq, 1);
+      assert.throws(() => opener.open(flipCiphertext(l2)), (e) => e.name === 'AesGcmError' && e.code === 'ENCRYPTION_DECRYPTION_FAILED');
+      assert.strictEqual(opener.open(l3).seq, 3);
+      assert.throws(
+        () => opener.openBatch([l1, flipCiphertext(l2), l3].join('\n')),
+        (e) => e.code === 'ENCRYPTION_DECRYPTION_FAILED' && e.index === 1 && e.events.length === 1 && e.events[0].seq === 1,
+      );
+    });
+
+    it("createEncryptedChannel: onError ENCRYPTION_DECRYPTION_FAILED with err.seq; the channel goes on", async () => {
+      const ch = await channels();
+      for (let i = 1; i <= 3; i++) await ch.client.send({ i });
+      const frames = ch.toServer.join('').split('\n').filter(Boolean); // hello, envelope 1..3
+      ch.server.receive(frames[0] + '\n' + frames[1] + '\n');
+      ch.server.receive(flipCiphertext(frames[2]) + '\n');
+      ch.server.receive(frames[3] + '\n');
+      assert.deepStrictEqual(ch.got.server, [{ i: 1 }, { i: 3 }]);
+      assert.deepStrictEqual(ch.errors.server.map((e) => e.code), ['ENCRYPTION_DECRYPTION_FAILED']);
+      await ch.server.send({ back: 1 });
+      ch.client.receive(ch.toClient.join(''));
+      assert.deepStrictEqual(ch.got.client, [{ back: 1 }]);
+    });
+
+    it("wire (server -> client): 'error' ENCRYPTION_DECRYPTION_FAILED, the client resumes and gets the genuine event: every event once, in order", async () => {
+      const p = await securePair(3);
+      tap(p.s.link.transport, rewriteLineOnce((v) => v.seq === 4, flipCiphertext));
+      await sendAndSettle(p, 4, 8);
+      assert.deepStrictEqual(p.errors.map((e) => [e.code, e.seq]), [['ENCRYPTION_DECRYPTION_FAILED', 4]]);
+      assert.strictEqual(p.c.reconnects, 1);
+    });
+
+    it("wire (client -> server): session 'error' ENCRYPTION_DECRYPTION_FAILED, the client resends the genuine message: every message once, in order", async () => {
+      const p = await securePair(0);
+      tap(p.c._transport, rewriteLineOnce((v) => v.type === 'enc', flipCiphertext));
+      for (let n = 1; n <= 5; n++) await p.c.send({ n });
+      await p.c.flush();
+      assert.deepStrictEqual(p.fromClient.map((m) => m.n), [1, 2, 3, 4, 5]);
+      assert.deepStrictEqual(p.sessionErrors.map((e) => [e.code, e.seq]), [['ENCRYPTION_DECRYPTION_FAILED', 1]]);
+      assert.strictEqual(p.c.reconnects, 1);
+    });
+
+    it("wire: an event tampered on every attempt fails the stream with ENCRYPTION_DECRYPTION_FAILED instead of looping; nothing after it is delivered", async () => {
+      const p = await securePair(2);
+      const retap = () => tap(p.s.link.transport, rewriteLineOnce((v) => v.seq === 3, flipCiphertext));
+      retap();
+      p.s.on('connect', retap);
+      const failed = once(p.c, 'failed');
+      for (let i = 3; i <= 5; i++) p.s.send({ type: 'stdout', payload: { chunk: `${i}` } }).catch(() => {});
+      const f = await failed;
+      assert.strictEqual(f.code, 'ENCRYPTION_DECRYPTION_FAILED');
+      assert.deepStrictEqual(seqs(p.got), [1, 2]);
+      assert.strictEqual(p.errors.length, 3);
+      assert.strictEqual(p.c.state, 'failed');
+    });
+  });
+
+  describe('a truncated envelope', () => {
+    it('EnvelopeCipher.open: a cut line or a short ciphertext is ENCRYPTION_DECRYPTION_FAILED; the next line opens', () => {
+      const [l1, l2] = sealed(2);
+      const opener = cipher();
+      assert.throws(() => opener.open(l1.slice(0, l1.length - 20)), { name: 'AesGcmError', code: 'ENCRYPTION_DECRYPTION_FAILED' });
+      assert.throws(() => opener.open(truncateCiphertext(l1)), { name: 'AesGcmError', code: 'ENCRYPTION_DECRYPTION_FAILED' });
+      assert.throws(() => opener.open(truncateCiphertext(l1, 40)), { code: 'ENCRYPTION_DECRYPTION_FAILED' }); // shorter than the tag
+      assert.strictEqual(opener.open(l2).seq, 2);
+    });
+
+    it('wire: a short ciphertext (ENCRYPTION_DECRYPTION_FAILED) and a cut line (ERR_STREAM_BAD_LINE) are refused; every event once, in order', async () => {
+      const p = await securePair(2);
+      tap(p.s.link.transport, rewriteLineOnce((v) => v.seq === 3, (line) => truncateCiphertext(line)));
+      await sendAndSettle(p, 3, 4);
+      tap(p.s.link.transport, rewriteLineOnce((v) => v.seq === 5, (line) => line.slice(0, 60)));
+      await sendAndSettle(p, 5, 7);
+      assert.deepStrictEqual(p.errors.map((e) => e.code), ['ENCRYPTION_DECRYPTION_FAILED', 'ERR_STREAM_BAD_LINE']);
+      assert.strictEqual(p.c.reconnects, 2);
+    });
+  });
+
+  describe('a replayed envelope', () => {
+    it('createEncryptedChannel: onError ENCRYPTION_NONCE_REUSE (err.replay), delivered once; the channel goes on', async () => {
+      const ch = await channels();
+      for (let i = 1; i <= 3; i++) await ch.client.send({ i });
+      const frames = ch.toServer.join('').split('\n').filter(Boolean);
+      ch.server.receive(frames.slice(0, 3).join('\n') + '\n'); // hello, 1, 2
+      ch.server.receive(frames[1] + '\n'); // 1 again
+      ch.server.receive(frames[3] + '\n');
+      ch.server.receive(frames[3] + '\n'); // 3 again
+      assert.deepStrictEqual(ch.got.server, [{ i: 1 }, { i: 2 }, { i: 3 }]);
+      assert.deepStrictEqual(ch.errors.server.map((e) => [e.code, e.replay, e.seq]), [
+        ['ENCRYPTION_NONCE_REUSE', true, 1],
+        ['ENCRYPTION_NONCE_REUSE', true, 3],
+      ]);
+    });
+
+    it('EnvelopeCipher.open is stateless (documented): it opens a replay; replay protection is the channel or the stream', () => {
+      const [l1] = sealed(1);
+      const opener = cipher();
+      assert.deepStrictEqual(opener.open(l1), opener.open(l1));
+    });
+
+    it('wire: an old envelope replayed under its own seq is dropped as a duplicate, silently; nothing delivered twice', async () => {
+      const p = await securePair(3);
+      const t = tap(p.s.link.transport);
+      await sendAndSettle(p, 4, 4);
+      const old = t.lines.find((l) => l.includes('"seq":4,'));
+      t.inject(old + '\n');
+      await sendAndSettle(p, 5, 6);
+      assert.strictEqual(p.c.stats.duplicates, 1);
+      assert.deepStrictEqual(p.errors, []);
+      assert.strictEqual(p.c.reconnects, 0);
+    });
+
+    it("wire: an old envelope replayed under the next seq is 'error' ENCRYPTION_NONCE_REUSE (err.replay); the genuine event follows: once, in order", async () => {
+      const p = await securePair(3);
+      const t = tap(p.s.link.transport);
+      await sendAndSettle(p, 4, 5);
+      const old = t.lines.find((l) => l.includes('"seq":4,'));
+      t.inject(old.replace('"seq":4,', '"seq":6,') + '\n'); // the outer seq is not authenticated
+      await until(() => p.errors.length === 1, 'the replay is reported');
+      await sendAndSettle(p, 6, 8);
+      assert.deepStrictEqual(p.errors.map((e) => [e.code, e.replay, e.seq]), [['ENCRYPTION_NONCE_REUSE', true, 6]]);
+    });
+
+    it("wire (client -> server): a replayed client envelope is session 'error' ENCRYPTION_NONCE_REUSE; every message once, in order", async () => {
+      const p = await securePair(0);
+      const t = tap(p.c._transport);
+      await p.c.send({ n: 1 });
+      await p.c.send({ n: 2 });
+      await p.c.flush();
+      const old = t.lines.find((l) => l.includes('"type":"enc"'));
+      t.inject(`${control.build.batch(3)}\n${old}\n`);
+      await until(() => p.sessionErrors.length === 1, 'the replay is reported');
+      for (let n = 3; n <= 5; n++) await p.c.send({ n });
+      await p.c.flush();
+      assert.deepStrictEqual(p.fromClient.map((m) => m.n), [1, 2, 3, 4, 5]);
+      assert.deepStrictEqual(p.sessionErrors.map((e) => [e.code, e.seq]), [['ENCRYPTION_NONCE_REUSE', 3]]);
+    });
+  });
+
+  describe('a wrong key', () => {
+    it('EnvelopeCipher.open / decrypt(secret): ENCRYPTION_DECRYPTION_FAILED; the right key still opens', async () => {
+      const [l1] = sealed(1);
+      assert.throws(() => cipher(Buffer.alloc(32, 0x2b)).open(l1), { name: 'AesGcmError', code: 'ENCRYPTION_DECRYPTION_FAILED' });
+      assert.strictEqual(cipher().open(l1).seq, 1);
+      const a = await lib.generateKeyPair();
+      const b = await lib.generateKeyPair();
+      const c = await lib.generateKeyPair();
+      const secret = await lib.deriveSharedSecret(a.privateKey, b.publicKey);
+      const wrong = await lib.deriveSharedSecret(a.privateKey, c.publicKey);
+      const enc = await lib.encrypt(secret, 'hello');
+      await assert.rejects(lib.decrypt(wrong, enc), { name: 'AesGcmError', code: 'ENCRYPTION_DECRYPTION_FAILED' });
+      assert.strictEqual(await lib.decrypt(await lib.deriveSharedSecret(b.privateKey, a.publicKey), enc), 'hello');
+    });
+
+    it('createEncryptedChannel: a frame of another session is ENCRYPTION_DECRYPTION_FAILED; the channel goes on', async () => {
+      const ch = await channels();
+      const other = await channels();
+      await ch.client.send({ i: 1 });
+      await other.client.send({ i: 'other' });
+      const foreign = other.toServer.join('').split('\n').filter(Boolean)[1];
+      ch.server.receive(ch.toServer.join(''));
+      ch.server.receive(foreign + '\n');
+      await ch.client.send({ i: 2 });
+      ch.server.receive(ch.toServer.slice(1).join(''));
+      assert.deepStrictEqual(ch.got.server, [{ i: 1 }, { i: 2 }]);
+      assert.deepStrictEqual(ch.errors.server.map((e) => e.code), ['ENCRYPTION_DECRYPTION_FAILED']);
+    });
+
+    it('wire: an envelope sealed with another key under the next seq is refused (ENCRYPTION_DECRYPTION_FAILED); every event once, in order', async () => {
+      const p = await securePair(2);
+      const forger = createEnvelopeCipher({ key: Buffer.alloc(32, 1), sessionId: p.s.id, kid: p.s.channel.kid });
+      tap(p.s.link.transport).inject(forger.seal({ protocolVersion: 2, sessionId: p.s.id, seq: 3, type: 'stdout', payload: { chunk: 'forged' } }) + '\n');
+      await until(() => p.errors.length === 1, 'the forged envelope is reported');
+      await sendAndSettle(p, 3, 5);
+      assert.deepStrictEqual(p.errors.map((e) => [e.code, e.seq]), [['ENCRYPTION_DECRYPTION_FAILED', 3]]);
+    });
+  });
+
+  describe('an invalid public key (handshake)', () => {
+    const bad = () => {
+      const pub = Buffer.from(generateKeyPairSync().publicKeyB64, 'base64');
+      pub[64] ^= 1; // off the curve
+      return pub.toString('base64');
+    };
+
+    it('crypto API: EcdhError ENCRYPTION_INVALID_PUBLIC_KEY (sync, async, hello processing); good keys still work after', async () => {
+      const kp = generateKeyPairSync();
+      for (const k of [bad(), 'AAAA', '', '!!!']) {
+        assert.throws(() => deriveSharedSecretSync(kp.privateKey, k), { name: 'EcdhError', code: 'ENCRYPTION_INVALID_PUBLIC_KEY' });
+        await assert.rejects(lib.importPublicKey(k), { name: 'EcdhError', code: 'ENCRYPTION_INVALID_PUBLIC_KEY' });
+      }
+      const hello = await lib.createClientHello(await lib.generateKeyPair());
+      await assert.rejects(lib.processClientHello({ ...hello, clientEphemeralPubKeyB64: bad() }, 's_1'), { code: 'ENCRYPTION_INVALID_PUBLIC_KEY' });
+      const other = generateKeyPairSync();
+      assert.strictEqual(deriveSharedSecretSync(kp.privateKey, other.publicKeyB64).length, 32);
+    });
+
+    it('createEncryptedChannel: a hello with a bad key is onError ENCRYPTION_INVALID_PUBLIC_KEY; a good hello after it works', async () => {
+      const ch = await channels();
+      await ch.client.send({ i: 1 });
+      const [hello, env] = ch.toServer.join('').split('\n').filter(Boolean);
+      const h0 = JSON.parse(hello);
+      h0.clientHello.clientEphemeralPubKeyB64 = bad();
+      ch.server.receive(JSON.stringify(h0) + '\n');
+      assert.deepStrictEqual(ch.errors.server.map((e) => e.code), ['ENCRYPTION_INVALID_PUBLIC_KEY']);
+      ch.server.receive(hello + '\n' + env + '\n');
+      assert.deepStrictEqual(ch.got.server, [{ i: 1 }]);
+    });
+
+    it("wire (client hello): reject ENCRYPTION_INVALID_PUBLIC_KEY, the socket closes; the server keeps serving encrypted clients", async () => {
+      const { server, addr } = await h.server({ encryption: 'required' });
+      const peer = await rawPeer(addr.url);
+      const enc = { protocolVersion: 2, clientEphemeralPubKeyB64: bad(), curve: 'P-256', supportedAlgorithms: ['AES-GCM-256'] };
+      peer.send(control.build.hello({ sid: 's_badkey', resume: false, rx: 0, enc }) + '\n');
+      const [f] = await peer.next();
+      assert.deepStrictEqual([f.t, f.code], ['reject', 'ENCRYPTION_INVALID_PUBLIC_KEY']);
+      assert.strictEqual((await peer.closed).code, 4400);
+      assert.strictEqual(server.getSession('s_badkey'), undefined);
+      const got = [];
+      const sessionP = once(server, 'session');
+      const c = h.client({ url: addr.url, encryption: true, reconnect: FAST, onMessage: (m) => got.push(m.seq) });
+      await c.connect();
+      await (await sessionP).send({ type: 'stdout', payload: { chunk: 'ok' } });
+      await until(() => got.length === 1, 'event');
+    });
+
+    it("wire (server hello): the client fails with ENCRYPTION_INVALID_PUBLIC_KEY, without retrying and without sending plaintext", async () => {
+      const { WebSocketServer } = require('ws');
+      const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+      h.add({ close: () => new Promise((r) => wss.close(() => r())) });
+      await onceEvent(wss, 'listening');
+      const received = [];
+      wss.on('connection', (ws) => {
+        ws.on('message', (data) => {
+          received.push(String(data));
+          const enc = { protocolVersion: 2, serverEphemeralPubKeyB64: bad(), curve: 'P-256', selectedAlgorithm: 'AES-GCM-256', kdf: 'HKDF-SHA-256', keyId: 'k_1' };
+          ws.send(control.build.welcome({ sid: 's_fake', resumed: false, rx: 0, hb: 15000, enc, first: 1, next: 1 }) + '\n');
+        });
+      });
+      const c = h.client({ url: `ws://127.0.0.1:${wss.address().port}`, encryption: true, reconnect: FAST });
+      const failed = once(c, 'failed');
+      await c.send({ secret: 1 }); // accepted: it waits for the keys
+      await assert.rejects(c.connect(), { code: 'ENCRYPTION_INVALID_PUBLIC_KEY' });
+      assert.strictEqual((await failed).code, 'ENCRYPTION_INVALID_PUBLIC_KEY');
+      assert.strictEqual(c.pending, 1, 'the message is kept, never sent in plaintext');
+      await assert.rejects(c.flush(), { code: 'ENCRYPTION_INVALID_PUBLIC_KEY' });
+      assert.strictEqual(received.length, 1, 'only the hello went out');
+      assert.ok(!received[0].includes('secret'));
+      assert.strictEqual(c.retryCount, 0);
+    });
+  });
+
+  // -------------------------------------------------------------------------
+  describe('an unknown control frame', () => {
+    it("NDJSON API: a control frame is a plain JSON value, and not an event under validate: 'event' (ERR_NDJSON_INVALID_EVENT)", async () => {
+      const input = '{"$esn":1,"t":"zzz"}\n{"$esn":2,"t":"ack","s":1}\n' + JSON.stringify(event(1, 'a')) + '\n';
+      assert.deepStrictEqual((await decode(input)).messages.length, 3);
+      const { messages, invalid } = await decode(input, { validate: 'event' });
+      assert.deepStrictEqual(messages, [event(1, 'a')]);
+      assert.deepStrictEqual(invalid.map((e) => e.code), ['ERR_NDJSON_INVALID_EVENT', 'ERR_NDJSON_INVALID_EVENT']);
+    });
+
+    for (const [what, frame] of [
+      ['an unknown t', '{"$esn":1,"t":"zzz","x":1}'],
+      ['a future version', '{"$esn":2,"t":"ack","s":1}'],
+    ]) {
+      it(`wire (server -> client), ${what}: 'error' ERR_STREAM_CONTROL, the client resumes; every event once, in order`, async () => {
+        const p = await pair();
+        for (let i = 1; i <= 2; i++) await p.s.send({ type: 'stdout', payload: { chunk: `${i}` } });
+        await until(() => p.got.length === 2, 'first events');
+        tap(p.s.link.transport).inject(frame + '\n');
+        await sendAndSettle(p, 3, 6);
+        assert.deepStrictEqual(p.errors.map((e) => e.code), ['ERR_STREAM_CONTROL']);
+        assert.match(p.errors[0].message, /bad control frame/);
+        assert.strictEqual(p.c.reconnects, 1);
+      });
+
+      it(`wire (client -> server), ${what}: session 'error' ERR_STREAM_CONTROL, connection dropped, the session stays resumable`, async () => {
+        const { server, addr } = await h.server({});
+        const peer = await rawPeer(addr.url);
+        const sessionP = once(server, 'session');
+        peer.send(control.build.hello({ sid: 's_ctl', resume: false, rx: 0 }) + '\n');
+        const s = await sessionP;
+        const errs = [];
+        const got = [];
+        s.on('error', (e) => errs.push(e.code));
+        s.on('message', (m) => got.push(m.n));
+        peer.send(`${control.build.batch(1)}\n{"n":1}\n${frame}\n`);
+        await peer.closed;
+        assert.deepStrictEqual(errs, ['ERR_STREAM_CONTROL']);
+        const again = await rawPeer(addr.url);
+        again.send(control.build.hello({ sid: 's_ctl', resume: true, rx: 0 }) + '\n');
+        const [w] = await again.next();
+        assert.deepStrictEqual([w.t, w.resumed, w.rx], ['welcome', true, 1]);
+        again.send(`${control.build.batch(1)}\n{"n":1}\n{"n":2}\n`); // 1 is resent: dropped as a duplicate
+        await until(() => got.length === 2, 'message 2');
+        assert.deepStrictEqual(got, [1, 2]);
+        again.close();
+      });
+    }
+
+    it('wire: a future-version hello is rejected with BAD_HELLO naming the version; the server keeps serving', async () => {
+      const { addr } = await h.server({});
+      const peer = await rawPeer(addr.url);
+      peer.send('{"$esn":2,"t":"hello","sid":null,"resume":false,"rx":0}\n');
+      const [f] = await peer.next();
+      assert.deepStrictEqual([f.t, f.code], ['reject', 'BAD_HELLO']);
+      assert.match(f.message, /unsupported control version 2/);
+      await peer.closed;
+      const c = h.client({ url: addr.url, reconnect: FAST });
+      await c.connect();
+    });
+  });
+
+  // -------------------------------------------------------------------------
+  describe('a resume from an unknown session', () => {
+    it('wire (raw hello): reject SESSION_UNKNOWN, close 4400; no session is created', async () => {
+      const { server, addr } = await h.server({});
+      const peer = await rawPeer(addr.url);
+      peer.send(control.build.hello({ sid: 's_nope', resume: true, rx: 7 }) + '\n');
+      const [f] = await peer.next();
+      assert.deepStrictEqual([f.t, f.code], ['reject', 'SESSION_UNKNOWN']);
+      assert.strictEqual((await peer.closed).code, 4400);
+      assert.strictEqual(server.sessions.size, 0);
+    });
+
+    it("ReconnectingStream after a server restart: 'failed' SESSION_UNKNOWN (no retry loop), unacknowledged messages kept; other clients unaffected", async () => {
+      const port = await freePort();
+      const a = h.add(new StreamServer({ port }));
+      await a.listen();
+      const c = h.client({ url: `ws://127.0.0.1:${port}`, reconnect: FAST });
+      const states = [];
+      c.on('stateChange', (st) => states.push(st));
+      await c.connect();
+      const failed = once(c, 'failed');
+      await a.close();
+      const b = h.add(new StreamServer({ port }));
+      await b.listen();
+      await c.send({ n: 1 });
+      const f = await failed;
+      assert.strictEqual(f.code, 'SESSION_UNKNOWN');
+      assert.strictEqual(c.pending, 1, 'the message is not lost silently: still pending');
+      await assert.rejects(c.send({ n: 2 }), { code: 'SESSION_UNKNOWN' });
+      assert.strictEqual(states.filter((s) => s === 'failed').length, 1);
+      const sessionP = once(b, 'session');
+      const other = h.client({ url: `ws://127.0.0.1:${port}`, reconnect: FAST });
+      await other.connect();
+      const got = [];
+      (await sessionP).on('message', (m) => got.push(m.n));
+      await other.send({ n: 'fresh' });
+      await other.flush();
+      assert.deepStrictEqual(got, ['fresh']);
+    });
+
+    it("HTTP: GET /sessions/:unknown/stream is 404 with a SESSION_UNKNOWN reject line; ReconnectingStream over http fails with SESSION_UNKNOWN", async () => {
+      const { addr } = await h.server({});
+      const res = await fetch(`${addr.httpUrl}/sessions/s_nope/stream?fromSeq=1`);
+      assert.strictEqual(res.status, 404);
+      const f = JSON.parse((await res.text()).split('\n')[0]);
+      assert.deepStrictEqual([f.t, f.code], ['reject', 'SESSION_UNKNOWN']);
+      const c = h.client({ url: addr.httpUrl, sessionId: 's_nope', reconnect: FAST });
+      await assert.rejects(c.connect(), { code: 'SESSION_UNKNOWN' });
+      assert.strictEqual(c.state, 'failed');
+    });
+  });
+
+  // -------------------------------------------------------------------------
+  describe('a client that never reads', () => {
+    it('server: session.send() waits (bytes held <= maxOutboxBytes); other sessions are unaffected; once the client reads, every event once, in order', async () => {
+      const LIMIT = 64 * 1024;
+      const { server, addr } = await h.server({ maxOutboxBytes: LIMIT, highWaterMark: 16 * 1024 });
+      const mk = async () => {
+        const sessionP = once(server, 'session');
+        const got = [];
+        const c = h.client({ url: addr.url, reconnect: FAST, onMessage: (m) => got.push(m.seq) });
+        await c.connect();
+        return { c, got, s: await sessionP };
+      };
+      const stuck = await mk();
+      const healthy = await mk();
+      const socket = stuck.c._transport.ws._socket;
+      socket.pause(); // the client stops reading
+      const N = 2000;
+      const chunk = 'x'.repeat(1000);
+      let produced = 0;
+      let maxHeld = 0;
+      const producer = (async () => {
+        for (let i = 0; i < N; i++) {
+          await stuck.s.send({ type: 'stdout', payload: { chunk } });
+          produced++;
+          maxHeld = Math.max(maxHeld, stuck.s.bufferedBytes);
+        }
+      })();
+      // the other session runs its full course while the first one is stuck
+      for (let i = 0; i < 300; i++) await healthy.s.send({ type: 'stdout', payload: { chunk: 'h' } });
+      await until(() => healthy.got.length === 300, 'the healthy session');
+      assert.deepStrictEqual(healthy.got, range(1, 300));
+      assert.ok(produced < N, `the producer was not held back (${produced} of ${N} accepted)`);
+      assert.ok(stuck.s.bufferedBytes <= LIMIT + 1200, `held ${stuck.s.bufferedBytes} bytes`);
+      socket.resume();
+      await producer;
+      await until(() => stuck.got.length === N, 'the stuck session catches up');
+      assert.deepStrictEqual(stuck.got, range(1, N));
+      assert.ok(maxHeld <= LIMIT + 1200, `held up to ${maxHeld} bytes`);
+      assert.strictEqual(stuck.c.reconnects, 0);
+    });
+
+    it('server: a producer that does not await is bounded by maxReplayEvents; a resume past it reports an explicit gap, the rest arrives once', async () => {
+      const { server, addr } = await h.server({ maxReplayEvents: 50 });
+      const { proxy, addr: px } = await h.proxy({ target: { port: addr.port } });
+      const sessionP = once(server, 'session');
+      const got = [];
+      const gaps = [];
+      const c = h.client({ url: px.url, reconnect: FAST, onMessage: (m) => got.push(m.seq), onGap: (g) => gaps.push(g) });
+      await c.connect();
+      const s = await sessionP;
+      proxy.refuse();
+      proxy.cutAll(); // the client is gone: nothing is read
+      await until(() => !s.connected, 'the server sees the drop');
+      for (let i = 0; i < 200; i++) s.send({ type: 'stdout', payload: { chunk: 'z' } }).catch(() => {});
+      assert.strictEqual(s.stats.held, 50);
+      proxy.accept();
+      await until(() => got.length === 50 && gaps.length === 1, 'the held events');
+      assert.deepStrictEqual(gaps, [{ from: 1, to: 150, count: 150, reason: 'replay_overflow' }]);
+      assert.deepStrictEqual(got, range(151, 200));
+    });
+  });
 });
