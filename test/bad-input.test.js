@@ -781,6 +781,59 @@ describe(`bad-input matrix (${backend} backend)`, function () {
       assert.strictEqual(stuck.c.reconnects, 0);
     });
 
+    it('server, FakeClock: a client that neither reads nor answers is declared dead by the heartbeat, then expires; blocked sends reject with ERR_SESSION_EXPIRED', async () => {
+      const { FakeClock } = require('./helpers/fake-clock');
+      const { Session, SERVER_DEFAULTS } = require('../lib/server');
+      const clock = new FakeClock(1000).install();
+      try {
+        const forgotten = [];
+        const fakeServer = { _forget: (x) => forgotten.push(x.id) };
+        const opts = { ...SERVER_DEFAULTS, maxOutboxBytes: 4096, highWaterMark: 1024, heartbeatIntervalMs: 1000, heartbeatTimeoutMs: 2500, sessionTtlMs: 5000 };
+        const written = [];
+        const transport = {
+          kind: 'ws',
+          bufferedAmount: 0,
+          terminated: false,
+          send(text) {
+            written.push(text); // never acknowledged by the kernel: the peer does not read
+            this.bufferedAmount += text.length;
+          },
+          close() {},
+          terminate() {
+            this.terminated = true;
+          },
+        };
+        const s = new Session(fakeServer, 's_dead', opts, null);
+        const events = [];
+        s.on('disconnect', (r) => events.push(['disconnect', r]));
+        s.on('close', (e) => events.push(['close', e && e.code]));
+        s._attach(transport, 0);
+        const results = [];
+        for (let i = 0; i < 20; i++) s.send({ type: 'stdout', payload: { chunk: 'y'.repeat(500) } }).then(() => results.push('ok'), (e) => results.push(e.code));
+        await new Promise((r) => setImmediate(r)); // the Link writes on the next turn
+        await new Promise((r) => setImmediate(r));
+        assert.ok(written.length > 0);
+        assert.ok(results.length < 20, 'some sends wait for room');
+        assert.ok(s.bufferedBytes <= 20 * 600);
+        clock.tick(2999);
+        assert.strictEqual(transport.terminated, false);
+        clock.tick(1); // 3 intervals without a byte from the peer (timeout 2500 ms)
+        assert.strictEqual(transport.terminated, true);
+        assert.strictEqual(s.connected, false);
+        assert.match(events[0][1], /no data or heartbeat from the peer for 2500 ms/);
+        clock.tick(5000);
+        await new Promise((r) => setImmediate(r));
+        assert.deepStrictEqual(events.map((e) => e[0]), ['disconnect', 'close']);
+        assert.strictEqual(events[1][1], 'ERR_SESSION_EXPIRED');
+        assert.deepStrictEqual(forgotten, ['s_dead']);
+        assert.strictEqual(results.length, 20, 'every send settled');
+        assert.ok(results.includes('ERR_SESSION_EXPIRED'));
+        assert.deepStrictEqual(results.filter((r) => r !== 'ok' && r !== 'ERR_SESSION_EXPIRED'), []);
+      } finally {
+        clock.uninstall();
+      }
+    });
+
     it('server: a producer that does not await is bounded by maxReplayEvents; a resume past it reports an explicit gap, the rest arrives once', async () => {
       const { server, addr } = await h.server({ maxReplayEvents: 50 });
       const { proxy, addr: px } = await h.proxy({ target: { port: addr.port } });
