@@ -147,6 +147,9 @@ static int start_cut(esn_framer *f) {
   c->start = start;
   c->dropped = (double)(f->in.len - f->tail - keep);
   f->in.len = f->tail + keep;
+  /* run() may have scanned the dropped bytes already: scan the kept ones
+   * again, or the '\n' that ends this line (appended at in.len) is missed. */
+  if (f->scanned > f->in.len) f->scanned = f->in.len;
   c->at = f->in.len;
   f->skipping = 1;
   return 0;
