@@ -9,7 +9,7 @@ function randomUUID() {
   const c = globalThis.crypto;
   if (c && typeof c.randomUUID === 'function') return c.randomUUID();
   // Node < 19 without a global WebCrypto object.
-  return require('crypto').randomUUID();
+  return require('./platform/crypto').randomUUID();
 }
 
 function generateSessionId() {

@@ -7,7 +7,7 @@
 // the rest of the line when `event` or `payload` is read. validate: 'event'
 // checks every line fully first. Bad lines go to 'invalid'.
 
-const { EventEmitter } = require('node:events');
+const { EventEmitter } = require('./platform/events');
 const { createLineDecoder, DEFAULT_MAX_LINE_BYTES } = require('./line-decoder');
 const { toBytes, preview } = require('./ndjson');
 

@@ -320,7 +320,15 @@ describe(`crypto (${backend} backend)`, function () {
     });
   });
 
-  describe('createEncryptedChannel', () => {
+  for (const mode of ['sync', 'webcrypto']) describe(`createEncryptedChannel (${mode === 'sync' ? backend : 'crypto.subtle, as in browsers'})`, () => {
+    if (mode === 'webcrypto') {
+      before(() => {
+        process.env.ENCLAVE_STREAM_WEBCRYPTO = '1';
+      });
+      after(() => {
+        delete process.env.ENCLAVE_STREAM_WEBCRYPTO;
+      });
+    }
     async function pair(extra = {}) {
       const got = { server: [], client: [], serverErrors: [], clientErrors: [] };
       const wire = { toServer: [], toClient: [] };
@@ -351,9 +359,11 @@ describe(`crypto (${backend} backend)`, function () {
       assert.strictEqual(JSON.parse(first[1]).type, 'enc');
       server.receive(wire.toServer.join('').slice(0, 50)); // partial chunks are fine
       server.receive(wire.toServer.join('').slice(50));
+      await server.settled();
       assert.deepStrictEqual(got.server, [{ type: 'tool_call', name: 'secretOp', args: {} }, { n: 2 }]);
       await server.send({ reply: true });
       for (const f of wire.toClient) client.receive(f);
+      await client.settled();
       assert.deepStrictEqual(got.client, [{ reply: true }]);
       assert.deepStrictEqual(got.serverErrors, []);
     });
@@ -363,9 +373,11 @@ describe(`crypto (${backend} backend)`, function () {
       const p = client.send({ queued: 1 });
       assert.strictEqual(wire.toServer.length, 1); // the hello alone
       server.receive(wire.toServer.shift());
+      await server.settled();
       client.receive(wire.toClient.shift()); // server hello
       await p;
       server.receive(wire.toServer.shift());
+      await server.settled();
       assert.deepStrictEqual(got.server, [{ queued: 1 }]);
     });
 
@@ -380,6 +392,7 @@ describe(`crypto (${backend} backend)`, function () {
       const env2 = f2.trim();
       // the same envelope with a forged higher seq: still a replay (nonce counter)
       server.receive(env2.replace(/"seq":2,/, '"seq":9,') + '\n');
+      await server.settled();
       assert.deepStrictEqual(got.server, [{ n: 1 }, { n: 2 }]);
       assert.strictEqual(got.serverErrors.length, 2);
       assert.ok(got.serverErrors.every((e) => e.replay && e.code === 'ENCRYPTION_NONCE_REUSE'));
@@ -391,12 +404,14 @@ describe(`crypto (${backend} backend)`, function () {
       ct[0] ^= 1;
       env.payload.ciphertextB64 = ct.toString('base64');
       server.receive(JSON.stringify(env) + '\n');
+      await server.settled();
       assert.strictEqual(got.serverErrors[2].code, 'ENCRYPTION_DECRYPTION_FAILED');
       assert.strictEqual(got.serverErrors[2].seq, 3);
       // the genuine frame 3 still goes through, then 4
       server.receive(f3 + '\n');
       await client.send({ n: 4 });
       server.receive(wire.toServer[3]);
+      await server.settled();
       assert.deepStrictEqual(got.server, [{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }]);
       assert.strictEqual(server.stats.delivered, 4);
       assert.strictEqual(server.stats.replays, 2);

@@ -6,7 +6,7 @@
 // server has not acknowledged (the server drops duplicates by client seq).
 
 const { StreamError } = require('../errors');
-const { EventEmitter } = require('node:events');
+const { EventEmitter } = require('../platform/events');
 const { createMachine } = require('./machine');
 const { WsClientTransport, HttpClientTransport } = require('./transports');
 const { Outbox } = require('../transport/outbox');
@@ -21,6 +21,8 @@ const { build, RejectCode } = control;
 const FRAME_SLACK = 1024;
 // Times in a row the same event may be refused before the stream fails.
 const REFUSE_LIMIT = 3;
+
+const isThenable = (v) => v !== null && typeof v === 'object' && typeof v.then === 'function';
 
 function encryptionMode(v) {
   if (v === undefined || v === false || v === null || v === 'disabled') return 'disabled';
@@ -100,6 +102,12 @@ class ReconnectingStream extends EventEmitter {
     this._peerMax = null; // the server's maximum message size (welcome.max)
     this._handshake = null;
     this.channel = null;
+    // crypto.subtle (browsers): frames are handled in order behind the
+    // pending decryption; seals complete in order into the outbox.
+    this._rxTail = null;
+    this._preOpened = null; // seq -> { text, counter } | { error } for the frame being read
+    this._sealTail = null;
+    this._sealing = 0; // messages being sealed, not yet in the outbox
     this._transport = null;
     this._welcomed = false;
     this._everConnected = false;
@@ -143,7 +151,7 @@ class ReconnectingStream extends EventEmitter {
 
   /** Messages sent and not yet acknowledged by the server. */
   get pending() {
-    return this._link.outbox.count + this._pre.length;
+    return this._link.outbox.count + this._pre.length + this._sealing;
   }
 
   get bufferedBytes() {
@@ -339,14 +347,44 @@ class ReconnectingStream extends EventEmitter {
       this._handshake = secure.clientHandshake();
       enc = this._handshake.hello;
     }
-    t.send(build.hello({ sid: this._sessionId, resume: this._everConnected, rx: this._link.rx, enc }) + '\n');
+    const hello = (e) => {
+      if (this._transport === t) t.send(build.hello({ sid: this._sessionId, resume: this._everConnected, rx: this._link.rx, enc: e }) + '\n');
+    };
+    if (isThenable(enc)) enc.then(hello, (err) => this._fatal(`encryption handshake failed: ${err.message}`, err.code || 'ENCRYPTION_HANDSHAKE_FAILED'));
+    else hello(enc);
   }
 
+  // Frames are read in arrival order: at once while everything is
+  // synchronous, else behind the pending crypto.subtle work.
   _onFrame(t, data) {
     if (this._transport !== t) return;
-    if (this._welcomed) {
-      this._link.receiveFrame(data);
+    if (this._rxTail === null) {
+      const r = this._readFrame(t, data);
+      if (isThenable(r)) this._rxTail = this._settleRx(r);
       return;
+    }
+    this._rxTail = this._settleRx(this._rxTail.then(() => this._readFrame(t, data)));
+  }
+
+  _settleRx(p) {
+    const q = p.then(
+      () => {
+        if (this._rxTail === q) this._rxTail = null;
+      },
+      (err) => {
+        if (this._rxTail === q) this._rxTail = null;
+        this._drop(`cannot read a frame: ${err.message}`, err);
+      },
+    );
+    return q;
+  }
+
+  _readFrame(t, data) {
+    if (this._transport !== t) return undefined; // dropped meanwhile: the resume fetches it again
+    if (this._welcomed) {
+      if (this.channel && this.channel.async) return this._openThenReceive(t, data);
+      this._link.receiveFrame(data);
+      return undefined;
     }
     const lines = frameLines(data);
     let f = null;
@@ -373,18 +411,33 @@ class ReconnectingStream extends EventEmitter {
     }
     if (!this._everConnected) {
       if (f.enc) {
+        const failed = (err) => this._fatal(`encryption handshake failed: ${err.message}`, err.code || 'ENCRYPTION_HANDSHAKE_FAILED');
+        let ch;
         try {
-          this.channel = this._handshake.finish(f.enc, f.sid);
+          ch = this._handshake.finish(f.enc, f.sid);
         } catch (err) {
-          this._fatal(`encryption handshake failed: ${err.message}`, err.code || 'ENCRYPTION_HANDSHAKE_FAILED');
-          return;
+          failed(err);
+          return undefined;
         }
+        if (isThenable(ch)) {
+          return ch.then((c) => {
+            if (this._transport !== t) return undefined;
+            this.channel = c;
+            this._handshake = null;
+            return this._welcome(t, f, lines);
+          }, failed);
+        }
+        this.channel = ch;
       } else if (this.encryptionMode === 'required') {
         this._fatal('the server does not encrypt this session but encryption is required', RejectCode.EncryptionRequired);
-        return;
+        return undefined;
       }
       this._handshake = null;
     }
+    return this._welcome(t, f, lines);
+  }
+
+  _welcome(t, f, lines) {
     if (Number.isSafeInteger(f.max) && f.max > 0) {
       // Frames stay under the server's message limit (less room for the
       // control lines that share a frame); send() refuses a longer message.
@@ -396,7 +449,54 @@ class ReconnectingStream extends EventEmitter {
       if (this.options.heartbeatTimeoutMs === undefined) this._link.heartbeatTimeoutMs = Math.ceil(f.hb * 2.5);
     }
     this._ready(t, f);
-    if (lines.length > 1) this._link.receiveFrame(lines.slice(1).join('\n'));
+    if (lines.length > 1) {
+      const rest = lines.slice(1).join('\n');
+      if (this.channel && this.channel.async) return this._openThenReceive(t, rest);
+      this._link.receiveFrame(rest);
+    }
+    return undefined;
+  }
+
+  /**
+   * crypto.subtle: opens every envelope of a frame first (in parallel), then
+   * lets the Link read the frame with the results at hand, so seq checks,
+   * acks, replay checks and refusals happen exactly as on the synchronous path.
+   */
+  async _openThenReceive(t, data) {
+    const opener = this.channel.opener;
+    const lines = frameLines(data);
+    const pre = new Map();
+    const work = [];
+    for (const line of lines) {
+      let v;
+      try {
+        v = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      if (!v || v.type !== 'enc' || !Number.isSafeInteger(v.seq) || pre.has(v.seq)) continue;
+      const slot = {};
+      pre.set(v.seq, slot);
+      work.push(
+        opener.open(v).then(
+          (r) => {
+            slot.text = r.text;
+            slot.counter = r.counter;
+          },
+          (err) => {
+            slot.error = err;
+          },
+        ),
+      );
+    }
+    await Promise.all(work);
+    if (this._transport !== t) return;
+    this._preOpened = pre;
+    try {
+      this._link.receiveFrame(data);
+    } finally {
+      this._preOpened = null;
+    }
   }
 
   _ready(t, f) {
@@ -427,6 +527,33 @@ class ReconnectingStream extends EventEmitter {
 
   _enqueue(inner) {
     const link = this._link;
+    if (this.channel && this.channel.async) {
+      // crypto.subtle: the seq is reserved now, the envelope joins the outbox in order
+      const size = byteLength(inner);
+      const seq = link.outbox.nextSeq + this._sealing;
+      this._sealing++;
+      link.extraBytes += size;
+      const sealed = this.channel.sealer.sealLine(seq, inner);
+      const done = () => {
+        this._sealing--;
+        link.extraBytes -= size;
+      };
+      this._sealTail = (this._sealTail || Promise.resolve()).then(() =>
+        sealed.then(
+          (line) => {
+            done();
+            if (this.state === 'closed' || this.state === 'failed') return;
+            link.enqueue(line, line.length);
+          },
+          (err) => {
+            done();
+            this._emitError(err);
+            this._fatal(`cannot seal message ${seq}: ${err.message}`, err.code || 'ENCRYPTION_HANDSHAKE_FAILED');
+          },
+        ),
+      );
+      return;
+    }
     const line = this.channel ? this.channel.sealer.sealLine(link.outbox.nextSeq, inner) : inner;
     link.enqueue(line, line === inner ? undefined : line.length);
   }
@@ -479,6 +606,7 @@ class ReconnectingStream extends EventEmitter {
         return this._refuse(seq, new StreamError('plaintext event on an encrypted session', 'ENCRYPTION_REQUIRED'));
       }
       const opener = this.channel.opener;
+      if (this.channel.async) return this._deliverOpened(v, seq, opener);
       try {
         const text = opener.openText(v);
         try {
@@ -491,6 +619,27 @@ class ReconnectingStream extends EventEmitter {
       }
       opener.accept();
     }
+    this._refused = null;
+    this.emit('message', msg);
+    return true;
+  }
+
+  // crypto.subtle: the envelope was opened before the Link read the frame.
+  _deliverOpened(v, seq, opener) {
+    const r = this._preOpened && this._preOpened.get(seq);
+    if (!r || r.error) return this._refuse(seq, (r && r.error) || new StreamError('malformed envelope', 'ENCRYPTION_DECRYPTION_FAILED'));
+    if (r.counter <= opener.lastCounter) {
+      const err = new StreamError(`replayed envelope dropped (seq ${seq}, nonce counter ${r.counter})`, 'ENCRYPTION_NONCE_REUSE');
+      err.replay = true;
+      return this._refuse(seq, err);
+    }
+    let msg;
+    try {
+      msg = JSON.parse(r.text);
+    } catch {
+      return this._refuse(seq, new StreamError('decrypted event is not JSON', 'ENCRYPTION_DECRYPTION_FAILED'));
+    }
+    opener.lastCounter = r.counter;
     this._refused = null;
     this.emit('message', msg);
     return true;

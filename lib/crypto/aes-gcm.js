@@ -2,13 +2,14 @@
 // AES-256-GCM: the reference's API (Promises, CryptoKeys) taking the native
 // path whenever the raw key bytes are known, the README's two-argument
 // encrypt(secret, text)/decrypt(secret, encrypted), and SessionEncryptionContext.
-const nodeCrypto = require('node:crypto');
+const nodeCrypto = require('../platform/crypto');
+const { Buffer } = require('../platform/buffer');
 const C = require('../constants');
 const { native } = require('../binding');
 const { AesGcmError } = require('./errors');
-const { subtle, isCryptoKey, remember, rawAesKey, nativeGcm } = require('./keys');
+const { subtle, isCryptoKey, remember, rawAesKey, nativeGcm, syncCrypto } = require('./keys');
 const { toBase64, fromBase64, asBuffer } = require('./base64');
-const { deriveKeySync } = require('./hkdf');
+const { deriveKey, deriveKeySync } = require('./hkdf');
 const { fastKey, sealPayload, openPayload } = require('./payload');
 
 const DECRYPT = C.EncryptionErrorCode.DecryptionFailed;
@@ -50,7 +51,7 @@ async function encryptBytes(key, plaintext, nonce, additionalData) {
     if (typeof r === 'number') throw new AesGcmError('Encryption failed', DECRYPT);
     return u8(r);
   }
-  const raw = !native && rawAesKey(key);
+  const raw = syncCrypto && !native && rawAesKey(key);
   if (raw && raw.length === 32) {
     try {
       const c = nodeCrypto.createCipheriv('aes-256-gcm', raw, nonce);
@@ -80,7 +81,7 @@ async function decryptBytes(key, ciphertext, nonce, additionalData) {
     if (typeof r === 'number') throw new AesGcmError('Decryption failed: The operation failed for an operation-specific reason', DECRYPT);
     return u8(r);
   }
-  const raw = !native && rawAesKey(key);
+  const raw = syncCrypto && !native && rawAesKey(key);
   if (raw && raw.length === 32) {
     try {
       if (ciphertext.length < C.AES_GCM_TAG_SIZE) throw new Error('ciphertext shorter than the tag');
@@ -112,25 +113,25 @@ async function decryptBytes(key, ciphertext, nonce, additionalData) {
 const README_INFO = 'enclave-stream-native/encrypt/v1';
 const secretKeys = new WeakMap();
 
-function secretKey(secret) {
+async function secretKey(secret) {
   if (!(secret instanceof Uint8Array)) throw new TypeError('encrypt/decrypt: the secret must be a Uint8Array (deriveSharedSecret)');
   let k = secretKeys.get(secret);
   if (!k) {
-    k = Buffer.from(deriveKeySync(secret, null, README_INFO, 32));
+    k = Buffer.from(syncCrypto ? deriveKeySync(secret, null, README_INFO, 32) : await deriveKey(secret, null, README_INFO, 32));
     secretKeys.set(secret, k);
   }
   return k;
 }
 
 async function encryptText(secret, text) {
-  const key = secretKey(secret);
+  const key = await secretKey(secret);
   const nonce = generateNonce();
   const ct = await encryptBytes(key, Buffer.from(String(text), 'utf8'), nonce);
   return { nonceB64: toBase64(nonce), ciphertextB64: toBase64(ct) };
 }
 
 async function decryptText(secret, encrypted) {
-  const key = secretKey(secret);
+  const key = await secretKey(secret);
   const e = typeof encrypted === 'string' ? JSON.parse(encrypted) : encrypted;
   if (!e || typeof e.nonceB64 !== 'string' || typeof e.ciphertextB64 !== 'string') {
     throw new AesGcmError('Decryption failed: expected { nonceB64, ciphertextB64 }', DECRYPT);

@@ -5,6 +5,7 @@
 // run on Buffer, so they work at any size (the reference's spread into
 // String.fromCharCode overflows the stack above ~125 KB).
 // decodeStrict is the envelope decoder: canonical padded base64 only.
+const { Buffer } = require('../platform/buffer');
 
 function asBuffer(bytes) {
   if (Buffer.isBuffer(bytes)) return bytes;

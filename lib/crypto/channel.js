@@ -9,14 +9,20 @@
 // The client's first frame carries its hello (before its first envelope), so
 // the server can derive the keys: ECDH P-256 -> HKDF-SHA256 (salt = session
 // id) -> one AES-256-GCM key per direction.
-const nodeCrypto = require('node:crypto');
+const nodeCrypto = require('../platform/crypto');
+const { Buffer } = require('../platform/buffer');
 const C = require('../constants');
 const { EcdhError, AesGcmError } = require('./errors');
 const { generateKeyPairSync, deriveSharedSecretSync, rawPublicKey } = require('./ecdh');
 const { deriveSessionKeysSync } = require('./hkdf');
 const { createEnvelopeCipher } = require('./cipher');
+const { webOnly } = require('./keys');
+const web = require('./web');
 
-function makeCiphers(role, privateKey, peerPub, sessionId, keyId, maxNonces) {
+// Both directions' ciphers behind one small surface: seal(message, seq) gives
+// the envelope line, open(line) gives { text, seq, counter }. Synchronous
+// (the addon or node:crypto) or, on crypto.subtle, Promises of the same.
+function syncCiphers(role, privateKey, peerPub, sessionId, keyId, maxNonces) {
   const secret = deriveSharedSecretSync(privateKey, peerPub);
   const keys = deriveSessionKeysSync(secret, sessionId);
   secret.fill(0);
@@ -26,8 +32,47 @@ function makeCiphers(role, privateKey, peerPub, sessionId, keyId, maxNonces) {
   const opener = createEnvelopeCipher({ key: theirs, sessionId, kid: keyId });
   mine.fill(0);
   theirs.fill(0);
-  return { sealer, opener };
+  return {
+    seal: (message, seq) => sealer.seal(message, seq),
+    open(line) {
+      try {
+        const text = opener.openText(line);
+        return { text, seq: opener.lastSeq, counter: opener.lastCounter };
+      } catch (err) {
+        if (err.reason !== 'envelope') err.seq = opener.lastSeq >= 0 ? opener.lastSeq : undefined;
+        throw err;
+      }
+    },
+    dispose() {
+      sealer.dispose();
+      opener.dispose();
+    },
+  };
 }
+
+async function webCiphers(role, privateKey, peerPub, sessionId, keyId, maxNonces) {
+  const keys = await web.sessionKeys(privateKey, peerPub, sessionId);
+  const mine = role === 'client' ? keys.clientToServerKey : keys.serverToClientKey;
+  const theirs = role === 'client' ? keys.serverToClientKey : keys.clientToServerKey;
+  const sealer = new web.WebSealer({ key: mine, sessionId, kid: keyId, maxNonces });
+  const opener = new web.WebOpener({ key: theirs });
+  return {
+    seal: (message, seq) => sealer.sealText(seq, stringify(message)),
+    open: (line) => opener.openLine(line),
+    dispose() {
+      sealer.dispose();
+      opener.dispose();
+    },
+  };
+}
+
+function stringify(message) {
+  const text = JSON.stringify(message);
+  if (typeof text !== 'string') throw new TypeError('the inner event is not JSON-serializable');
+  return text;
+}
+
+const isThenable = (v) => v !== null && typeof v === 'object' && typeof v.then === 'function';
 
 class EncryptedChannel {
   constructor(options) {
@@ -38,13 +83,16 @@ class EncryptedChannel {
     this._onError = typeof o.onError === 'function' ? o.onError : null;
     this._send = typeof o.send === 'function' ? o.send : null;
     this._maxNonces = o.maxNonces;
+    this._web = webOnly();
     const kp = o.keyPair || generateKeyPairSync();
     this._priv = kp.privateKey;
     this._pubB64 = Buffer.from(kp.publicKey).toString('base64');
     this.sessionId = o.sessionId || (o.role === 'client' ? `s_${nodeCrypto.randomBytes(12).toString('hex')}` : null);
     this.keyId = o.keyId || (o.role === 'client' ? `k_${nodeCrypto.randomUUID().replace(/-/g, '')}` : null);
-    this._sealer = null;
-    this._opener = null;
+    this._ciphers = null;
+    this._keysReady = null; // Promise while crypto.subtle derives the keys
+    this._txTail = null; // crypto.subtle: frames leave in send order
+    this._rxTail = null; // crypto.subtle: lines are handled in arrival order
     this._outSeq = 0;
     this._highest = 0; // highest delivered seq
     this._lastCounter = -1; // highest delivered nonce counter
@@ -55,7 +103,7 @@ class EncryptedChannel {
     this.stats = { sent: 0, delivered: 0, replays: 0, authFailures: 0, malformed: 0 };
     if (o.role === 'client') {
       this._remote = o.remotePublicKey ? rawPublicKey(o.remotePublicKey) : null;
-      if (this._remote) this._keysFrom(this._remote);
+      if (this._remote) this._keysReady = this._keysFrom(this._remote);
       this._helloLine = JSON.stringify({
         mode: C.EncryptionMode.Required,
         clientHello: {
@@ -80,15 +128,22 @@ class EncryptedChannel {
 
   /** true once both direction keys exist. */
   get ready() {
-    return this._sealer !== null;
+    return this._ciphers !== null;
   }
 
+  /** Installs the keys agreed with peerPub: at once, or (crypto.subtle) returns a Promise. */
   _keysFrom(peerPub) {
-    const c = makeCiphers(this.role, this._priv, peerPub, this.sessionId, this.keyId, this._maxNonces);
-    if (this._sealer) this._sealer.dispose();
-    if (this._opener) this._opener.dispose();
-    this._sealer = c.sealer;
-    this._opener = c.opener;
+    const install = (c) => {
+      if (this._ciphers) this._ciphers.dispose();
+      this._ciphers = c;
+      if (this._closed) this._ciphers.dispose();
+    };
+    const args = [this.role, this._priv, peerPub, this.sessionId, this.keyId, this._maxNonces];
+    if (!this._web) {
+      install(syncCiphers(...args));
+      return null;
+    }
+    return webCiphers(...args).then(install);
   }
 
   _emit(frame) {
@@ -100,7 +155,7 @@ class EncryptedChannel {
     if (!this._helloPending) return '';
     this._helloPending = false;
     const f = this._helloLine + '\n';
-    if (this._sealer) return f; // goes out with the first envelope
+    if (this._ciphers) return f; // goes out with the first envelope
     this._emit(f);
     return '';
   }
@@ -112,7 +167,7 @@ class EncryptedChannel {
   /** Encrypts and sends a message; resolves to the frame handed to the transport. */
   send(message) {
     if (this._closed) return Promise.reject(new Error('channel closed'));
-    if (!this._sealer) {
+    if (!this._ciphers) {
       return new Promise((resolve, reject) => this._queue.push({ message, resolve, reject }));
     }
     try {
@@ -123,11 +178,14 @@ class EncryptedChannel {
   }
 
   _sendNow(message) {
+    const line = this._ciphers.seal(message, this._outSeq + 1);
     const head = this.role === 'client' ? this._flushHello() : '';
-    const line = this._sealer.seal(message, this._outSeq + 1);
     this._outSeq++;
     this.stats.sent++;
-    return this._emit(head + line + '\n');
+    if (!isThenable(line)) return this._emit(head + line + '\n');
+    const p = (this._txTail || Promise.resolve()).then(() => line).then((l) => this._emit(head + l + '\n'));
+    this._txTail = p.catch(() => {});
+    return p;
   }
 
   _drainQueue() {
@@ -150,50 +208,87 @@ class EncryptedChannel {
     this._partial = lines.pop();
     for (let line of lines) {
       if (line.endsWith('\r')) line = line.slice(0, -1);
-      if (line.trim() !== '') this._line(line);
+      if (line.trim() !== '') this._serial(line);
     }
   }
 
-  _line(line) {
-    if (this._opener) {
-      let text;
-      try {
-        text = this._opener.openText(line);
-      } catch (err) {
-        if (err.reason !== 'envelope') {
-          this.stats.authFailures++;
-          err.seq = this._opener.lastSeq >= 0 ? this._opener.lastSeq : undefined;
-          this._report(err);
-          return;
-        }
-        this._control(line);
-        return;
-      }
-      const seq = this._opener.lastSeq;
-      const counter = this._opener.lastCounter;
-      if (seq <= this._highest || counter <= this._lastCounter) {
-        this.stats.replays++;
-        const err = new AesGcmError(`replayed frame dropped (seq ${seq})`, C.EncryptionErrorCode.NonceReuse);
-        err.seq = seq;
-        err.replay = true;
-        this._report(err);
-        return;
-      }
-      this._highest = seq;
-      this._lastCounter = counter;
-      let message;
-      try {
-        message = JSON.parse(text);
-      } catch {
-        this.stats.malformed++;
-        this._report(new AesGcmError('decrypted message is not JSON', C.EncryptionErrorCode.DecryptionFailed));
-        return;
-      }
-      this.stats.delivered++;
-      this._onMessage(message);
+  /**
+   * Resolves once every line given to receive() so far has been handled:
+   * at once on Node; after the crypto.subtle work in browsers.
+   */
+  settled() {
+    return this._rxTail === null ? Promise.resolve() : this._rxTail.then(() => this.settled());
+  }
+
+  // Handles lines in arrival order: at once while everything is synchronous,
+  // else chained behind the pending crypto.subtle work.
+  _serial(line) {
+    if (this._rxTail === null) {
+      const r = this._line(line);
+      if (isThenable(r)) this._rxTail = this._settle(r);
       return;
     }
-    this._control(line);
+    this._rxTail = this._settle(this._rxTail.then(() => this._line(line)));
+  }
+
+  _settle(p) {
+    const q = p.then(
+      () => {
+        if (this._rxTail === q) this._rxTail = null;
+      },
+      (err) => {
+        if (this._rxTail === q) this._rxTail = null;
+        // An onMessage handler threw: onError, else an unhandled rejection.
+        if (this._onError) this._onError(err);
+        else Promise.reject(err);
+      },
+    );
+    return q;
+  }
+
+  _line(line) {
+    if (this._closed) return undefined;
+    if (!this._ciphers) return this._control(line);
+    let r;
+    try {
+      r = this._ciphers.open(line);
+    } catch (err) {
+      return this._openFailed(err, line);
+    }
+    if (isThenable(r)) return r.then((x) => this._opened(x), (err) => this._openFailed(err, line));
+    return this._opened(r);
+  }
+
+  _openFailed(err, line) {
+    if (err.reason !== 'envelope') {
+      this.stats.authFailures++;
+      this._report(err);
+      return undefined;
+    }
+    return this._control(line);
+  }
+
+  _opened({ text, seq, counter }) {
+    if (seq <= this._highest || counter <= this._lastCounter) {
+      this.stats.replays++;
+      const err = new AesGcmError(`replayed frame dropped (seq ${seq})`, C.EncryptionErrorCode.NonceReuse);
+      err.seq = seq;
+      err.replay = true;
+      this._report(err);
+      return;
+    }
+    this._highest = seq;
+    this._lastCounter = counter;
+    let message;
+    try {
+      message = JSON.parse(text);
+    } catch {
+      this.stats.malformed++;
+      this._report(new AesGcmError('decrypted message is not JSON', C.EncryptionErrorCode.DecryptionFailed));
+      return;
+    }
+    this.stats.delivered++;
+    this._onMessage(message);
   }
 
   _control(line) {
@@ -213,21 +308,25 @@ class EncryptedChannel {
         const peer = rawPublicKey(h.clientEphemeralPubKeyB64);
         this.sessionId = m.sessionId;
         this.keyId = m.keyId;
-        this._keysFrom(peer);
-        this._highest = 0;
-        this._lastCounter = -1;
-        this._emit(
-          JSON.stringify({
-            protocolVersion: C.PROTOCOL_VERSION,
-            serverEphemeralPubKeyB64: this._pubB64,
-            curve: C.SupportedCurve.P256,
-            selectedAlgorithm: C.EncryptionAlgorithm.AES_GCM_256,
-            kdf: C.KeyDerivation.HKDF_SHA256,
-            keyId: this.keyId,
-          }) + '\n',
-        );
-        this._drainQueue();
-        return;
+        const answer = () => {
+          this._highest = 0;
+          this._lastCounter = -1;
+          this._emit(
+            JSON.stringify({
+              protocolVersion: C.PROTOCOL_VERSION,
+              serverEphemeralPubKeyB64: this._pubB64,
+              curve: C.SupportedCurve.P256,
+              selectedAlgorithm: C.EncryptionAlgorithm.AES_GCM_256,
+              kdf: C.KeyDerivation.HKDF_SHA256,
+              keyId: this.keyId,
+            }) + '\n',
+          );
+          this._drainQueue();
+        };
+        const pending = this._keysFrom(peer);
+        if (pending) return pending.then(answer, (err) => this._report(err));
+        answer();
+        return undefined;
       }
       if (this.role === 'client' && m && typeof m.serverEphemeralPubKeyB64 === 'string') {
         if (m.selectedAlgorithm !== C.EncryptionAlgorithm.AES_GCM_256) {
@@ -238,10 +337,11 @@ class EncryptedChannel {
           if (!peer.equals(this._remote)) throw new EcdhError('server key differs from remotePublicKey', C.EncryptionErrorCode.HandshakeFailed);
         } else {
           this._remote = peer;
-          this._keysFrom(peer);
+          const pending = this._keysFrom(peer);
+          if (pending) return pending.then(() => this._drainQueue(), (err) => this._report(err));
           this._drainQueue();
         }
-        return;
+        return undefined;
       }
     } catch (err) {
       this._report(err);
@@ -256,9 +356,8 @@ class EncryptedChannel {
   /** Wipes the keys; pending sends reject. */
   close() {
     this._closed = true;
-    if (this._sealer) this._sealer.dispose();
-    if (this._opener) this._opener.dispose();
-    if (this._priv) this._priv.fill(0);
+    if (this._ciphers) this._ciphers.dispose();
+    if (this._priv && typeof this._priv.fill === 'function') this._priv.fill(0);
     for (const item of this._queue) item.reject(new Error('channel closed'));
     this._queue = [];
   }
@@ -266,7 +365,12 @@ class EncryptedChannel {
 
 /** createEncryptedChannel(options) -> Promise<EncryptedChannel> (as in the README). */
 async function createEncryptedChannel(options) {
-  return new EncryptedChannel(options);
+  let o = options;
+  // crypto.subtle makes the ephemeral key pair asynchronously
+  if (o && webOnly()) o = { ...o, keyPair: o.keyPair ? await web.importKeyPair(o.keyPair) : await web.keyPair() };
+  const ch = new EncryptedChannel(o);
+  if (ch._keysReady) await ch._keysReady;
+  return ch;
 }
 
 module.exports = { createEncryptedChannel, EncryptedChannel };

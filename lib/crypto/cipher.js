@@ -4,10 +4,12 @@
 // envelope lines back into inner events. Native: the C core does AES-GCM,
 // base64 and the envelope JSON in one call per message or per batch, into
 // reused buffers. JavaScript twin: node:crypto, same results and errors.
-const nodeCrypto = require('node:crypto');
+const nodeCrypto = require('../platform/crypto');
+const { Buffer } = require('../platform/buffer');
 const { native } = require('../binding');
 const { AesGcmError, fromStatus, Status } = require('./errors');
 const { asBuffer, decodeStrict } = require('./base64');
+const { needSync } = require('./keys');
 
 const MAX_NONCES = 2 ** 30;
 const DECRYPT = 'ENCRYPTION_DECRYPTION_FAILED';
@@ -437,6 +439,7 @@ class NativeEnvelopeCipher extends EnvelopeCipherBase {
 // ---- JavaScript twin ----------------------------------------------------------
 class JsEnvelopeCipher extends EnvelopeCipherBase {
   constructor(options) {
+    needSync('createEnvelopeCipher');
     const o = normalizeOptions(options);
     super();
     this._o = o;

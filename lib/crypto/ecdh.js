@@ -1,11 +1,12 @@
 'use strict';
 // ECDH P-256 key exchange: the reference's API (async, WebCrypto CryptoKeys)
 // plus synchronous raw-key forms that run in the C core.
-const nodeCrypto = require('node:crypto');
+const nodeCrypto = require('../platform/crypto');
+const { Buffer } = require('../platform/buffer');
 const { native } = require('../binding');
 const C = require('../constants');
 const { EcdhError, fromStatus } = require('./errors');
-const { subtle, isCryptoKey } = require('./keys');
+const { subtle, isCryptoKey, needSync } = require('./keys');
 const { toBase64, fromBase64, asBuffer } = require('./base64');
 
 const msg = (err) => (err instanceof Error ? err.message : String(err));
@@ -63,6 +64,7 @@ function generateKeyPairSync() {
     pub = k.publicKey();
     k.dispose();
   } else {
+    needSync('generateKeyPairSync');
     const ecdh = nodeCrypto.createECDH('prime256v1');
     pub = ecdh.generateKeys();
     priv = ecdh.getPrivateKey();
@@ -81,6 +83,7 @@ function publicKeyFromPrivate(privateKey) {
       k.dispose();
       return new Uint8Array(p);
     }
+    needSync('publicKeyFromPrivate');
     const ecdh = nodeCrypto.createECDH('prime256v1');
     ecdh.setPrivateKey(priv);
     return new Uint8Array(ecdh.getPublicKey());
@@ -106,6 +109,7 @@ function deriveSharedSecretSync(privateKey, peerPublicKey) {
     if (typeof r === 'number') throw fromStatus(EcdhError, r, 'Failed to derive shared secret');
     return new Uint8Array(r);
   }
+  needSync('deriveSharedSecretSync');
   const ecdh = nodeCrypto.createECDH('prime256v1');
   try {
     ecdh.setPrivateKey(priv);

@@ -1,11 +1,12 @@
 'use strict';
 // HKDF-SHA256 session keys: the reference's async API plus synchronous forms
 // (native: one call for both keys).
-const nodeCrypto = require('node:crypto');
+const nodeCrypto = require('../platform/crypto');
+const { Buffer } = require('../platform/buffer');
 const { native } = require('../binding');
 const C = require('../constants');
 const { HkdfError, fromStatus } = require('./errors');
-const { subtle, remember } = require('./keys');
+const { subtle, remember, syncCrypto, needSync } = require('./keys');
 const { asBuffer } = require('./base64');
 
 const msg = (err) => (err instanceof Error ? err.message : String(err));
@@ -13,6 +14,7 @@ const ZERO_SALT = Buffer.alloc(32);
 
 /** Synchronous HKDF-SHA256; salt null = 32 zero bytes. */
 function deriveKeySync(sharedSecret, salt, info, keyLength = C.AES_256_KEY_SIZE) {
+  needSync('deriveKeySync');
   try {
     const ikm = asBuffer(sharedSecret);
     const s = salt == null ? null : asBuffer(salt);
@@ -29,7 +31,20 @@ function deriveKeySync(sharedSecret, salt, info, keyLength = C.AES_256_KEY_SIZE)
   }
 }
 
+/** HKDF-SHA256 on crypto.subtle (browsers). */
+async function deriveKeyWeb(sharedSecret, salt, info, keyLength) {
+  try {
+    const ikm = await subtle().importKey('raw', asBuffer(sharedSecret), 'HKDF', false, ['deriveBits']);
+    const s = salt == null ? ZERO_SALT : asBuffer(salt);
+    const bits = await subtle().deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: s, info: Buffer.from(String(info), 'utf8') }, ikm, keyLength * 8);
+    return new Uint8Array(bits);
+  } catch (err) {
+    throw new HkdfError(`Failed to derive key: ${msg(err)}`, C.EncryptionErrorCode.KeyDerivationFailed);
+  }
+}
+
 async function deriveKey(sharedSecret, salt, info, keyLength = C.AES_256_KEY_SIZE) {
+  if (!syncCrypto) return deriveKeyWeb(sharedSecret, salt, info, keyLength);
   return deriveKeySync(sharedSecret, salt, info, keyLength);
 }
 
@@ -51,6 +66,14 @@ function deriveSessionKeysSync(sharedSecret, sessionId) {
 }
 
 async function deriveSessionKeys(sharedSecret, sessionId) {
+  if (!syncCrypto) {
+    const sid = sessionId == null ? null : Buffer.from(String(sessionId), 'utf8');
+    const [clientToServerKey, serverToClientKey] = await Promise.all([
+      deriveKeyWeb(sharedSecret, sid, C.HkdfInfo.ClientToServer, C.AES_256_KEY_SIZE),
+      deriveKeyWeb(sharedSecret, sid, C.HkdfInfo.ServerToClient, C.AES_256_KEY_SIZE),
+    ]);
+    return { clientToServerKey, serverToClientKey };
+  }
   return deriveSessionKeysSync(sharedSecret, sessionId);
 }
 
@@ -66,7 +89,7 @@ async function importAesGcmKey(keyBytes) {
 }
 
 async function deriveSessionCryptoKeys(sharedSecret, sessionId) {
-  const { clientToServerKey, serverToClientKey } = deriveSessionKeysSync(sharedSecret, sessionId);
+  const { clientToServerKey, serverToClientKey } = await deriveSessionKeys(sharedSecret, sessionId);
   const [c2s, s2c] = await Promise.all([importAesGcmKey(clientToServerKey), importAesGcmKey(serverToClientKey)]);
   return { clientToServerKey: c2s, serverToClientKey: s2c };
 }

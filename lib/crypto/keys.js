@@ -2,15 +2,40 @@
 // Raw key material behind WebCrypto CryptoKeys this package created, so the
 // native path can be taken for them (CryptoKeys made elsewhere go through
 // crypto.subtle). Also the lazily created native AES contexts per key.
+const { Buffer } = require('../platform/buffer');
 const { native } = require('../binding');
+const nodeCrypto = require('../platform/crypto');
 const { asBuffer } = require('./base64');
+
+// true where synchronous crypto exists (the addon, or node:crypto for the
+// JavaScript backend); false in browsers, where everything runs on
+// crypto.subtle and the synchronous fast API is unavailable.
+const syncCrypto = !!native || typeof nodeCrypto.createCipheriv === 'function';
+
+/**
+ * true when the channel and the stream transport run on crypto.subtle
+ * (lib/crypto/web.js): always in browsers; in Node when
+ * ENCLAVE_STREAM_WEBCRYPTO=1 (how the tests run the browser's code path).
+ */
+function webOnly() {
+  if (!syncCrypto) return true;
+  return typeof process !== 'undefined' && !!process.env && process.env.ENCLAVE_STREAM_WEBCRYPTO === '1';
+}
+
+/** Throws the coded error of a synchronous function called where only WebCrypto exists. */
+function needSync(name) {
+  if (syncCrypto) return;
+  const err = new Error(`${name} is synchronous and needs Node.js (the addon or node:crypto); in browsers use the async API`);
+  err.code = 'ERR_SYNC_CRYPTO_UNAVAILABLE';
+  throw err;
+}
 
 const raw = new WeakMap(); // CryptoKey -> Buffer (32-byte AES key)
 const gcms = new WeakMap(); // CryptoKey | Uint8Array -> native Gcm
 
 function subtle() {
   const s = globalThis.crypto && globalThis.crypto.subtle;
-  return s || require('node:crypto').webcrypto.subtle;
+  return s || require('../platform/crypto').webcrypto.subtle;
 }
 
 function isCryptoKey(k) {
@@ -47,4 +72,4 @@ function sameBytes(a, b) {
   return true;
 }
 
-module.exports = { subtle, isCryptoKey, remember, rawAesKey, nativeGcm };
+module.exports = { syncCrypto, webOnly, needSync, subtle, isCryptoKey, remember, rawAesKey, nativeGcm };

@@ -8,10 +8,11 @@
 // Opening returns undefined for input it leaves to the general path (not
 // canonical base64, nonce not 12 bytes, ciphertext under 16 bytes), so the
 // errors there stay exactly the reference's.
-const nodeCrypto = require('node:crypto');
+const nodeCrypto = require('../platform/crypto');
+const { Buffer } = require('../platform/buffer');
 const { native } = require('../binding');
 const { AesGcmError, Status } = require('./errors');
-const { rawAesKey, nativeGcm } = require('./keys');
+const { rawAesKey, nativeGcm, syncCrypto } = require('./keys');
 const { decodeStrict } = require('./base64');
 
 const DECRYPT = 'ENCRYPTION_DECRYPTION_FAILED';
@@ -42,6 +43,7 @@ function outCap(n) {
  */
 function fastKey(key) {
   if (native) return nativeGcm(key);
+  if (!syncCrypto) return null;
   const raw = rawAesKey(key);
   return raw && raw.length === 32 ? raw : null;
 }

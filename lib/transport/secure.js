@@ -5,12 +5,15 @@
 // nonce is ever reused). Envelope lines are built once and replayed as is.
 // Runs on lib/crypto: the native envelope cipher when the addon is loaded,
 // its node:crypto twin otherwise.
-const nodeCrypto = require('node:crypto');
+const nodeCrypto = require('../platform/crypto');
+const { Buffer } = require('../platform/buffer');
 const { native, backend } = require('../binding');
 const { generateKeyPairSync, deriveSharedSecretSync } = require('../crypto/ecdh');
 const { deriveSessionKeysSync } = require('../crypto/hkdf');
 const { createEnvelopeCipher, checkEnvelope } = require('../crypto/cipher');
 const { openPayload } = require('../crypto/payload');
+const { webOnly } = require('../crypto/keys');
+const web = require('../crypto/web');
 
 const MAX_NONCES = 2 ** 30;
 
@@ -119,26 +122,67 @@ function computeSecret(privateKey, b64) {
   }
 }
 
-/** Client side: returns { hello, finish(serverHello, sessionId) -> channel }. */
+function clientHello(publicKeyB64) {
+  return { protocolVersion: 2, clientEphemeralPubKeyB64: publicKeyB64, curve: 'P-256', supportedAlgorithms: ['AES-GCM-256'] };
+}
+
+function checkServerHello(serverHello) {
+  if (!serverHello || serverHello.curve !== 'P-256' || serverHello.selectedAlgorithm !== 'AES-GCM-256') {
+    throw new SecureError('unsupported server hello', 'ENCRYPTION_HANDSHAKE_FAILED');
+  }
+}
+
+/**
+ * Client side: returns { hello, finish(serverHello, sessionId) -> channel }.
+ * On crypto.subtle (browsers) hello and finish() are Promises, the channel
+ * has `async: true`, its sealer's sealLine() returns a Promise and its
+ * opener's open(envelope) a Promise of { text, counter } (the caller checks
+ * the counter against opener.lastCounter and commits it, in seq order).
+ */
 function clientHandshake() {
+  if (webOnly()) return webClientHandshake();
   const kp = generateKeyPairSync();
-  const hello = {
-    protocolVersion: 2,
-    clientEphemeralPubKeyB64: kp.publicKeyB64,
-    curve: 'P-256',
-    supportedAlgorithms: ['AES-GCM-256'],
-  };
+  const hello = clientHello(kp.publicKeyB64);
   return {
     hello,
     finish(serverHello, sessionId) {
-      if (!serverHello || serverHello.curve !== 'P-256' || serverHello.selectedAlgorithm !== 'AES-GCM-256') {
-        throw new SecureError('unsupported server hello', 'ENCRYPTION_HANDSHAKE_FAILED');
-      }
+      checkServerHello(serverHello);
       const secret = computeSecret(kp.privateKey, serverHello.serverEphemeralPubKeyB64);
       kp.privateKey.fill(0);
       const ch = makeChannel(secret, sessionId, serverHello.keyId, 'client');
       secret.fill(0);
       return ch;
+    },
+  };
+}
+
+function webClientHandshake() {
+  const kp = web.keyPair();
+  kp.catch(() => {}); // reported by hello
+  return {
+    async: true,
+    hello: kp.then((k) => clientHello(k.publicKeyB64)),
+    async finish(serverHello, sessionId) {
+      checkServerHello(serverHello);
+      const k = await kp;
+      let keys;
+      try {
+        keys = await web.sessionKeys(k.privateKey, String(serverHello.serverEphemeralPubKeyB64), sessionId);
+      } catch (err) {
+        throw new SecureError(`invalid peer public key: ${err.message}`, 'ENCRYPTION_INVALID_PUBLIC_KEY');
+      }
+      const kid = serverHello.keyId;
+      const sealer = new web.WebSealer({ key: keys.clientToServerKey, sessionId, kid, maxNonces: MAX_NONCES });
+      const opener = new web.WebOpener({ key: keys.serverToClientKey });
+      const coded = (err) => {
+        throw new SecureError(err.message, err.code || 'ENCRYPTION_HANDSHAKE_FAILED');
+      };
+      return {
+        kid,
+        async: true,
+        sealer: { kid, sessionId, sealLine: (seq, innerLine) => sealer.sealText(seq, innerLine).catch(coded) },
+        opener: { kid, lastCounter: -1, open: (envelope) => opener.openParsed(envelope) },
+      };
     },
   };
 }

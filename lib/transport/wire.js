@@ -2,6 +2,7 @@
 // The one place where this package's streaming transport turns values into
 // NDJSON lines and lines back into values. Lines are produced once per
 // message (and kept as strings for replay), never re-serialized.
+const { Buffer } = require('../platform/buffer');
 
 const { serializeEvent } = require('../ndjson');
 const { WireError } = require('../errors');
