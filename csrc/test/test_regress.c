@@ -17,7 +17,12 @@
            esn_regress_current))
 static const char *esn_regress_current = "";
 
+#include "fuzz/props_backoff.c"
+#include "fuzz/props_base64.c"
+#include "fuzz/props_envelope_open.c"
 #include "fuzz/props_framer.c"
+#include "fuzz/props_pubkey.c"
+#include "fuzz/props_validate.c"
 
 #define ESN_FUZZ_DIR ESN_TEST_DATA "/../../csrc/fuzz"
 
@@ -67,5 +72,10 @@ static void run_harness(const char *name, void (*prop)(const uint8_t *, size_t),
 }
 
 void suite_regress(void) {
+  run_harness("backoff", esn_prop_backoff, 0);
+  run_harness("base64", esn_prop_base64, 0);
+  run_harness("envelope_open", esn_prop_envelope_open, 0);
   run_harness("framer", esn_prop_framer, 1);
+  run_harness("pubkey", esn_prop_pubkey, 0);
+  run_harness("validate", esn_prop_validate, 0);
 }
