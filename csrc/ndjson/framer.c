@@ -26,6 +26,7 @@ static int reserve(bytes *b, size_t extra) {
 }
 
 static int append(bytes *b, const uint8_t *s, size_t n) {
+  if (n == 0) return 0; /* b->p may still be NULL: no pointer arithmetic on it */
   if (reserve(b, n)) return -1;
   memcpy(b->p + b->len, s, n);
   b->len += n;
