@@ -4,23 +4,10 @@
 // 'message' for every value and 'invalid' for every bad line; it never throws
 // on bad input and never stalls when nobody iterates it.
 
-const { NdjsonError } = require('./errors');
 const { Transform, Writable } = require('node:stream');
-const { createLineDecoder, DEFAULT_MAX_LINE_BYTES, ERR } = require('./line-decoder');
-const { toBytes, wellFormed, preview, stringifyLines } = require('./ndjson');
-
-function encodeLine(message) {
-  let s;
-  try {
-    s = JSON.stringify(message);
-  } catch (err) {
-    throw new NdjsonError(`cannot encode message: ${err.message}`, 'ERR_NDJSON_ENCODE');
-  }
-  if (s === undefined) {
-    throw new NdjsonError(`cannot encode a value of type ${typeof message} as JSON`, 'ERR_NDJSON_ENCODE');
-  }
-  return s + '\n';
-}
+const { createLineDecoder, DEFAULT_MAX_LINE_BYTES } = require('./line-decoder');
+const { toBytes, wellFormed, preview } = require('./ndjson');
+const { encodeLine, validateMode, parseNDJSON, stringifyNDJSON, NdjsonError, NdjsonErrorCode: ERR } = require('./codec-common');
 
 /** Objects in, NDJSON bytes out. `encode(message)` returns one line with its '\n'. */
 class StreamEncoder extends Transform {
@@ -61,12 +48,6 @@ class StreamEncoder extends Transform {
     this.push(out);
     cb();
   }
-}
-
-function validateMode(v) {
-  if (v === undefined || v === false || v === null || v === 'none') return 'json';
-  if (v === 'event' || v === true) return 'event';
-  throw new TypeError(`StreamDecoder: options.validate must be 'event' or false, got ${String(v)}`);
 }
 
 // Forwards decoded values to the decoder's events and iterator queue.
@@ -196,48 +177,6 @@ class StreamDecoder extends Writable {
       }
     }
   }
-}
-
-class Collector {
-  constructor(onInvalid) {
-    this.values = [];
-    this.onInvalid = onInvalid;
-  }
-  value(v) {
-    this.values.push(v);
-  }
-  invalid(code, error, line, offset, text) {
-    const info = { line, offset, error, content: preview(text), code };
-    if (this.onInvalid) {
-      this.onInvalid(info);
-      return;
-    }
-    throw new NdjsonError(`NDJSON line ${line} (byte ${offset}): ${error}`, code, info);
-  }
-}
-
-/**
- * Parses NDJSON text or bytes into values. Throws an NdjsonError naming the
- * line on the first bad line, unless `options.onInvalid` is given: then bad
- * lines go to it and parsing continues. Options: validate: 'event', maxLineBytes.
- */
-function parseNDJSON(input, options = {}) {
-  const c = new Collector(typeof options.onInvalid === 'function' ? options.onInvalid : null);
-  const d = createLineDecoder(validateMode(options.validate), options.maxLineBytes ?? 0xffffffff);
-  if (typeof input === 'string' && !wellFormed(input)) input = input.toWellFormed();
-  d.write(toBytes(input), c);
-  d.end(c);
-  return c.values;
-}
-
-/** Values to NDJSON: each line ends in '\n'. */
-function stringifyNDJSON(values) {
-  if (!Array.isArray(values)) throw new TypeError('stringifyNDJSON: expected an array of values');
-  const fast = stringifyLines(values, true);
-  if (fast !== null) return fast;
-  let out = '';
-  for (let i = 0; i < values.length; i++) out += encodeLine(values[i]);
-  return out;
 }
 
 module.exports = { StreamEncoder, StreamDecoder, parseNDJSON, stringifyNDJSON, NdjsonError, NdjsonErrorCode: ERR };

@@ -108,6 +108,7 @@ class ReconnectingStream extends EventEmitter {
     this._preOpened = null; // seq -> { text, counter } | { error } for the frame being read
     this._sealTail = null;
     this._sealing = 0; // messages being sealed, not yet in the outbox
+    this._finishing = null; // Promise while the keys of a welcome are derived
     this._transport = null;
     this._welcomed = false;
     this._everConnected = false;
@@ -342,6 +343,11 @@ class ReconnectingStream extends EventEmitter {
       this._ready(t, { sid: this._sessionId, resumed: this._everConnected, rx: this._link.outbox.acked });
       return;
     }
+    if (this._finishing) {
+      // keys from the last welcome are still being derived: resume with them
+      this._finishing.then(() => this._onOpen(t));
+      return;
+    }
     let enc;
     if (!this._everConnected && this.encryptionMode !== 'disabled') {
       this._handshake = secure.clientHandshake();
@@ -380,12 +386,15 @@ class ReconnectingStream extends EventEmitter {
   }
 
   _readFrame(t, data) {
-    if (this._transport !== t) return undefined; // dropped meanwhile: the resume fetches it again
-    if (this._welcomed) {
-      if (this.channel && this.channel.async) return this._openThenReceive(t, data);
+    if (t.welcomed) {
+      // A frame that arrived whole is read even if its connection dropped
+      // while earlier frames were decrypted: what it delivers is not fetched
+      // again (the next hello carries the new rx), duplicates are dropped by seq.
+      if (this.channel && this.channel.async) return this._openThenReceive(data);
       this._link.receiveFrame(data);
       return undefined;
     }
+    if (this._transport !== t) return undefined; // a welcome of a dropped connection
     const lines = frameLines(data);
     let f = null;
     try {
@@ -420,12 +429,24 @@ class ReconnectingStream extends EventEmitter {
           return undefined;
         }
         if (isThenable(ch)) {
-          return ch.then((c) => {
-            if (this._transport !== t) return undefined;
-            this.channel = c;
-            this._handshake = null;
-            return this._welcome(t, f, lines);
-          }, failed);
+          this._finishing = ch.then(
+            (c) => {
+              this._finishing = null;
+              this.channel = c;
+              this._handshake = null;
+              if (this._transport === t) return this._welcome(t, f, lines);
+              // The connection dropped while the keys were derived: the
+              // session exists on the server, so the next connection resumes it.
+              this._sessionId = f.sid;
+              this._everConnected = true;
+              return undefined;
+            },
+            (err) => {
+              this._finishing = null;
+              failed(err);
+            },
+          );
+          return this._finishing;
         }
         this.channel = ch;
       } else if (this.encryptionMode === 'required') {
@@ -451,7 +472,7 @@ class ReconnectingStream extends EventEmitter {
     this._ready(t, f);
     if (lines.length > 1) {
       const rest = lines.slice(1).join('\n');
-      if (this.channel && this.channel.async) return this._openThenReceive(t, rest);
+      if (this.channel && this.channel.async) return this._openThenReceive(rest);
       this._link.receiveFrame(rest);
     }
     return undefined;
@@ -462,7 +483,7 @@ class ReconnectingStream extends EventEmitter {
    * lets the Link read the frame with the results at hand, so seq checks,
    * acks, replay checks and refusals happen exactly as on the synchronous path.
    */
-  async _openThenReceive(t, data) {
+  async _openThenReceive(data) {
     const opener = this.channel.opener;
     const lines = frameLines(data);
     const pre = new Map();
@@ -490,7 +511,6 @@ class ReconnectingStream extends EventEmitter {
       );
     }
     await Promise.all(work);
-    if (this._transport !== t) return;
     this._preOpened = pre;
     try {
       this._link.receiveFrame(data);
@@ -507,6 +527,7 @@ class ReconnectingStream extends EventEmitter {
     const resumed = this._everConnected;
     this._sessionId = f.sid;
     this._welcomed = true;
+    t.welcomed = true;
     this._everConnected = true;
     // Messages sent before the keys existed: sealed now, in order.
     if (this._pre.length) {

@@ -97,13 +97,13 @@ function importAesKey(bytes) {
 
 /** Seals inner events (JSON text) into envelope lines, one direction, one key. */
 class WebSealer {
-  constructor({ key, sessionId, kid, maxNonces = MAX_NONCES, noncePrefix }) {
+  constructor({ key, sessionId, kid, maxNonces = MAX_NONCES, noncePrefix, nonceCounter = 0 }) {
     this.key = key; // AES-GCM CryptoKey
     this.kid = kid;
     this.sessionId = sessionId;
     this.maxNonces = Math.min(maxNonces, 2 ** 32);
     this._prefix = noncePrefix ? Buffer.from(noncePrefix) : globalThis.crypto.getRandomValues(Buffer.alloc(8));
-    this._counter = 0;
+    this._counter = nonceCounter;
     this._head = `{"protocolVersion":2,"sessionId":${JSON.stringify(sessionId)},"seq":`;
     this._mid = `,"type":"enc","payload":{"kid":${JSON.stringify(kid)},"nonceB64":"`;
   }

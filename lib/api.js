@@ -1,0 +1,26 @@
+'use strict';
+// The public API shared by Node (index.js) and browsers (browser.js): every
+// concern lives in its own lib/ module; this only assembles them.
+const { backend } = require('./binding');
+// Internal tables of lib/constants.js that are not part of the API.
+const { EVENT_TYPE_CODES, EVENT_TYPE_CODE, ...constants } = require('./constants');
+const { cryptoBackend, ...crypto } = require('./crypto');
+
+// The documented control-frame constants (PROTOCOL.md section 5 additions).
+function controlFrames({ CONTROL_VERSION, CONTROL_KEY, ControlType, RejectCode, GapReason }) {
+  return { CONTROL_VERSION, CONTROL_KEY, ControlType, RejectCode, GapReason };
+}
+
+module.exports = {
+  backend,
+  ...constants,
+  ...require('./schemas'),
+  ...require('./ids'),
+  ...require('./ndjson.js').api,
+  ...require('./codec'),
+  ...require('./router'),
+  ...crypto,
+  ...require('./reconnect'),
+  ...require('./client'),
+  ...controlFrames(require('./protocol/control')),
+};

@@ -1,0 +1,71 @@
+'use strict';
+// The NDJSON codec's parts that need no stream class: one message to one
+// line, whole-document parse and stringify, the validate option. Shared by
+// lib/codec.js (Node streams) and lib/browser/codec.js (WHATWG streams).
+
+const { NdjsonError } = require('./errors');
+const { createLineDecoder, ERR } = require('./line-decoder');
+const { toBytes, wellFormed, preview, stringifyLines } = require('./ndjson');
+
+function encodeLine(message) {
+  let s;
+  try {
+    s = JSON.stringify(message);
+  } catch (err) {
+    throw new NdjsonError(`cannot encode message: ${err.message}`, 'ERR_NDJSON_ENCODE');
+  }
+  if (s === undefined) {
+    throw new NdjsonError(`cannot encode a value of type ${typeof message} as JSON`, 'ERR_NDJSON_ENCODE');
+  }
+  return s + '\n';
+}
+
+function validateMode(v) {
+  if (v === undefined || v === false || v === null || v === 'none') return 'json';
+  if (v === 'event' || v === true) return 'event';
+  throw new TypeError(`StreamDecoder: options.validate must be 'event' or false, got ${String(v)}`);
+}
+
+class Collector {
+  constructor(onInvalid) {
+    this.values = [];
+    this.onInvalid = onInvalid;
+  }
+  value(v) {
+    this.values.push(v);
+  }
+  invalid(code, error, line, offset, text) {
+    const info = { line, offset, error, content: preview(text), code };
+    if (this.onInvalid) {
+      this.onInvalid(info);
+      return;
+    }
+    throw new NdjsonError(`NDJSON line ${line} (byte ${offset}): ${error}`, code, info);
+  }
+}
+
+/**
+ * Parses NDJSON text or bytes into values. Throws an NdjsonError naming the
+ * line on the first bad line, unless `options.onInvalid` is given: then bad
+ * lines go to it and parsing continues. Options: validate: 'event', maxLineBytes.
+ */
+function parseNDJSON(input, options = {}) {
+  const c = new Collector(typeof options.onInvalid === 'function' ? options.onInvalid : null);
+  const d = createLineDecoder(validateMode(options.validate), options.maxLineBytes ?? 0xffffffff);
+  if (typeof input === 'string' && !wellFormed(input)) input = input.toWellFormed();
+  d.write(toBytes(input), c);
+  d.end(c);
+  return c.values;
+}
+
+/** Values to NDJSON: each line ends in '\n'. */
+function stringifyNDJSON(values) {
+  if (!Array.isArray(values)) throw new TypeError('stringifyNDJSON: expected an array of values');
+  const fast = stringifyLines(values, true);
+  if (fast !== null) return fast;
+  let out = '';
+  for (let i = 0; i < values.length; i++) out += encodeLine(values[i]);
+  return out;
+}
+
+module.exports = { encodeLine, validateMode, parseNDJSON, stringifyNDJSON, NdjsonError, NdjsonErrorCode: ERR };
