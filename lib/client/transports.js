@@ -5,7 +5,8 @@
 
 function loadNodeWs() {
   try {
-    return require('ws');
+    const W = require('ws'); // an empty object in browser bundles ("browser" field)
+    return typeof W === 'function' ? W : null;
   } catch {
     return null;
   }
