@@ -1,13 +1,18 @@
 'use strict';
-// Install step: use a prebuilt or existing binary when one loads, otherwise
-// compile the addon with node-gyp. A failed compile is not fatal: the package
-// then runs on its pure-JavaScript backend (see lib/binding.js).
+// Install step. In order:
+//  1. a binary that loads (the prebuild shipped in prebuilds/, or a local build
+//     in build/) -> nothing to do;
+//  2. no binding.gyp (an installed package: the tarball carries no C sources)
+//     -> one notice line, the JavaScript backend will be used;
+//  3. in the repository -> compile the addon with node-gyp. A failed compile is
+//     not fatal: the package then runs on its JavaScript backend.
+// `--force` (npm run build) skips step 1 and always compiles.
+// Also required by scripts/prebuild.js for localNodeDir().
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
-const force = process.argv.includes('--force');
 
 function loads() {
   try {
@@ -37,21 +42,36 @@ function nodeGyp() {
   }
 }
 
-if (!force && loads()) process.exit(0);
+function main() {
+  const force = process.argv.includes('--force');
+  if (!force && loads()) return 0;
 
-const gyp = nodeGyp();
-if (!gyp) {
-  console.warn('enclave-stream-native: node-gyp not found; using the JavaScript backend.');
-  process.exit(0);
-}
-const args = [gyp, 'rebuild'];
-const nodedir = process.env.npm_config_nodedir || localNodeDir();
-if (nodedir) args.push(`--nodedir=${nodedir}`);
-const jobs = process.env.JOBS || 'max';
-args.push(`--jobs=${jobs}`);
+  if (!fs.existsSync(path.join(root, 'binding.gyp'))) {
+    console.warn(
+      `enclave-stream-native: no prebuilt binary for ${process.platform}-${process.arch} and no sources to build; the JavaScript backend will be used.`,
+    );
+    return 0;
+  }
 
-const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
-if (r.status !== 0) {
-  console.warn('enclave-stream-native: native build failed; the JavaScript backend will be used.');
-  process.exit(process.env.ENCLAVE_STREAM_REQUIRE_NATIVE === '1' ? 1 : 0);
+  const gyp = nodeGyp();
+  if (!gyp) {
+    console.warn('enclave-stream-native: node-gyp not found; using the JavaScript backend.');
+    return 0;
+  }
+  const args = [gyp, 'rebuild'];
+  const nodedir = process.env.npm_config_nodedir || localNodeDir();
+  if (nodedir) args.push(`--nodedir=${nodedir}`);
+  const jobs = process.env.JOBS || 'max';
+  args.push(`--jobs=${jobs}`);
+
+  const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.warn('enclave-stream-native: native build failed; the JavaScript backend will be used.');
+    return process.env.ENCLAVE_STREAM_REQUIRE_NATIVE === '1' ? 1 : 0;
+  }
+  return 0;
 }
+
+module.exports = { localNodeDir };
+
+if (require.main === module) process.exitCode = main();
