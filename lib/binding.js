@@ -31,10 +31,8 @@ if (!off && addonPath) {
   } catch (err) {
     loadError = err;
     if (!process.env.ENCLAVE_STREAM_QUIET) {
-      process.emitWarning(
-        `enclave-stream-native: native addon not loaded (${String(err && err.message).split('\n')[0]}); using the JavaScript backend`,
-        { code: 'ENCLAVE_STREAM_NATIVE_FALLBACK' },
-      );
+      // One line on stderr (process.emitWarning would add a second, --trace-warnings, line).
+      process.stderr.write(`enclave-stream-native: native addon not loaded (${String(err && err.message).split('\n')[0]}); using the JavaScript backend\n`);
     }
   }
 }
