@@ -64,10 +64,17 @@ static void fr_head(fr_buf *b, int kind, int type, double line, double off) {
 }
 
 /* Byte offset of UTF-16 unit u in valid UTF-8 s[0, n); (size_t)-1 when u is
- * not on a character boundary or past the end. */
-static size_t fr_u16_byte(const uint8_t *s, size_t n, uint64_t u) {
+ * not on a character boundary or past the end. `at` caches the last answer
+ * (ranges mostly come in increasing order: no rescans from the start). */
+typedef struct {
+  size_t byte;
+  uint64_t unit;
+} fr_pos;
+
+static size_t fr_u16_byte(const uint8_t *s, size_t n, uint64_t u, fr_pos *at) {
   size_t i = 0;
   uint64_t k = 0;
+  if (at->unit <= u) i = at->byte, k = at->unit;
   while (k < u) {
     if (i >= n) return (size_t)-1;
     uint8_t c = s[i];
@@ -75,7 +82,10 @@ static size_t fr_u16_byte(const uint8_t *s, size_t n, uint64_t u) {
     k += w == 4 ? 2 : 1;
     i += w;
   }
-  return (k == u && i <= n) ? i : (size_t)-1;
+  if (!(k == u && i <= n)) return (size_t)-1;
+  at->byte = i;
+  at->unit = k;
+  return i;
 }
 
 /* The top-level values of a batch array "[v1,v2,...]" of valid JSON texts. */
@@ -128,6 +138,7 @@ static void fr_drain(esn_framer *f, esn_mode mode, size_t cap, fr_buf *out) {
     if (!routes && nvals) got = fr_split(batch, blen, vst, ven, FR_RECS);
     PROP(routes || got == nvals);
     size_t vi = 0, routed = 0;
+    fr_pos at = {0, 0};
     const uint8_t *sid = NULL;
     size_t sidn = 0;
     for (long i = 0; i < n; i++) {
@@ -147,7 +158,7 @@ static void fr_drain(esn_framer *f, esn_mode mode, size_t cap, fr_buf *out) {
           routed++;
           if (r->sid_start >= 0) {
             PROP(r->sid_end <= units && (uint64_t)r->sid_start <= r->sid_end);
-            size_t a = fr_u16_byte(side, slen, (uint64_t)r->sid_start), b = fr_u16_byte(side, slen, r->sid_end);
+            size_t a = fr_u16_byte(side, slen, (uint64_t)r->sid_start, &at), b = fr_u16_byte(side, slen, r->sid_end, &at);
             PROP(a != (size_t)-1 && b != (size_t)-1);
             sid = side + a;
             sidn = b - a;
@@ -162,7 +173,7 @@ static void fr_drain(esn_framer *f, esn_mode mode, size_t cap, fr_buf *out) {
         case ESN_REC_JS:
         case ESN_REC_TOO_LONG: {
           PROP(r->start <= r->end && r->end <= units);
-          size_t a = fr_u16_byte(side, slen, r->start), b = fr_u16_byte(side, slen, r->end);
+          size_t a = fr_u16_byte(side, slen, r->start, &at), b = fr_u16_byte(side, slen, r->end, &at);
           PROP(a != (size_t)-1 && b != (size_t)-1);
           fr_text(out, 'X', side + a, b - a);
           break;

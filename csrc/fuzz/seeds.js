@@ -135,11 +135,13 @@ function generate() {
   const inner = crypt.envelopes.map((e) => JSON.stringify(e.inner));
   const b64 = b64Strings(crypt);
   const rnd = crypto.createHash('sha256').update('esn-fuzz-seeds').digest();
+  // (libFuzzer mutates at most -max_len bytes anyway: keep seeds small)
+  const cap = (list, n) => list.map((x) => (x.length > n ? x.subarray(0, n) : x));
   return {
-    framer: framerSeeds(lines.concat(envLines.slice(0, 4)), cases),
-    validate: [...lines, ...envLines, ...inner, ...cases, '{}', '[]', '1', '"s_1"'].map((s) => Buffer.from(s)),
-    base64: [...b64.map((s) => Buffer.from(s)), rnd, Buffer.concat([rnd, rnd, rnd]), Buffer.from('QUJD'), Buffer.from('QQ==')],
-    envelope_open: envelopeSeeds(crypt),
+    framer: cap(framerSeeds(lines.concat(envLines.slice(0, 4)), cases), 16384),
+    validate: cap([...lines, ...envLines, ...inner, ...cases, '{}', '[]', '1', '"s_1"'].map((s) => Buffer.from(s)), 65536),
+    base64: cap([...b64.map((s) => Buffer.from(s)), rnd, Buffer.concat([rnd, rnd, rnd]), Buffer.from('QUJD'), Buffer.from('QQ==')], 8192),
+    envelope_open: cap(envelopeSeeds(crypt), 65536),
     pubkey: pubkeySeeds(crypt),
     backoff: backoffSeeds(),
   };
