@@ -14,9 +14,6 @@
 // moves it to prebuilds/. Afterwards the prebuild gets its own copy, and the
 // development build in build/Release is relinked unstripped (a few seconds:
 // the objects are up to date).
-//
-// The browser bundle (dist/, scripts/build-browser.js) is rebuilt too when
-// that script exists, so the tarball never carries a stale one.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -50,6 +47,3 @@ for (const dir of ['build/Release', 'build/Release/obj.target']) {
   for (const f of fs.readdirSync(abs).filter((n) => n.endsWith('.node'))) fs.rmSync(path.join(abs, f));
 }
 run([require.resolve('node-gyp/bin/node-gyp.js'), 'build', `--jobs=${env.JOBS}`]);
-
-const browser = path.join(__dirname, 'build-browser.js');
-if (fs.existsSync(browser)) run([browser]);
