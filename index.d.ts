@@ -622,6 +622,11 @@ export interface EncryptedChannel {
   send(message: unknown): Promise<string>;
   /** any chunk of received frames (partial lines are kept) */
   receive(data: string | Uint8Array): void;
+  /**
+   * Resolves once every frame given to receive() so far has been handled: at once in
+   * Node; in browsers (crypto.subtle is asynchronous) after the pending decryption.
+   */
+  settled(): Promise<void>;
   close(): void;
 }
 export declare function createEncryptedChannel(options: EncryptedChannelOptions): Promise<EncryptedChannel>;
