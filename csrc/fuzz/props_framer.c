@@ -130,6 +130,10 @@ static void fr_drain(esn_framer *f, esn_mode mode, size_t cap, fr_buf *out) {
     size_t blen, slen;
     const uint8_t *batch = esn_framer_batch(f, &blen);
     const uint8_t *side = esn_framer_side(f, &slen);
+    if (side == NULL) { /* nothing ever went into the side text */
+      PROP(slen == 0);
+      side = (const uint8_t *)"";
+    }
     size_t nvals = esn_framer_batch_values(f);
     PROP(slen == 0 || esn_json_utf8_valid(side, slen));
     size_t units = slen ? esn_utf16_length(side, slen) : 0;
