@@ -38,6 +38,13 @@ function checkNonce(nonce) {
   }
 }
 
+// Browsers reject an explicit `additionalData: undefined`: leave the key out.
+function gcmParams(iv, additionalData) {
+  const p = { name: 'AES-GCM', iv, tagLength: C.AES_GCM_TAG_SIZE * 8 };
+  if (additionalData) p.additionalData = additionalData;
+  return p;
+}
+
 async function subtleKey(key) {
   if (isCryptoKey(key)) return key;
   return subtle().importKey('raw', key, { name: 'AES-GCM', length: key.length * 8 }, false, ['encrypt', 'decrypt']);
@@ -63,7 +70,7 @@ async function encryptBytes(key, plaintext, nonce, additionalData) {
   }
   try {
     const ct = await subtle().encrypt(
-      { name: 'AES-GCM', iv: nonce, tagLength: C.AES_GCM_TAG_SIZE * 8, additionalData: additionalData || undefined },
+      gcmParams(nonce, additionalData),
       await subtleKey(key),
       plaintext,
     );
@@ -96,7 +103,7 @@ async function decryptBytes(key, ciphertext, nonce, additionalData) {
   }
   try {
     const pt = await subtle().decrypt(
-      { name: 'AES-GCM', iv: nonce, tagLength: C.AES_GCM_TAG_SIZE * 8, additionalData: additionalData || undefined },
+      gcmParams(nonce, additionalData),
       await subtleKey(key),
       ciphertext,
     );

@@ -50,6 +50,28 @@ try {
   let syncError = null;
   try { esn.generateKeyPairSync(); } catch (e) { syncError = e.code; }
   report.checks.syncError = syncError;
+  // the reference's run-time exports, with their kinds
+  const kinds = {};
+  for (const [name, kind] of JSON.parse(q.get('exports'))) {
+    const v = esn[name];
+    const k = v === undefined ? 'missing'
+      : typeof v === 'function' ? (/^class\b/.test(Function.prototype.toString.call(v)) ? 'class' : 'function')
+      : v && typeof v === 'object' && typeof v.safeParse === 'function' ? 'zod schema'
+      : typeof v;
+    if (k !== kind && !(kind === 'class' && k === 'function')) kinds[name] = k + ' (want ' + kind + ')';
+  }
+  report.checks.exports = kinds;
+  // the seed README's key exchange and two-argument encrypt/decrypt
+  const serverKeys = await esn.generateKeyPair();
+  const clientKeys = await esn.generateKeyPair();
+  const s1 = await esn.deriveSharedSecret(serverKeys.privateKey, clientKeys.publicKey);
+  const s2 = await esn.deriveSharedSecret(clientKeys.privateKey, serverKeys.publicKey);
+  const sealed = await esn.encrypt(s1, JSON.stringify({ hi: 'é' }));
+  report.checks.readmeCrypto = await esn.decrypt(s2, sealed);
+  // NDJSON helpers and the zod schemas
+  const lines = esn.stringifyNDJSON([{ type: 'start', sessionId: '123' }, { type: 'end' }]);
+  report.checks.ndjson = JSON.stringify(esn.parseNDJSON(lines));
+  report.checks.schema = esn.ClientHelloSchema.safeParse({}).success;
 } catch (e) {
   report.errors.push('setup: ' + e.message);
 }
@@ -141,7 +163,11 @@ describe('browser build in headless Chromium', function () {
     const page = await browser.newPage();
     const pageErrors = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`http://127.0.0.1:${web.address().port}/?ws=${encodeURIComponent(paddr.url)}`);
+    const exportsTsv = fs.readFileSync(path.join(root, 'test', 'vectors', 'reference-exports.tsv'), 'utf8');
+    const refExports = exportsTsv.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split('\t'));
+    assert.strictEqual(refExports.length, 145);
+    const query = `ws=${encodeURIComponent(paddr.url)}&exports=${encodeURIComponent(JSON.stringify(refExports))}`;
+    await page.goto(`http://127.0.0.1:${web.address().port}/?${query}`);
     const report = () => page.evaluate(() => window.report);
 
     // cut every connection at 1/5, 2/5, 3/5 and 4/5 of the events
@@ -165,6 +191,10 @@ describe('browser build in headless Chromium', function () {
     assert.strictEqual(r.checks.codec, JSON.stringify([{ a: 1 }, { b: 'é😀' }]));
     assert.strictEqual(r.checks.channel, JSON.stringify([{ type: 'tool_call', name: 'secretOp', args: {} }, { reply: true }]));
     assert.strictEqual(r.checks.syncError, 'ERR_SYNC_CRYPTO_UNAVAILABLE');
+    assert.deepStrictEqual(r.checks.exports, {}, 'every reference export, with its kind');
+    assert.strictEqual(r.checks.readmeCrypto, JSON.stringify({ hi: 'é' }));
+    assert.strictEqual(r.checks.ndjson, JSON.stringify([{ type: 'start', sessionId: '123' }, { type: 'end' }]));
+    assert.strictEqual(r.checks.schema, false);
     assert.ok(cuts >= 3 && proxy.stats.cuts >= 3, `only ${proxy.stats.cuts} drops`);
     assert.ok(r.states.filter((s) => s === 'reconnecting').length >= 3, `states: ${r.states.join(',')}`);
     assert.strictEqual(sessions, 1, 'the page resumed one session');
