@@ -13,7 +13,8 @@
 //     an encrypted round trip (fast cipher + createEncryptedChannel); then with
 //     ENCLAVE_STREAM_NATIVE=0 and with the prebuilds folder removed: backend
 //     === 'js', the same round trip, and (prebuild removed) exactly one notice
-//     line on stderr.
+//     line on stderr. scripts/install.js (run where dependency scripts are
+//     allowed) is silent with the prebuild and prints one line without it.
 //  5. The TypeScript consumer (test/types/consumer.ts) compiled with
 //     tsc --noEmit --strict against the INSTALLED package.
 //
@@ -141,6 +142,8 @@ function setUpConsumer(tgz) {
   const log = `${r.stdout}${r.stderr}`.trim();
   if (!check('consumer: npm install ./the.tgz (default settings)', r.status === 0, log)) return false;
   console.log(`# installed in ${((Date.now() - t0) / 1000).toFixed(0)} s; npm said:\n${log.split('\n').map((l) => `#   ${l}`).join('\n')}`);
+  const blocked = /install-scripts|allowScripts/.test(log);
+  console.log(`# npm ${blocked ? 'blocked our install script (npm 11 default): the prebuild alone must work' : 'ran our install script'}`);
   const installed = path.join(consumer, 'node_modules', pkg.name);
   check('consumer: no build/ folder in the installed package (nothing compiled)', !fs.existsSync(path.join(installed, 'build')));
   const buildOnly = ['node-addon-api', '@nozbe/simdjson', 'node-gyp'].filter((d) => fs.existsSync(path.join(consumer, 'node_modules', d)));
@@ -237,6 +240,21 @@ function runChecks(label, env, expect) {
   }
 }
 
+// The install script, as npm runs it where dependency scripts are allowed
+// (npm 10, or approved): quiet with the prebuild; one notice line without it.
+function runInstallScript(label, env, expectLines) {
+  const script = path.join(consumer, 'node_modules', pkg.name, 'scripts', 'install.js');
+  const r = spawnSync(process.execPath, [script], { cwd: path.dirname(path.dirname(script)), env, encoding: 'utf8', timeout: 60000 });
+  const out = `${r.stdout}${r.stderr}`.replace(/\n$/, '');
+  const lines = out ? out.split('\n') : [];
+  check(
+    `${label}: scripts/install.js exits 0 with ${expectLines} output line(s)`,
+    r.status === 0 && lines.length === expectLines,
+    `exit ${r.status ?? r.signal}, output:\n${out}`,
+  );
+  if (lines.length) console.log(`#   install.js: ${lines.join(' | ')}`);
+}
+
 // ---- 5. TypeScript consumer against the installed package ------------------------------------
 function typeCheck() {
   const dir = path.join(consumer, 'types');
@@ -274,10 +292,12 @@ function main() {
 
   const runEnv = consumerEnv();
   runChecks('prebuild', runEnv, { backend: 'native', noticeLines: 0 });
+  runInstallScript('prebuild', runEnv, 0);
   runChecks('ENCLAVE_STREAM_NATIVE=0', { ...runEnv, ENCLAVE_STREAM_NATIVE: '0' }, { backend: 'js', noticeLines: 0 });
   typeCheck();
   fs.rmSync(path.join(consumer, 'node_modules', pkg.name, 'prebuilds'), { recursive: true, force: true });
   runChecks('prebuilds removed', runEnv, { backend: 'js', noticeLines: 1 });
+  runInstallScript('prebuilds removed', runEnv, 1);
 
   const prebuildBytes = prebuilds.reduce((n, f) => n + (info.files.find((x) => x.path === f) || { size: 0 }).size, 0);
   console.log(`\n# tarball ${info.filename}: ${kb(info.size)} packed, ${kb(info.unpackedSize)} unpacked, ${info.entryCount} files`);
