@@ -32,9 +32,15 @@ function run(args) {
   }
 }
 
-run([require.resolve('prebuildify/bin.js'), '--napi', '--strip', `--target=node@${process.versions.node}`]);
-
+// Only this platform's folder is replaced (prebuilds made elsewhere, e.g. by a
+// CI matrix, stay). On Linux the file is tagged glibc/musl so a glibc build is
+// never tried on Alpine (node-gyp-build then falls back to the JS backend).
 const tuple = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
+fs.rmSync(tuple, { recursive: true, force: true });
+const args = [require.resolve('prebuildify/bin.js'), '--napi', '--strip', `--target=node@${process.versions.node}`];
+if (process.platform === 'linux') args.push('--tag-libc');
+run(args);
+
 for (const f of fs.readdirSync(tuple).filter((n) => n.endsWith('.node'))) {
   const file = path.join(tuple, f);
   fs.copyFileSync(file, `${file}.tmp`);
