@@ -636,10 +636,37 @@ describe(`bad-input matrix (${backend} backend)`, function () {
       assert.deepStrictEqual(invalid.map((e) => e.code), ['ERR_NDJSON_INVALID_EVENT', 'ERR_NDJSON_INVALID_EVENT']);
     });
 
-    for (const [what, frame] of [
-      ['an unknown t', '{"$esn":1,"t":"zzz","x":1}'],
-      ['a future version', '{"$esn":2,"t":"ack","s":1}'],
-    ]) {
+    it("wire (server -> client), an unknown t of version 1: ignored and counted (stats.unknownControl), no error, no reconnect; every event once, in order", async () => {
+      const p = await pair();
+      for (let i = 1; i <= 2; i++) await p.s.send({ type: 'stdout', payload: { chunk: `${i}` } });
+      await until(() => p.got.length === 2, 'first events');
+      tap(p.s.link.transport).inject('{"$esn":1,"t":"zzz","x":1}\n');
+      await sendAndSettle(p, 3, 6);
+      assert.deepStrictEqual(p.errors, []);
+      assert.strictEqual(p.c.stats.unknownControl, 1);
+      assert.strictEqual(p.c.reconnects, 0);
+    });
+
+    it('wire (client -> server), an unknown t of version 1: ignored and counted, the connection stays; every message once, in order', async () => {
+      const { server, addr } = await h.server({});
+      const peer = await rawPeer(addr.url);
+      const sessionP = once(server, 'session');
+      peer.send(control.build.hello({ sid: 's_ctl', resume: false, rx: 0 }) + '\n');
+      const s = await sessionP;
+      const errs = [];
+      const got = [];
+      s.on('error', (e) => errs.push(e.code));
+      s.on('message', (m) => got.push(m.n));
+      peer.send(`${control.build.batch(1)}\n{"n":1}\n{"$esn":1,"t":"zzz","x":1}\n${control.build.batch(2)}\n{"n":2}\n`);
+      await until(() => got.length === 2, 'both messages');
+      assert.deepStrictEqual(got, [1, 2]);
+      assert.deepStrictEqual(errs, []);
+      assert.strictEqual(s.link.stats.unknownControl, 1);
+      assert.strictEqual(s.link.transport !== null, true, 'still connected');
+      peer.close();
+    });
+
+    for (const [what, frame] of [['a future version', '{"$esn":2,"t":"ack","s":1}']]) {
       it(`wire (server -> client), ${what}: 'error' ERR_STREAM_CONTROL, the client resumes; every event once, in order`, async () => {
         const p = await pair();
         for (let i = 1; i <= 2; i++) await p.s.send({ type: 'stdout', payload: { chunk: `${i}` } });

@@ -101,6 +101,15 @@ function welcome({ sid, resumed, rx, hb, enc, first, next, max }) {
   return JSON.stringify(o);
 }
 
+/**
+ * A version-1 frame of a type this version does not know: a newer peer's
+ * optional hint. Peers ignore it (and count it) instead of failing the
+ * connection, so new frame types can be added without breaking old peers.
+ */
+function isUnknownType(f) {
+  return f[CONTROL_KEY] === CONTROL_VERSION && typeof f.t === 'string' && !TYPES.has(f.t);
+}
+
 module.exports = {
   CONTROL_VERSION,
   CONTROL_KEY,
@@ -109,5 +118,6 @@ module.exports = {
   GapReason,
   isControl,
   checkControl,
+  isUnknownType,
   build: { ack, batch, ping, pong, gap, reject, hello, welcome },
 };

@@ -46,7 +46,7 @@ class Link {
     this._hbTimer = null;
     this._lastRecv = 0;
     this._cur = -1; // server role: seq of the next data line in the current frame
-    this.stats = { framesIn: 0, framesOut: 0, dataIn: 0, dataOut: 0, duplicates: 0, acksOut: 0 };
+    this.stats = { framesIn: 0, framesOut: 0, dataIn: 0, dataOut: 0, duplicates: 0, acksOut: 0, unknownControl: 0 };
     this._onSent = (err) => {
       if (err) return;
       this._checkWaiters();
@@ -236,6 +236,10 @@ class Link {
 
   /** Handles one control frame; false when it is malformed (a protocol error was raised). */
   _control(f) {
+    if (control.isUnknownType(f)) {
+      this.stats.unknownControl++; // forward compatibility: ignored, see protocol/control.js
+      return true;
+    }
     const bad = control.checkControl(f);
     if (bad) {
       this._protocolError(`bad control frame: ${bad}`, 'ERR_STREAM_CONTROL');
