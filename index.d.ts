@@ -411,7 +411,7 @@ export declare class ReconnectingStream extends EventEmitter {
   readonly bufferedBytes: number;
   readonly gaps: StreamGap[];
   readonly failure: { reason: string; code: string } | null;
-  readonly stats: { framesIn: number; framesOut: number; dataIn: number; dataOut: number; duplicates: number; acksOut: number; reconnects: number; gaps: number; pending: number };
+  readonly stats: { framesIn: number; framesOut: number; dataIn: number; dataOut: number; duplicates: number; acksOut: number; unknownControl: number; reconnects: number; gaps: number; pending: number };
   connect(): Promise<void>;
   send(message: unknown): Promise<void>;
   /** resolves when every message sent so far is acknowledged */
@@ -465,7 +465,7 @@ export declare class Session extends EventEmitter {
   readonly lastSeq: number;
   readonly lastClientSeq: number;
   readonly bufferedBytes: number;
-  readonly stats: { framesIn: number; framesOut: number; dataIn: number; dataOut: number; duplicates: number; acksOut: number; held: number; heldBytes: number; gaps: number };
+  readonly stats: { framesIn: number; framesOut: number; dataIn: number; dataOut: number; duplicates: number; acksOut: number; unknownControl: number; held: number; heldBytes: number; gaps: number };
   /** fills protocolVersion (2 unless given), sessionId and seq; resolves when within bounds */
   send(event: { type: string; payload?: unknown; protocolVersion?: 1 | 2; [k: string]: unknown }): Promise<void>;
   close(err?: Error): void;
