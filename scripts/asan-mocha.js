@@ -6,19 +6,30 @@
 //
 //   node scripts/asan-mocha.js [--build-only] [--keep-logs] [-- <mocha args>]
 //
-// Why ASan and not valgrind: see /README "Sanitizers". In short, Node itself is
-// not instrumented; libasan is LD_PRELOADed so it owns malloc/free for the
-// whole process, and only the addon (csrc/ + simdjson) carries the checks.
-// The addon is built by node-gyp with gcc into build-c/addon-asan/ from a
-// binding.gyp generated from the real one (same sources), so build/ is never
-// touched. Node and V8 leak at exit by design, so the LeakSanitizer report is
-// filtered to leaks whose stack has a frame in our addon.
+// Why ASan and not valgrind: Node itself is not instrumented; libasan is
+// LD_PRELOADed so it owns malloc/free for the whole process, and only the
+// addon (csrc/ + the simdjson compiled into it) carries the checks, so the
+// suite runs at a few times its normal time. Under valgrind, V8's JIT needs
+// --smc-check and every instruction of Node is emulated (far slower; see
+// the README). The addon is built by node-gyp with gcc into
+// build-c/addon-asan/ from a binding.gyp generated from the real one (same
+// sources, + scripts/asan-leak-check.c), so build/ is never touched.
+//
+// Leaks: ASAN_OPTIONS=leak_check_at_exit=0, and the ASan addon runs the
+// LeakSanitizer check itself at exit (scripts/asan-leak-check.c), so only
+// processes that load it are checked (mocha and the README examples, not
+// tsc). Node/V8/OpenSSL may leak at exit; a leak fails the run only when its
+// allocation stack has a frame of our addon.
 //
 // Environment:
 //   ASAN_MOCHA_CC / ASAN_MOCHA_CXX  compilers (default gcc / g++)
 //   ASAN_MOCHA_LOCK                 build lock file (default /tmp/esn-build.lock, '' = none)
-//   ASAN_MOCHA_INJECT=leak|overflow build a scratch copy of csrc/ with a
-//                                   deliberate bug (self-test of this script)
+//   ASAN_MOCHA_INJECT=leak|overflow|ub
+//                                   build a scratch copy of csrc/ (in
+//                                   build-c/addon-asan-inject) with a deliberate
+//                                   bug in esn_b64_encode: the run must FAIL
+//                                   (self-test of this script)
+//   ASAN_OPTIONS / LSAN_OPTIONS / UBSAN_OPTIONS  appended to the script's own
 
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -135,8 +146,11 @@ function build() {
   const nd = process.env.npm_config_nodedir || nodeDir();
   if (nd) args.push(`--nodedir=${nd}`);
   const env = { ...process.env, CC, CXX, CXX_host: CXX, CC_host: CC };
-  const cmd = lock ? 'flock' : process.execPath;
-  const full = lock ? [lock, process.execPath, ...args] : args;
+  // flock (util-linux) serialises builds with others sharing the tree; skipped
+  // where it is not installed.
+  const useLock = lock && spawnSync('flock', ['--version'], { stdio: 'ignore' }).status === 0;
+  const cmd = useLock ? 'flock' : process.execPath;
+  const full = useLock ? [lock, process.execPath, ...args] : args;
   const t0 = Date.now();
   const st = run(cmd, full, { cwd: outDir, env, stdio: ['ignore', 'ignore', 'inherit'] });
   if (st !== 0) die(`node-gyp ${steps.join(' ')} failed in ${outDir} (exit ${st})`);
@@ -208,7 +222,7 @@ function runMocha(addon, libasan, logDir, markDir) {
       .filter(Boolean)
       .join(':'),
     LSAN_OPTIONS: ['report_objects=0', env.LSAN_OPTIONS].filter(Boolean).join(':'),
-    UBSAN_OPTIONS: ['print_stacktrace=1', 'halt_on_error=0', `log_path=${path.join(logDir, 'ubsan')}`, env.UBSAN_OPTIONS]
+    UBSAN_OPTIONS: ['print_stacktrace=1', `log_path=${path.join(logDir, 'ubsan')}`, env.UBSAN_OPTIONS]
       .filter(Boolean)
       .join(':'),
   });
