@@ -276,6 +276,41 @@ function typeCheck() {
   check('consumer: tsc --noEmit --strict on test/types against the installed package', r.status === 0, r.stdout + r.stderr);
 }
 
+// ---- 6. A browser bundler consuming the installed package ----------------------------------
+// esbuild (platform browser) on `import ... from 'enclave-stream-native'` (the exports
+// "browser" condition: dist/browser.mjs) and on `require('enclave-stream-native')` (the
+// package.json "browser" field swapping the Node-only files): both must bundle without one
+// Node built-in, the addon loader, ws or the server.
+function browserBundles() {
+  let esbuild;
+  try {
+    esbuild = require('esbuild');
+  } catch {
+    check('consumer: browser bundles (esbuild is a devDependency)', false, 'esbuild not installed');
+    return;
+  }
+  const entries = {
+    'ESM import (exports "browser" condition)': "import { ReconnectingStream, createEncryptedChannel, StreamDecoder, backend } from 'enclave-stream-native';\nconsole.log(backend, typeof ReconnectingStream, typeof createEncryptedChannel, typeof StreamDecoder);\n",
+    'CommonJS require ("browser" field)': "const esn = require('enclave-stream-native');\nconsole.log(esn.backend, typeof esn.ReconnectingStream);\n",
+  };
+  for (const [label, contents] of Object.entries(entries)) {
+    let r;
+    try {
+      r = esbuild.buildSync({
+        stdin: { contents, resolveDir: consumer, loader: 'js' },
+        bundle: true, platform: 'browser', format: 'esm', write: false, metafile: true, logLevel: 'silent',
+        outfile: path.join(consumer, 'out.js'),
+      });
+    } catch (err) {
+      check(`consumer: browser bundle, ${label}`, false, err.message);
+      continue;
+    }
+    const inputs = Object.keys(r.metafile.inputs);
+    const bad = inputs.filter((f) => /(^|\/)(node:|node_modules\/ws\/|node-gyp-build)|enclave-stream-native\/(lib\/(binding|codec|platform\/|server\/)|index\.js)/.test(f) && !f.startsWith('(disabled)'));
+    check(`consumer: browser bundle, ${label}: no Node-only module`, bad.length === 0, `bundled: ${bad.join(', ')}`);
+  }
+}
+
 // ---- main ---------------------------------------------------------------------------------
 function main() {
   const t0 = Date.now();
@@ -295,6 +330,7 @@ function main() {
   runInstallScript('prebuild', runEnv, 0);
   runChecks('ENCLAVE_STREAM_NATIVE=0', { ...runEnv, ENCLAVE_STREAM_NATIVE: '0' }, { backend: 'js', noticeLines: 0 });
   typeCheck();
+  browserBundles();
   fs.rmSync(path.join(consumer, 'node_modules', pkg.name, 'prebuilds'), { recursive: true, force: true });
   runChecks('prebuilds removed', runEnv, { backend: 'js', noticeLines: 1 });
   runInstallScript('prebuilds removed', runEnv, 1);
