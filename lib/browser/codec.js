@@ -71,13 +71,49 @@ class WebSide {
   }
 }
 
-/** Objects in, NDJSON text out: 'data' per line, or the readable side. */
-class StreamEncoder extends EventEmitter {
-  constructor(options = {}) {
+/**
+ * What the encoder and the decoder share: an event emitter that is also a
+ * WHATWG { readable, writable } pair and an async iterable of its output
+ * (from the moment the readable side is first used).
+ */
+class WebPair extends EventEmitter {
+  constructor(highWaterMark) {
     super();
-    this._hwm = options.highWaterMark ?? 16;
+    this._hwm = highWaterMark;
     this._web = null;
     this.writableEnded = false;
+  }
+
+  _abort(reason) {
+    this.writableEnded = true;
+    if (this._web) this._web.error(reason);
+  }
+
+  _side() {
+    if (!this._web) this._web = new WebSide(this, this._hwm);
+    return this._web;
+  }
+
+  /** ReadableStream of the output: NDJSON lines (encoder) or decoded values (decoder). */
+  get readable() {
+    return this._side().readable;
+  }
+
+  /** WritableStream of the input: messages (encoder) or NDJSON chunks, strings or bytes (decoder). */
+  get writable() {
+    return this._side().writable;
+  }
+
+  /** The output written from now on, as an async iterator. */
+  [Symbol.asyncIterator]() {
+    return iterate(this.readable);
+  }
+}
+
+/** Objects in, NDJSON text out: 'data' per line, or the readable side. */
+class StreamEncoder extends WebPair {
+  constructor(options = {}) {
+    super(options.highWaterMark ?? 16);
   }
 
   encode(message) {
@@ -107,30 +143,6 @@ class StreamEncoder extends EventEmitter {
     return this;
   }
 
-  _abort(reason) {
-    this.writableEnded = true;
-    if (this._web) this._web.error(reason);
-  }
-
-  _side() {
-    if (!this._web) this._web = new WebSide(this, this._hwm);
-    return this._web;
-  }
-
-  /** ReadableStream of NDJSON lines (strings). */
-  get readable() {
-    return this._side().readable;
-  }
-
-  /** WritableStream of messages. */
-  get writable() {
-    return this._side().writable;
-  }
-
-  /** The encoded lines, as an async iterator. */
-  [Symbol.asyncIterator]() {
-    return iterate(this.readable);
-  }
 }
 
 /**
@@ -139,14 +151,11 @@ class StreamEncoder extends EventEmitter {
  * Options: maxLineBytes (default 16 MiB), validate: 'event', highWaterMark
  * (values queued on the readable side before writes wait, default 1024).
  */
-class StreamDecoder extends EventEmitter {
+class StreamDecoder extends WebPair {
   constructor(options = {}) {
-    super();
     const { maxLineBytes = DEFAULT_MAX_LINE_BYTES, validate, highWaterMark = 1024 } = options;
+    super(highWaterMark);
     this._decoder = createLineDecoder(validateMode(validate), maxLineBytes);
-    this._hwm = highWaterMark;
-    this._web = null;
-    this.writableEnded = false;
     this.writableFinished = false;
     const self = this;
     this._sink = {
@@ -180,34 +189,9 @@ class StreamDecoder extends EventEmitter {
     return this;
   }
 
-  _abort(reason) {
-    this.writableEnded = true;
-    if (this._web) this._web.error(reason);
-  }
-
   /** 1-based number of the last line seen. */
   get lineNumber() {
     return this._decoder.lineNumber();
-  }
-
-  _side() {
-    if (!this._web) this._web = new WebSide(this, this._hwm);
-    return this._web;
-  }
-
-  /** ReadableStream of decoded values (from the first value written after this is read). */
-  get readable() {
-    return this._side().readable;
-  }
-
-  /** WritableStream of NDJSON chunks (strings or bytes). */
-  get writable() {
-    return this._side().writable;
-  }
-
-  /** The decoded values written from now on, as an async iterator. */
-  [Symbol.asyncIterator]() {
-    return iterate(this.readable);
   }
 }
 
