@@ -24,7 +24,7 @@
 // Environment:
 //   ASAN_MOCHA_CC / ASAN_MOCHA_CXX  compilers (default gcc / g++)
 //   ASAN_MOCHA_LOCK                 build lock file (default /tmp/esn-build.lock, '' = none)
-//   ASAN_MOCHA_INJECT=leak|overflow|ub
+//   ASAN_MOCHA_INJECT=leak|ossl-leak|overflow|ub
 //                                   build a scratch copy of csrc/ (in
 //                                   build-c/addon-asan-inject) with a deliberate
 //                                   bug in esn_b64_encode: the run must FAIL
@@ -97,11 +97,13 @@ function injectedSourceDir() {
     leak: '{ char *volatile esn_injected = malloc(4242); if (esn_injected) esn_injected[0] = (char)n; }',
     overflow: '{ char *volatile esn_injected = malloc(16); if (esn_injected) esn_injected[16] = 1; free(esn_injected); }',
     ub: '{ volatile int esn_injected = 2147483647; esn_injected += (int)(n | 1); }',
+    // allocated by Node's OpenSSL on our behalf: the stack has node frames on top
+    'ossl-leak': '{ EVP_CIPHER_CTX *volatile esn_injected = EVP_CIPHER_CTX_new(); (void)esn_injected; }',
   };
-  if (!bugs[inject]) die(`ASAN_MOCHA_INJECT must be leak, overflow or ub, not ${inject}`);
+  if (!bugs[inject]) die(`ASAN_MOCHA_INJECT must be one of ${Object.keys(bugs).join(', ')}, not ${inject}`);
   const text = fs.readFileSync(path.join(root, 'csrc', 'crypto', 'base64.c'), 'utf8');
   if (!text.includes(head)) die(`cannot inject: ${head} not found in csrc/crypto/base64.c`);
-  fs.writeFileSync(f, `#include <stdlib.h> /* ASAN_MOCHA_INJECT=${inject} */\n` + text.replace(head, `${head}\n  ${bugs[inject]}`));
+  fs.writeFileSync(f, `#include <stdlib.h> /* ASAN_MOCHA_INJECT=${inject} */\n#include <openssl/evp.h>\n` + text.replace(head, `${head}\n  ${bugs[inject]}`));
   return dir;
 }
 
