@@ -14,6 +14,7 @@ const { Link } = require('../transport/link');
 const { encodeLine, byteLength, frameLines } = require('../transport/wire');
 const control = require('../protocol/control');
 const secure = require('../transport/secure');
+const { Serial, isThenable } = require('../serial');
 
 const { build, RejectCode } = control;
 
@@ -22,7 +23,6 @@ const FRAME_SLACK = 1024;
 // Times in a row the same event may be refused before the stream fails.
 const REFUSE_LIMIT = 3;
 
-const isThenable = (v) => v !== null && typeof v === 'object' && typeof v.then === 'function';
 
 function encryptionMode(v) {
   if (v === undefined || v === false || v === null || v === 'disabled') return 'disabled';
@@ -104,7 +104,7 @@ class ReconnectingStream extends EventEmitter {
     this.channel = null;
     // crypto.subtle (browsers): frames are handled in order behind the
     // pending decryption; seals complete in order into the outbox.
-    this._rxTail = null;
+    this._rx = new Serial((err) => this._drop(`cannot read a frame: ${err.message}`, err));
     this._preOpened = null; // seq -> { text, counter } | { error } for the frame being read
     this._sealTail = null;
     this._sealing = 0; // messages being sealed, not yet in the outbox
@@ -364,25 +364,7 @@ class ReconnectingStream extends EventEmitter {
   // synchronous, else behind the pending crypto.subtle work.
   _onFrame(t, data) {
     if (this._transport !== t) return;
-    if (this._rxTail === null) {
-      const r = this._readFrame(t, data);
-      if (isThenable(r)) this._rxTail = this._settleRx(r);
-      return;
-    }
-    this._rxTail = this._settleRx(this._rxTail.then(() => this._readFrame(t, data)));
-  }
-
-  _settleRx(p) {
-    const q = p.then(
-      () => {
-        if (this._rxTail === q) this._rxTail = null;
-      },
-      (err) => {
-        if (this._rxTail === q) this._rxTail = null;
-        this._drop(`cannot read a frame: ${err.message}`, err);
-      },
-    );
-    return q;
+    this._rx.run(() => this._readFrame(t, data));
   }
 
   _readFrame(t, data) {

@@ -18,6 +18,7 @@ const { deriveSessionKeysSync } = require('./hkdf');
 const { createEnvelopeCipher } = require('./cipher');
 const { webOnly } = require('./keys');
 const web = require('./web');
+const { Serial, isThenable } = require('../serial');
 
 // Both directions' ciphers behind one small surface: seal(message, seq) gives
 // the envelope line, open(line) gives { text, seq, counter }. Synchronous
@@ -72,7 +73,6 @@ function stringify(message) {
   return text;
 }
 
-const isThenable = (v) => v !== null && typeof v === 'object' && typeof v.then === 'function';
 
 class EncryptedChannel {
   constructor(options) {
@@ -92,7 +92,9 @@ class EncryptedChannel {
     this._ciphers = null;
     this._keysReady = null; // Promise while crypto.subtle derives the keys
     this._txTail = null; // crypto.subtle: frames leave in send order
-    this._rxTail = null; // crypto.subtle: lines are handled in arrival order
+    // Lines are handled in arrival order (behind crypto.subtle work in browsers).
+    // An onMessage handler that throws there goes to onError, else becomes an unhandled rejection.
+    this._rx = new Serial((err) => (this._onError ? this._onError(err) : Promise.reject(err)));
     this._outSeq = 0;
     this._highest = 0; // highest delivered seq
     this._lastCounter = -1; // highest delivered nonce counter
@@ -208,7 +210,7 @@ class EncryptedChannel {
     this._partial = lines.pop();
     for (let line of lines) {
       if (line.endsWith('\r')) line = line.slice(0, -1);
-      if (line.trim() !== '') this._serial(line);
+      if (line.trim() !== '') this._rx.run(() => this._line(line));
     }
   }
 
@@ -217,33 +219,7 @@ class EncryptedChannel {
    * at once on Node; after the crypto.subtle work in browsers.
    */
   settled() {
-    return this._rxTail === null ? Promise.resolve() : this._rxTail.then(() => this.settled());
-  }
-
-  // Handles lines in arrival order: at once while everything is synchronous,
-  // else chained behind the pending crypto.subtle work.
-  _serial(line) {
-    if (this._rxTail === null) {
-      const r = this._line(line);
-      if (isThenable(r)) this._rxTail = this._settle(r);
-      return;
-    }
-    this._rxTail = this._settle(this._rxTail.then(() => this._line(line)));
-  }
-
-  _settle(p) {
-    const q = p.then(
-      () => {
-        if (this._rxTail === q) this._rxTail = null;
-      },
-      (err) => {
-        if (this._rxTail === q) this._rxTail = null;
-        // An onMessage handler threw: onError, else an unhandled rejection.
-        if (this._onError) this._onError(err);
-        else Promise.reject(err);
-      },
-    );
-    return q;
+    return this._rx.idle();
   }
 
   _line(line) {
