@@ -15,13 +15,13 @@ const { encodeLine, byteLength, frameLines } = require('../transport/wire');
 const control = require('../protocol/control');
 const secure = require('../transport/secure');
 const { Serial, isThenable } = require('../serial');
+const { Refusals, openMessage } = require('../transport/refusals');
 
 const { build, RejectCode } = control;
 
 // Room left in a frame for the control lines (ack, pong, batch header) sent with data.
 const FRAME_SLACK = 1024;
 // Times in a row the same event may be refused before the stream fails.
-const REFUSE_LIMIT = 3;
 
 
 function encryptionMode(v) {
@@ -98,7 +98,7 @@ class ReconnectingStream extends EventEmitter {
       },
     );
     this._pre = []; // message lines waiting for the encryption keys
-    this._refused = null; // { seq, count }: an event refused on consecutive attempts
+    this._refusals = new Refusals(); // an event refused on consecutive attempts
     this._peerMax = null; // the server's maximum message size (welcome.max)
     this._handshake = null;
     this.channel = null;
@@ -605,30 +605,23 @@ class ReconnectingStream extends EventEmitter {
   _onData(v, seq) {
     let msg = v;
     if (this.channel) {
-      if (!v || v.type !== 'enc') {
-        return this._refuse(seq, new StreamError('plaintext event on an encrypted session', 'ENCRYPTION_REQUIRED'));
-      }
       const opener = this.channel.opener;
       if (this.channel.async) return this._deliverOpened(v, seq, opener);
       try {
-        const text = opener.openText(v);
-        try {
-          msg = JSON.parse(text);
-        } catch {
-          throw new StreamError('decrypted event is not JSON', 'ENCRYPTION_DECRYPTION_FAILED');
-        }
+        msg = openMessage(opener, v, StreamError, 'event');
       } catch (err) {
         return this._refuse(seq, err);
       }
       opener.accept();
     }
-    this._refused = null;
+    this._refusals.clear();
     this.emit('message', msg);
     return true;
   }
 
   // crypto.subtle: the envelope was opened before the Link read the frame.
   _deliverOpened(v, seq, opener) {
+    if (!v || v.type !== 'enc') return this._refuse(seq, new StreamError('plaintext event on an encrypted session', 'ENCRYPTION_REQUIRED'));
     const r = this._preOpened && this._preOpened.get(seq);
     if (!r || r.error) return this._refuse(seq, (r && r.error) || new StreamError('malformed envelope', 'ENCRYPTION_DECRYPTION_FAILED'));
     if (r.counter <= opener.lastCounter) {
@@ -643,7 +636,7 @@ class ReconnectingStream extends EventEmitter {
       return this._refuse(seq, new StreamError('decrypted event is not JSON', 'ENCRYPTION_DECRYPTION_FAILED'));
     }
     opener.lastCounter = r.counter;
-    this._refused = null;
+    this._refusals.clear();
     this.emit('message', msg);
     return true;
   }
@@ -653,16 +646,14 @@ class ReconnectingStream extends EventEmitter {
    * sealed with another key, plaintext on an encrypted session): reported on
    * 'error', not counted as received (the Link rolls back), and the
    * connection is dropped so the resume fetches the genuine event from the
-   * server's replay buffer. The same seq refused REFUSE_LIMIT times in a
+   * server's replay buffer. The same seq refused 3 times in a
    * row makes the stream fail with the error's code instead of looping.
    */
   _refuse(seq, err) {
     err.seq = seq;
-    const r = this._refused && this._refused.seq === seq ? this._refused : (this._refused = { seq, count: 0 });
-    r.count++;
-    if (r.count >= REFUSE_LIMIT) {
+    if (this._refusals.add(seq)) {
       this._emitError(err);
-      this._fatal(`event ${seq} refused ${r.count} times: ${err.message}`, err.code || 'ENCRYPTION_DECRYPTION_FAILED');
+      this._fatal(`event ${seq} refused ${this._refusals.count} times: ${err.message}`, err.code || 'ENCRYPTION_DECRYPTION_FAILED');
       return false;
     }
     this._drop(`event ${seq} refused: ${err.message}`, err);

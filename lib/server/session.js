@@ -13,7 +13,7 @@ const { encodeLine, byteLength } = require('../transport/wire');
 const { build, GapReason } = require('../protocol/control');
 
 // Times in a row the same client message may be refused before the session closes.
-const REFUSE_LIMIT = 3;
+const { Refusals, openMessage } = require('../transport/refusals');
 
 class Session extends EventEmitter {
   constructor(server, id, opts, channel) {
@@ -26,7 +26,7 @@ class Session extends EventEmitter {
     this._ttl = null;
     this._sessionTtlMs = opts.sessionTtlMs;
     this.gaps = 0;
-    this._refused = null; // { seq, count }: a client message refused on consecutive attempts
+    this._refusals = new Refusals(); // a client message refused on consecutive attempts
     this.link = new Link(
       {
         role: 'server',
@@ -116,23 +116,15 @@ class Session extends EventEmitter {
   _onData(v, seq) {
     let msg = v;
     if (this.channel) {
-      if (!v || v.type !== 'enc') {
-        return this._refuse(seq, new SessionError('plaintext message on an encrypted session', 'ENCRYPTION_REQUIRED'));
-      }
       const opener = this.channel.opener;
       try {
-        const text = opener.openText(v);
-        try {
-          msg = JSON.parse(text);
-        } catch {
-          throw new SessionError('decrypted message is not JSON', 'ENCRYPTION_DECRYPTION_FAILED');
-        }
+        msg = openMessage(opener, v, SessionError, 'message');
       } catch (err) {
         return this._refuse(seq, err);
       }
       opener.accept();
     }
-    this._refused = null;
+    this._refusals.clear();
     this.emit('message', msg);
     return true;
   }
@@ -142,14 +134,13 @@ class Session extends EventEmitter {
    * with another key, plaintext): reported on 'error', not counted as
    * received (the Link rolls back, so the client resends the genuine line
    * after its resume), and the connection is dropped. The same client seq
-   * refused REFUSE_LIMIT times in a row closes the session.
+   * refused 3 times in a row (transport/refusals.js) closes the session.
    */
   _refuse(seq, err) {
     err.seq = seq;
-    const r = this._refused && this._refused.seq === seq ? this._refused : (this._refused = { seq, count: 0 });
-    r.count++;
+    const giveUp = this._refusals.add(seq);
     this._drop(`client message ${seq} refused: ${err.message}`, err);
-    if (r.count >= REFUSE_LIMIT) this.close(new SessionError(`client message ${seq} refused ${r.count} times: ${err.message}`, err.code || 'ENCRYPTION_DECRYPTION_FAILED'));
+    if (giveUp) this.close(new SessionError(`client message ${seq} refused ${this._refusals.count} times: ${err.message}`, err.code || 'ENCRYPTION_DECRYPTION_FAILED'));
     return false;
   }
 
