@@ -346,8 +346,8 @@ void esn_prop_framer(const uint8_t *data, size_t size) {
     fr_frame(s, n, (esn_mode)mode, max_line, FR_RECS, seed, 0, &whole);
     fr_frame(s, n, (esn_mode)mode, max_line, cap, seed, 1, &chunks);
     fr_model(s, n, (esn_mode)mode, max_line, &model);
-    if (whole.len != chunks.len || memcmp(whole.p, chunks.p, whole.len) != 0 ||
-        whole.len != model.len || memcmp(whole.p, model.p, whole.len) != 0) {
+    if (whole.len != chunks.len || whole.len != model.len ||
+        (whole.len && (memcmp(whole.p, chunks.p, whole.len) != 0 || memcmp(whole.p, model.p, whole.len) != 0))) {
       fprintf(stderr, "mode %d\n--- whole:%.*s\n--- chunked:%.*s\n--- model:%.*s\n", mode,
               (int)whole.len, whole.p, (int)chunks.len, chunks.p, (int)model.len, model.p);
       PROP(!"framing whole, in chunks and by the model agree");
