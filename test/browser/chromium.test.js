@@ -5,7 +5,9 @@
 // StreamServer through a proxy that the test cuts at least three times, and
 // must receive every event exactly once, in order, while its own messages
 // reach the server once each, in order. The page also runs the WHATWG-stream
-// codec and an encrypted channel round trip.
+// codec, an encrypted channel round trip, the README crypto example and checks
+// the reference exports. A second page does the same over the HTTP transport
+// (fetch), same origin, with every HTTP connection cut.
 //
 // Run: npm run test:browser (needs /usr/bin/chromium: apt-get install chromium;
 // CHROMIUM_PATH points elsewhere). Without a browser the test fails under CI
@@ -17,7 +19,7 @@ const http = require('node:http');
 const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
-const { Harness, until } = require('../helpers/stream-harness');
+const { Harness, until, StreamServer } = require('../helpers/stream-harness');
 
 const root = path.resolve(__dirname, '..', '..');
 const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -92,6 +94,29 @@ await stream.flush();
 report.sent = true;
 </script>`;
 
+// The HTTP transport (fetch: a streamed GET of events, POSTs of messages), same origin.
+const PAGE_HTTP = `<!doctype html>
+<meta charset="utf-8">
+<title>enclave-stream-native over HTTP</title>
+<script type="module">
+import * as esn from '/browser.mjs';
+const q = new URLSearchParams(location.search);
+const report = (window.report = { got: [], errors: [], states: [] });
+const stream = new esn.ReconnectingStream({
+  url: location.origin,
+  sessionId: q.get('sid'),
+  reconnect: { maxAttempts: 1000, initialDelay: 20, maxDelay: 200 },
+  onMessage: (m) => report.got.push(m.payload.i),
+});
+stream.on('error', (e) => report.errors.push(e.code + ': ' + e.message));
+stream.on('stateChange', (s) => report.states.push(s));
+window.stream = stream;
+await stream.connect();
+for (let i = 0; i < ${M}; i++) await stream.send({ type: 'tool_result_submit', i });
+await stream.flush();
+report.sent = true;
+</script>`;
+
 function launchable() {
   try {
     fs.accessSync(chromiumPath, fs.constants.X_OK);
@@ -105,6 +130,7 @@ describe('browser build in headless Chromium', function () {
   this.timeout(120000);
   let h;
   let web;
+  let web2;
   let browser;
   let dir;
 
@@ -121,6 +147,10 @@ describe('browser build in headless Chromium', function () {
   after(async () => {
     if (browser) await browser.close();
     if (web) await new Promise((r) => web.close(r));
+    if (web2) {
+      web2.closeAllConnections();
+      await new Promise((r) => web2.close(r));
+    }
     if (h) await h.cleanup();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -198,6 +228,55 @@ describe('browser build in headless Chromium', function () {
     assert.ok(cuts >= 3 && proxy.stats.cuts >= 3, `only ${proxy.stats.cuts} drops`);
     assert.ok(r.states.filter((s) => s === 'reconnecting').length >= 3, `states: ${r.states.join(',')}`);
     assert.strictEqual(sessions, 1, 'the page resumed one session');
+    assert.deepStrictEqual(r.got, Array.from({ length: N }, (_, i) => i), 'events exactly once, in order');
+    assert.deepStrictEqual(serverGot, Array.from({ length: M }, (_, i) => i), 'messages exactly once, in order');
+  });
+
+  it('over HTTP (fetch, same origin), a ReconnectingStream survives forced drops: every event once, in order, both ways', async () => {
+    assert.ok(browser, 'the first test launched the browser');
+    const bundle = fs.readFileSync(path.join(dir, 'browser.mjs'));
+    web2 = http.createServer((req, res) => {
+      if (req.url.startsWith('/browser.mjs')) {
+        res.writeHead(200, { 'content-type': 'text/javascript' });
+        res.end(bundle);
+      } else if (req.url === '/' || req.url.startsWith('/?')) {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end(PAGE_HTTP);
+      } // /sessions/...: the StreamServer's routes
+    });
+    const server = h.add(new StreamServer({ server: web2, httpRoutes: true, heartbeatIntervalMs: 1000 }));
+    await new Promise((r) => web2.listen(0, '127.0.0.1', r));
+    const session = server.createSession('s_http');
+    const serverGot = [];
+    session.on('message', (m) => serverGot.push(m.i));
+    (async () => {
+      for (let i = 0; i < N; i++) {
+        await session.send({ type: 'stdout', payload: { i, chunk: `event ${i}` } });
+        if (i % 50 === 49) await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
+    const page = await browser.newPage();
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(`http://127.0.0.1:${web2.address().port}/?sid=s_http`);
+    let drops = 0;
+    for (let k = 1; k <= 4; k++) {
+      await page.waitForFunction((n) => window.report && window.report.got.length >= n, Math.floor((N * k) / 5), { timeout: 60000 });
+      const before = await page.evaluate(() => window.report.states.filter((x) => x === 'reconnecting').length);
+      web2.closeAllConnections(); // every fetch (the event stream, a POST in flight) is cut
+      drops++;
+      // the next cut waits for this one's reconnect
+      await page.waitForFunction(
+        (n) => window.report.states.filter((x) => x === 'reconnecting').length > n && window.stream.state === 'connected',
+        before,
+        { timeout: 30000 },
+      );
+    }
+    await page.waitForFunction((n) => window.report.got.length >= n && window.report.sent, N, { timeout: 60000 });
+    await until(() => serverGot.length >= M, 'server got every message', 20000);
+    const r = await page.evaluate(() => window.report);
+    assert.deepStrictEqual(pageErrors, []);
+    assert.ok(drops >= 3 && r.states.filter((x) => x === 'reconnecting').length >= 3, `states: ${r.states.join(',')}`);
     assert.deepStrictEqual(r.got, Array.from({ length: N }, (_, i) => i), 'events exactly once, in order');
     assert.deepStrictEqual(serverGot, Array.from({ length: M }, (_, i) => i), 'messages exactly once, in order');
   });
