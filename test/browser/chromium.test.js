@@ -134,7 +134,7 @@ describe('browser build in headless Chromium', function () {
   let browser;
   let dir;
 
-  before(function () {
+  before(async function () {
     if (!launchable()) {
       if (process.env.CI) throw new Error(`no Chromium at ${chromiumPath}: .ci/run installs it (apt-get install chromium)`);
       console.log(`    (skipped: no Chromium at ${chromiumPath}; apt-get install chromium, or set CHROMIUM_PATH)`);
@@ -142,6 +142,11 @@ describe('browser build in headless Chromium', function () {
     }
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'esn-browser-'));
     execFileSync(process.execPath, [path.join(root, 'scripts', 'build-browser.js'), '--out', path.join(dir, 'browser.mjs')], { stdio: 'inherit' });
+    const { chromium } = require('playwright-core');
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
   });
 
   after(async () => {
@@ -185,11 +190,6 @@ describe('browser build in headless Chromium', function () {
     });
     await new Promise((r) => web.listen(0, '127.0.0.1', r));
 
-    const { chromium } = require('playwright-core');
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
     const page = await browser.newPage();
     const pageErrors = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -233,7 +233,7 @@ describe('browser build in headless Chromium', function () {
   });
 
   it('over HTTP (fetch, same origin), a ReconnectingStream survives forced drops: every event once, in order, both ways', async () => {
-    assert.ok(browser, 'the first test launched the browser');
+    h = h || new Harness();
     const bundle = fs.readFileSync(path.join(dir, 'browser.mjs'));
     web2 = http.createServer((req, res) => {
       if (req.url.startsWith('/browser.mjs')) {
