@@ -105,7 +105,7 @@ class ReconnectingStream extends EventEmitter {
     // crypto.subtle (browsers): frames are handled in order behind the
     // pending decryption; seals complete in order into the outbox.
     this._rx = new Serial((err) => this._drop(`cannot read a frame: ${err.message}`, err));
-    this._preOpened = null; // seq -> { text, counter } | { error } for the frame being read
+    this._frameTask = (t, data) => this._readFrame(t, data);
     this._sealTail = null;
     this._sealing = 0; // messages being sealed, not yet in the outbox
     this._finishing = null; // Promise while the keys of a welcome are derived
@@ -364,7 +364,7 @@ class ReconnectingStream extends EventEmitter {
   // synchronous, else behind the pending crypto.subtle work.
   _onFrame(t, data) {
     if (this._transport !== t) return;
-    this._rx.run(() => this._readFrame(t, data));
+    this._rx.run(this._frameTask, t, data);
   }
 
   _readFrame(t, data) {
@@ -467,37 +467,11 @@ class ReconnectingStream extends EventEmitter {
    */
   async _openThenReceive(data) {
     const opener = this.channel.opener;
-    const lines = frameLines(data);
-    const pre = new Map();
-    const work = [];
-    for (const line of lines) {
-      let v;
-      try {
-        v = JSON.parse(line);
-      } catch {
-        continue;
-      }
-      if (!v || v.type !== 'enc' || !Number.isSafeInteger(v.seq) || pre.has(v.seq)) continue;
-      const slot = {};
-      pre.set(v.seq, slot);
-      work.push(
-        opener.open(v).then(
-          (r) => {
-            slot.text = r.text;
-            slot.counter = r.counter;
-          },
-          (err) => {
-            slot.error = err;
-          },
-        ),
-      );
-    }
-    await Promise.all(work);
-    this._preOpened = pre;
+    await opener.prepare(frameLines(data));
     try {
       this._link.receiveFrame(data);
     } finally {
-      this._preOpened = null;
+      opener.done();
     }
   }
 
@@ -606,7 +580,6 @@ class ReconnectingStream extends EventEmitter {
     let msg = v;
     if (this.channel) {
       const opener = this.channel.opener;
-      if (this.channel.async) return this._deliverOpened(v, seq, opener);
       try {
         msg = openMessage(opener, v, StreamError, 'event');
       } catch (err) {
@@ -614,28 +587,6 @@ class ReconnectingStream extends EventEmitter {
       }
       opener.accept();
     }
-    this._refusals.clear();
-    this.emit('message', msg);
-    return true;
-  }
-
-  // crypto.subtle: the envelope was opened before the Link read the frame.
-  _deliverOpened(v, seq, opener) {
-    if (!v || v.type !== 'enc') return this._refuse(seq, new StreamError('plaintext event on an encrypted session', 'ENCRYPTION_REQUIRED'));
-    const r = this._preOpened && this._preOpened.get(seq);
-    if (!r || r.error) return this._refuse(seq, (r && r.error) || new StreamError('malformed envelope', 'ENCRYPTION_DECRYPTION_FAILED'));
-    if (r.counter <= opener.lastCounter) {
-      const err = new StreamError(`replayed envelope dropped (seq ${seq}, nonce counter ${r.counter})`, 'ENCRYPTION_NONCE_REUSE');
-      err.replay = true;
-      return this._refuse(seq, err);
-    }
-    let msg;
-    try {
-      msg = JSON.parse(r.text);
-    } catch {
-      return this._refuse(seq, new StreamError('decrypted event is not JSON', 'ENCRYPTION_DECRYPTION_FAILED'));
-    }
-    opener.lastCounter = r.counter;
     this._refusals.clear();
     this.emit('message', msg);
     return true;

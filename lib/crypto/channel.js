@@ -15,7 +15,7 @@ const C = require('../constants');
 const { EcdhError, AesGcmError } = require('./errors');
 const { generateKeyPairSync, deriveSharedSecretSync, rawPublicKey } = require('./ecdh');
 const { deriveSessionKeysSync } = require('./hkdf');
-const { createEnvelopeCipher } = require('./cipher');
+const { createEnvelopeCipher, stringify } = require('./cipher');
 const { webOnly } = require('./keys');
 const web = require('./web');
 const { Serial, isThenable } = require('../serial');
@@ -67,12 +67,6 @@ async function webCiphers(role, privateKey, peerPub, sessionId, keyId, maxNonces
   };
 }
 
-function stringify(message) {
-  const text = JSON.stringify(message);
-  if (typeof text !== 'string') throw new TypeError('the inner event is not JSON-serializable');
-  return text;
-}
-
 
 class EncryptedChannel {
   constructor(options) {
@@ -95,6 +89,7 @@ class EncryptedChannel {
     // Lines are handled in arrival order (behind crypto.subtle work in browsers).
     // An onMessage handler that throws there goes to onError, else becomes an unhandled rejection.
     this._rx = new Serial((err) => (this._onError ? this._onError(err) : Promise.reject(err)));
+    this._lineTask = (line) => this._line(line);
     this._outSeq = 0;
     this._highest = 0; // highest delivered seq
     this._lastCounter = -1; // highest delivered nonce counter
@@ -210,7 +205,7 @@ class EncryptedChannel {
     this._partial = lines.pop();
     for (let line of lines) {
       if (line.endsWith('\r')) line = line.slice(0, -1);
-      if (line.trim() !== '') this._rx.run(() => this._line(line));
+      if (line.trim() !== '') this._rx.run(this._lineTask, line);
     }
   }
 

@@ -572,5 +572,6 @@ module.exports = {
   JsEnvelopeCipher,
   checkEnvelope,
   splitLines,
+  stringify,
   MAX_NONCES,
 };

@@ -8,7 +8,7 @@
 // and awaiting in any order still numbers the envelopes in call order.
 const { Buffer } = require('../platform/buffer');
 const C = require('../constants');
-const { subtle } = require('./keys');
+const { subtle, isCryptoKey } = require('./keys');
 const { EcdhError, HkdfError, AesGcmError } = require('./errors');
 const { rawPublicKey } = require('./ecdh');
 const { checkEnvelope, MAX_NONCES } = require('./cipher');
@@ -30,7 +30,6 @@ async function keyPair() {
 }
 
 const b64url = (b) => Buffer.from(b).toString('base64url');
-const isCryptoKey = (k) => typeof CryptoKey !== 'undefined' && k instanceof CryptoKey;
 
 /**
  * A given key pair for crypto.subtle: CryptoKeys (generateKeyPair()) or raw
@@ -139,11 +138,6 @@ class WebOpener {
     this.key = key;
   }
 
-  /** Promise of the inner JSON text of a parsed envelope; rejects with a coded AesGcmError. */
-  async openEnvelope(env) {
-    return (await this._open(env)).text;
-  }
-
   /**
    * Promise of { text, seq, counter } for one envelope line. A line that is
    * not an envelope rejects with err.reason === 'envelope'.
@@ -155,15 +149,11 @@ class WebOpener {
     } catch {
       env = null;
     }
-    return this._open(env);
+    return this.openParsed(env);
   }
 
-  /** Promise of { text, seq, counter } for a parsed envelope. */
-  openParsed(env) {
-    return this._open(env);
-  }
-
-  async _open(env) {
+  /** Promise of { text, seq, counter } for a parsed envelope; rejects with a coded AesGcmError. */
+  async openParsed(env) {
     if (!checkEnvelope(env)) {
       const err = new AesGcmError('not a valid encrypted envelope', DECRYPT);
       err.reason = 'envelope';

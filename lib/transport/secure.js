@@ -39,20 +39,41 @@ function nonceCounter(nonceB64) {
 }
 
 /**
- * Opens parsed envelopes (the transport has already JSON-parsed the line).
- * The outer seq of an envelope is not authenticated (PROTOCOL.md section 3
- * has no additional data), so replays are caught by the nonce counter: the
- * peer's sealer numbers its envelopes in seq order, so every envelope
- * delivered must carry a higher counter than the last one delivered. The
- * counter is committed by accept(), once the message was delivered.
+ * Replay protection of an opener. The outer seq of an envelope is not
+ * authenticated (PROTOCOL.md section 3 has no additional data), so replays
+ * are caught by the nonce counter: the peer's sealer numbers its envelopes in
+ * seq order, so every envelope delivered must carry a higher counter than the
+ * last one delivered. The counter is committed by accept(), once the message
+ * was delivered.
  */
-class Opener {
-  constructor(key, kid) {
+class ReplayGuard {
+  constructor(kid) {
     this.kid = kid;
-    // native: one call decodes both base64 fields strictly and opens
-    this._fk = native ? new native.crypto.Gcm(Buffer.from(key)) : Buffer.from(key);
     this.lastCounter = -1; // nonce counter of the last envelope delivered
     this._opened = -1; // nonce counter of the last envelope opened
+  }
+
+  _opening(envelope, counter) {
+    if (counter <= this.lastCounter) {
+      const err = new SecureError(`replayed envelope dropped (seq ${envelope.seq}, nonce counter ${counter})`, 'ENCRYPTION_NONCE_REUSE');
+      err.replay = true;
+      throw err;
+    }
+    this._opened = counter;
+  }
+
+  /** The message last opened was delivered: older counters are replays from now on. */
+  accept() {
+    if (this._opened > this.lastCounter) this.lastCounter = this._opened;
+  }
+}
+
+/** Opens parsed envelopes (the transport has already JSON-parsed the line). */
+class Opener extends ReplayGuard {
+  constructor(key, kid) {
+    super(kid);
+    // native: one call decodes both base64 fields strictly and opens
+    this._fk = native ? new native.crypto.Gcm(Buffer.from(key)) : Buffer.from(key);
   }
 
   /** Opens a parsed envelope; returns the inner JSON text. Throws a coded error. */
@@ -67,19 +88,63 @@ class Opener {
     }
     // undefined: not canonical base64, a nonce other than 12 bytes or a ciphertext under 16 bytes
     if (text === undefined) throw new SecureError('malformed envelope', 'ENCRYPTION_DECRYPTION_FAILED');
-    const counter = nonceCounter(p.nonceB64);
-    if (counter <= this.lastCounter) {
-      const err = new SecureError(`replayed envelope dropped (seq ${envelope.seq}, nonce counter ${counter})`, 'ENCRYPTION_NONCE_REUSE');
-      err.replay = true;
-      throw err;
-    }
-    this._opened = counter;
+    this._opening(envelope, nonceCounter(p.nonceB64));
     return text;
   }
+}
 
-  /** The message last opened was delivered: older counters are replays from now on. */
-  accept() {
-    if (this._opened > this.lastCounter) this.lastCounter = this._opened;
+/**
+ * The crypto.subtle twin of Opener (browsers): prepare(lines) opens every
+ * envelope of a frame at once (a Promise); openText() then answers from those
+ * results synchronously, with Opener's checks and errors, so the Link reads
+ * the frame exactly as on the synchronous path. done() forgets the results.
+ */
+class PreparedOpener extends ReplayGuard {
+  constructor(key, kid) {
+    super(kid);
+    this._web = new web.WebOpener({ key });
+    this._results = null; // seq -> { text, counter } | { error }
+  }
+
+  async prepare(lines) {
+    const results = new Map();
+    const work = [];
+    for (const line of lines) {
+      let v;
+      try {
+        v = JSON.parse(line);
+      } catch {
+        continue; // the Link reports it
+      }
+      if (!checkEnvelope(v) || results.has(v.seq)) continue;
+      const slot = {};
+      results.set(v.seq, slot);
+      work.push(
+        this._web.openParsed(v).then(
+          (r) => {
+            slot.text = r.text;
+            slot.counter = r.counter;
+          },
+          (err) => {
+            slot.error = err;
+          },
+        ),
+      );
+    }
+    await Promise.all(work);
+    this._results = results;
+  }
+
+  openText(envelope) {
+    const r = checkEnvelope(envelope) && this._results ? this._results.get(envelope.seq) : undefined;
+    if (!r) throw new SecureError('malformed envelope', 'ENCRYPTION_DECRYPTION_FAILED');
+    if (r.error) throw new SecureError('decryption failed', 'ENCRYPTION_DECRYPTION_FAILED');
+    this._opening(envelope, r.counter);
+    return r.text;
+  }
+
+  done() {
+    this._results = null;
   }
 }
 
@@ -136,8 +201,7 @@ function checkServerHello(serverHello) {
  * Client side: returns { hello, finish(serverHello, sessionId) -> channel }.
  * On crypto.subtle (browsers) hello and finish() are Promises, the channel
  * has `async: true`, its sealer's sealLine() returns a Promise and its
- * opener's open(envelope) a Promise of { text, counter } (the caller checks
- * the counter against opener.lastCounter and commits it, in seq order).
+ * opener is a PreparedOpener (each frame is prepared before it is read).
  */
 function clientHandshake() {
   if (webOnly()) return webClientHandshake();
@@ -173,7 +237,6 @@ function webClientHandshake() {
       }
       const kid = serverHello.keyId;
       const sealer = new web.WebSealer({ key: keys.clientToServerKey, sessionId, kid, maxNonces: MAX_NONCES });
-      const opener = new web.WebOpener({ key: keys.serverToClientKey });
       const coded = (err) => {
         throw new SecureError(err.message, err.code || 'ENCRYPTION_HANDSHAKE_FAILED');
       };
@@ -181,7 +244,7 @@ function webClientHandshake() {
         kid,
         async: true,
         sealer: { kid, sessionId, sealLine: (seq, innerLine) => sealer.sealText(seq, innerLine).catch(coded) },
-        opener: { kid, lastCounter: -1, open: (envelope) => opener.openParsed(envelope) },
+        opener: new PreparedOpener(keys.serverToClientKey, kid),
       };
     },
   };
