@@ -6,21 +6,7 @@ const assert = require('node:assert/strict');
 const { native } = require('../lib/binding');
 const { NativeLineDecoder, JsLineDecoder } = require('../lib/line-decoder');
 const { prng } = require('./helpers/prng');
-
-class Log {
-  constructor() {
-    this.out = [];
-  }
-  value(v) {
-    this.out.push(['value', JSON.stringify(v)]);
-  }
-  invalid(code, error, line, offset, text) {
-    this.out.push(['invalid', code, line, offset, text, error.split(':')[0]]);
-  }
-  route(r) {
-    this.out.push(['route', r.type, r.seq, r.sessionId, r.line, r.offset, Buffer.from(r.bytes).toString()]);
-  }
-}
+const { DecoderLog: Log } = require('./helpers/decoder-log');
 
 const ev = (seq, extra = '') =>
   `{"protocolVersion":2,"sessionId":"s_${seq % 3}","seq":${seq},"type":"stdout","payload":{"chunk":"c${seq}"${extra}}}`;

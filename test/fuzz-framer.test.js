@@ -13,21 +13,7 @@ const assert = require('node:assert/strict');
 const { native } = require('../lib/binding');
 const { NativeLineDecoder, JsLineDecoder } = require('../lib/line-decoder');
 const { prng } = require('./helpers/prng');
-
-class Log {
-  constructor() {
-    this.out = [];
-  }
-  value(v) {
-    this.out.push(['value', JSON.stringify(v)]);
-  }
-  invalid(code, error, line, offset, text) {
-    this.out.push(['invalid', code, line, offset, text]);
-  }
-  route(r) {
-    this.out.push(['route', r.type, r.seq, r.sessionId, r.line, r.offset]);
-  }
-}
+const { DecoderLog: Log } = require('./helpers/decoder-log');
 
 const ev = (seq, chunk) =>
   `{"protocolVersion":2,"sessionId":"s_a","seq":${seq},"type":"stdout","payload":{"chunk":"${chunk}"}}`;
