@@ -75,6 +75,20 @@ describe(`bad-input matrix (${backend} backend)`, function () {
     return { server, addr, c, s, got, errors, fromClient, sessionErrors };
   }
 
+  /** A server and a raw WebSocket peer that opened session `sid`; the session's messages (field `pick`) and error codes are recorded. */
+  async function rawSession(sid, pick = (m) => m) {
+    const { server, addr } = await h.server({});
+    const peer = await rawPeer(addr.url);
+    const sessionP = once(server, 'session');
+    peer.send(control.build.hello({ sid, resume: false, rx: 0 }) + '\n');
+    const s = await sessionP;
+    const errs = [];
+    const got = [];
+    s.on('error', (e) => errs.push(e.code));
+    s.on('message', (m) => got.push(pick(m)));
+    return { server, addr, peer, s, errs, got };
+  }
+
   const seqs = (events) => events.map((e) => e.seq);
   const range = (a, b) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 
@@ -157,13 +171,7 @@ describe(`bad-input matrix (${backend} backend)`, function () {
     });
 
     it('wire: a client message with invalid UTF-8 (binary frame) arrives once with U+FFFD; the session goes on', async () => {
-      const { server, addr } = await h.server({});
-      const peer = await rawPeer(addr.url);
-      const sessionP = once(server, 'session');
-      peer.send(control.build.hello({ sid: 's_utf8', resume: false, rx: 0 }) + '\n');
-      const s = await sessionP;
-      const got = [];
-      s.on('message', (m) => got.push(m));
+      const { peer, s, got } = await rawSession('s_utf8');
       peer.send(Buffer.concat([Buffer.from(`${control.build.batch(1)}\n{"n":"x`), Buffer.from([0xff]), Buffer.from(`"}\n{"n":"ok"}\n`)]));
       await until(() => got.length === 2, 'both messages');
       assert.deepStrictEqual(got, [{ n: 'x\ufffd' }, { n: 'ok' }]);
@@ -654,15 +662,7 @@ describe(`bad-input matrix (${backend} backend)`, function () {
     });
 
     it('wire (client -> server), an unknown t of version 1: ignored and counted, the connection stays; every message once, in order', async () => {
-      const { server, addr } = await h.server({});
-      const peer = await rawPeer(addr.url);
-      const sessionP = once(server, 'session');
-      peer.send(control.build.hello({ sid: 's_ctl', resume: false, rx: 0 }) + '\n');
-      const s = await sessionP;
-      const errs = [];
-      const got = [];
-      s.on('error', (e) => errs.push(e.code));
-      s.on('message', (m) => got.push(m.n));
+      const { peer, s, errs, got } = await rawSession('s_ctl', (m) => m.n);
       peer.send(`${control.build.batch(1)}\n{"n":1}\n{"$esn":1,"t":"zzz","x":1}\n${control.build.batch(2)}\n{"n":2}\n`);
       await until(() => got.length === 2, 'both messages');
       assert.deepStrictEqual(got, [1, 2]);
@@ -685,15 +685,7 @@ describe(`bad-input matrix (${backend} backend)`, function () {
       });
 
       it(`wire (client -> server), ${what}: session 'error' ERR_STREAM_CONTROL, connection dropped, the session stays resumable`, async () => {
-        const { server, addr } = await h.server({});
-        const peer = await rawPeer(addr.url);
-        const sessionP = once(server, 'session');
-        peer.send(control.build.hello({ sid: 's_ctl', resume: false, rx: 0 }) + '\n');
-        const s = await sessionP;
-        const errs = [];
-        const got = [];
-        s.on('error', (e) => errs.push(e.code));
-        s.on('message', (m) => got.push(m.n));
+        const { addr, peer, errs, got } = await rawSession('s_ctl', (m) => m.n);
         peer.send(`${control.build.batch(1)}\n{"n":1}\n${frame}\n`);
         await peer.closed;
         assert.deepStrictEqual(errs, ['ERR_STREAM_CONTROL']);
