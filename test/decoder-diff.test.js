@@ -6,7 +6,7 @@ const assert = require('node:assert/strict');
 const { native } = require('../lib/binding');
 const { NativeLineDecoder, JsLineDecoder } = require('../lib/line-decoder');
 const { prng } = require('./helpers/prng');
-const { DecoderLog: Log } = require('./helpers/decoder-log');
+const { runDecoder: run } = require('./helpers/decoder-log');
 
 const ev = (seq, extra = '') =>
   `{"protocolVersion":2,"sessionId":"s_${seq % 3}","seq":${seq},"type":"stdout","payload":{"chunk":"c${seq}"${extra}}}`;
@@ -47,19 +47,6 @@ function randomInput(rnd) {
     if (i < n - 1 || rnd() < 0.5) parts.push(Buffer.from(rnd() < 0.1 ? '\r\n' : '\n'));
   }
   return Buffer.concat(parts);
-}
-
-function run(Decoder, mode, max, input, sizes) {
-  const d = new Decoder(mode, max);
-  const log = new Log();
-  for (let i = 0, k = 0; i < input.length; k++) {
-    const n = sizes(k);
-    d.write(input.subarray(i, i + n), log);
-    i += n;
-  }
-  d.end(log);
-  log.out.push(['lines', d.lineNumber()]);
-  return log.out;
 }
 
 describe('native line decoder equals the JavaScript one', function () {

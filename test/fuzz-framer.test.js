@@ -13,7 +13,7 @@ const assert = require('node:assert/strict');
 const { native } = require('../lib/binding');
 const { NativeLineDecoder, JsLineDecoder } = require('../lib/line-decoder');
 const { prng } = require('./helpers/prng');
-const { DecoderLog: Log } = require('./helpers/decoder-log');
+const { runDecoder: run } = require('./helpers/decoder-log');
 
 const ev = (seq, chunk) =>
   `{"protocolVersion":2,"sessionId":"s_a","seq":${seq},"type":"stdout","payload":{"chunk":"${chunk}"}}`;
@@ -31,19 +31,6 @@ function randomInput(rnd) {
     if (i < n - 1 || rnd() < 0.5) parts.push(rnd() < 0.2 ? '\r\n' : '\n');
   }
   return Buffer.from(parts.join(''));
-}
-
-function run(Decoder, mode, max, input, sizes) {
-  const d = new Decoder(mode, max);
-  const log = new Log();
-  for (let i = 0, k = 0; i < input.length; k++) {
-    const n = sizes(k);
-    d.write(input.subarray(i, i + n), log);
-    i += n;
-  }
-  d.end(log);
-  log.out.push(['lines', d.lineNumber()]);
-  return log.out;
 }
 
 describe('fuzz regression: lines over a cap >= 512 bytes arriving in chunks', function () {
