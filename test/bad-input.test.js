@@ -16,7 +16,7 @@ const { backend } = require('../lib/binding');
 const lib = require('../index.js');
 const control = require('../lib/protocol/control');
 const { Harness, until, once, freePort, StreamServer } = require('./helpers/stream-harness');
-const { tap, rewriteLineOnce, flipCiphertext, truncateCiphertext, rawPeer, processGuard } = require('./helpers/bad-input');
+const { tap, rewriteLineOnce, flipCiphertext, truncateCiphertext, rawPeer, resumeHello, processGuard } = require('./helpers/bad-input');
 
 const { StreamDecoder, parseNDJSON, NdjsonStreamParser, createEnvelopeCipher, generateKeyPairSync, deriveSharedSecretSync } = lib;
 
@@ -82,6 +82,8 @@ describe(`bad-input matrix (${backend} backend)`, function () {
     const sessionP = once(server, 'session');
     peer.send(control.build.hello({ sid, resume: false, rx: 0 }) + '\n');
     const s = await sessionP;
+    const [welcome] = await peer.next();
+    peer.cred = welcome.cred; // the resume credential of this plaintext session
     const errs = [];
     const got = [];
     s.on('error', (e) => errs.push(e.code));
@@ -296,7 +298,7 @@ describe(`bad-input matrix (${backend} backend)`, function () {
       JSON.stringify(event(1, 'a')),
       JSON.stringify({ ...event(2, 'b'), payload: { chunk: 42 } }), // chunk must be a string
       JSON.stringify({ ...event(3, 'c'), sessionId: 'nope' }), // sessionId must start with s_
-      '{"$esn":1,"t":"ack","s":1}', // a control frame is not an event
+      '{"$esn":2,"t":"ack","s":1}', // a control frame is not an event
       JSON.stringify({ ...event(5, 'e'), extra: 'stripped' }),
     ].join('\n');
 
@@ -650,20 +652,20 @@ describe(`bad-input matrix (${backend} backend)`, function () {
       assert.deepStrictEqual(invalid.map((e) => e.code), ['ERR_NDJSON_INVALID_EVENT', 'ERR_NDJSON_INVALID_EVENT']);
     });
 
-    it("wire (server -> client), an unknown t of version 1: ignored and counted (stats.unknownControl), no error, no reconnect; every event once, in order", async () => {
+    it("wire (server -> client), an unknown t of the current version: ignored and counted (stats.unknownControl), no error, no reconnect; every event once, in order", async () => {
       const p = await pair();
       for (let i = 1; i <= 2; i++) await p.s.send({ type: 'stdout', payload: { chunk: `${i}` } });
       await until(() => p.got.length === 2, 'first events');
-      tap(p.s.link.transport).inject('{"$esn":1,"t":"zzz","x":1}\n');
+      tap(p.s.link.transport).inject('{"$esn":2,"t":"zzz","x":1}\n');
       await sendAndSettle(p, 3, 6);
       assert.deepStrictEqual(p.errors, []);
       assert.strictEqual(p.c.stats.unknownControl, 1);
       assert.strictEqual(p.c.reconnects, 0);
     });
 
-    it('wire (client -> server), an unknown t of version 1: ignored and counted, the connection stays; every message once, in order', async () => {
+    it('wire (client -> server), an unknown t of the current version: ignored and counted, the connection stays; every message once, in order', async () => {
       const { peer, s, errs, got } = await rawSession('s_ctl', (m) => m.n);
-      peer.send(`${control.build.batch(1)}\n{"n":1}\n{"$esn":1,"t":"zzz","x":1}\n${control.build.batch(2)}\n{"n":2}\n`);
+      peer.send(`${control.build.batch(1)}\n{"n":1}\n{"$esn":2,"t":"zzz","x":1}\n${control.build.batch(2)}\n{"n":2}\n`);
       await until(() => got.length === 2, 'both messages');
       assert.deepStrictEqual(got, [1, 2]);
       assert.deepStrictEqual(errs, []);
@@ -672,7 +674,7 @@ describe(`bad-input matrix (${backend} backend)`, function () {
       peer.close();
     });
 
-    for (const [what, frame] of [['a future version', '{"$esn":2,"t":"ack","s":1}']]) {
+    for (const [what, frame] of [['a future version', '{"$esn":3,"t":"ack","s":1}']]) {
       it(`wire (server -> client), ${what}: 'error' ERR_STREAM_CONTROL, the client resumes; every event once, in order`, async () => {
         const p = await pair();
         for (let i = 1; i <= 2; i++) await p.s.send({ type: 'stdout', payload: { chunk: `${i}` } });
@@ -690,7 +692,7 @@ describe(`bad-input matrix (${backend} backend)`, function () {
         await peer.closed;
         assert.deepStrictEqual(errs, ['ERR_STREAM_CONTROL']);
         const again = await rawPeer(addr.url);
-        again.send(control.build.hello({ sid: 's_ctl', resume: true, rx: 0 }) + '\n');
+        await resumeHello(again, { sid: 's_ctl', cred: peer.cred, rx: 0 });
         const [w] = await again.next();
         assert.deepStrictEqual([w.t, w.resumed, w.rx], ['welcome', true, 1]);
         again.send(`${control.build.batch(1)}\n{"n":1}\n{"n":2}\n`); // 1 is resent: dropped as a duplicate
@@ -700,13 +702,13 @@ describe(`bad-input matrix (${backend} backend)`, function () {
       });
     }
 
-    it('wire: a future-version hello is rejected with BAD_HELLO naming the version; the server keeps serving', async () => {
+    it('wire: a hello of another version is rejected with UNSUPPORTED_VERSION naming the version; the server keeps serving', async () => {
       const { addr } = await h.server({});
       const peer = await rawPeer(addr.url);
-      peer.send('{"$esn":2,"t":"hello","sid":null,"resume":false,"rx":0}\n');
+      peer.send('{"$esn":3,"t":"hello","sid":null,"resume":false,"rx":0}\n');
       const [f] = await peer.next();
-      assert.deepStrictEqual([f.t, f.code], ['reject', 'BAD_HELLO']);
-      assert.match(f.message, /unsupported control version 2/);
+      assert.deepStrictEqual([f.t, f.code], ['reject', 'UNSUPPORTED_VERSION']);
+      assert.match(f.message, /control version 3 is not supported/);
       await peer.closed;
       const c = h.client({ url: addr.url, reconnect: FAST });
       await c.connect();
@@ -715,17 +717,17 @@ describe(`bad-input matrix (${backend} backend)`, function () {
 
   // -------------------------------------------------------------------------
   describe('a resume from an unknown session', () => {
-    it('wire (raw hello): reject SESSION_UNKNOWN, close 4400; no session is created', async () => {
+    it('wire (raw hello): reject SESSION_AUTH_FAILED (as for a bad proof), close 4400; no session is created', async () => {
       const { server, addr } = await h.server({});
       const peer = await rawPeer(addr.url);
-      peer.send(control.build.hello({ sid: 's_nope', resume: true, rx: 7 }) + '\n');
+      await resumeHello(peer, { sid: 's_nope', cred: 'A'.repeat(43), rx: 7 });
       const [f] = await peer.next();
-      assert.deepStrictEqual([f.t, f.code], ['reject', 'SESSION_UNKNOWN']);
+      assert.deepStrictEqual([f.t, f.code, f.message], ['reject', 'SESSION_AUTH_FAILED', 'session resume refused']);
       assert.strictEqual((await peer.closed).code, 4400);
       assert.strictEqual(server.sessions.size, 0);
     });
 
-    it("ReconnectingStream after a server restart: 'failed' SESSION_UNKNOWN (no retry loop), unacknowledged messages kept; other clients unaffected", async () => {
+    it("ReconnectingStream after a server restart: 'failed' SESSION_AUTH_FAILED (no retry loop), unacknowledged messages kept; other clients unaffected", async () => {
       const port = await freePort();
       const a = h.add(new StreamServer({ port }));
       await a.listen();
@@ -739,9 +741,10 @@ describe(`bad-input matrix (${backend} backend)`, function () {
       await b.listen();
       await c.send({ n: 1 });
       const f = await failed;
-      assert.strictEqual(f.code, 'SESSION_UNKNOWN');
+      assert.strictEqual(f.code, 'SESSION_AUTH_FAILED');
+      assert.match(f.reason, /does not know it/);
       assert.strictEqual(c.pending, 1, 'the message is not lost silently: still pending');
-      await assert.rejects(c.send({ n: 2 }), { code: 'SESSION_UNKNOWN' });
+      await assert.rejects(c.send({ n: 2 }), { code: 'SESSION_AUTH_FAILED' });
       assert.strictEqual(states.filter((s) => s === 'failed').length, 1);
       const sessionP = once(b, 'session');
       const other = h.client({ url: `ws://127.0.0.1:${port}`, reconnect: FAST });
@@ -753,14 +756,15 @@ describe(`bad-input matrix (${backend} backend)`, function () {
       assert.deepStrictEqual(got, ['fresh']);
     });
 
-    it("HTTP: GET /sessions/:unknown/stream is 404 with a SESSION_UNKNOWN reject line; ReconnectingStream over http fails with SESSION_UNKNOWN", async () => {
+    it("HTTP: GET /sessions/:unknown/stream is 403 with a SESSION_AUTH_FAILED reject line; ReconnectingStream over http fails with SESSION_AUTH_FAILED", async () => {
       const { addr } = await h.server({});
-      const res = await fetch(`${addr.httpUrl}/sessions/s_nope/stream?fromSeq=1`);
-      assert.strictEqual(res.status, 404);
+      const cred = 'A'.repeat(43);
+      const res = await fetch(`${addr.httpUrl}/sessions/s_nope/stream?fromSeq=1`, { headers: { 'x-esn-credential': cred } });
+      assert.strictEqual(res.status, 403);
       const f = JSON.parse((await res.text()).split('\n')[0]);
-      assert.deepStrictEqual([f.t, f.code], ['reject', 'SESSION_UNKNOWN']);
-      const c = h.client({ url: addr.httpUrl, sessionId: 's_nope', reconnect: FAST });
-      await assert.rejects(c.connect(), { code: 'SESSION_UNKNOWN' });
+      assert.deepStrictEqual([f.t, f.code], ['reject', 'SESSION_AUTH_FAILED']);
+      const c = h.client({ url: addr.httpUrl, sessionId: 's_nope', credential: cred, reconnect: FAST });
+      await assert.rejects(c.connect(), { code: 'SESSION_AUTH_FAILED' });
       assert.strictEqual(c.state, 'failed');
     });
   });

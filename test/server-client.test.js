@@ -176,10 +176,11 @@ describe('StreamServer + ReconnectingStream', function () {
     await c.send({ n: 1 }); // accepted into the outbox; never acknowledged
     const flushed = c.flush();
     const f = await failed;
-    assert.strictEqual(f.code, control.RejectCode.SessionUnknown);
-    assert.match(f.reason, /unknown/);
+    // unknown session and failed proof look the same to a peer (docs/PROTOCOL.md §6)
+    assert.strictEqual(f.code, control.RejectCode.SessionAuthFailed);
+    assert.match(f.reason, /does not know it/);
     assert.strictEqual(c.state, 'failed');
-    await assert.rejects(flushed, { code: control.RejectCode.SessionUnknown });
+    await assert.rejects(flushed, { code: control.RejectCode.SessionAuthFailed });
     assert.strictEqual(c.pending, 1);
   });
 
@@ -246,7 +247,8 @@ describe('StreamServer + ReconnectingStream', function () {
       const s = server.createSession('s_http0');
       for (let i = 0; i < 5; i++) s.send({ type: 'stdout', payload: { chunk: String(i) } });
       const ac = new AbortController();
-      const res = await fetch(`${addr.httpUrl}/sessions/s_http0/stream?fromSeq=3`, { signal: ac.signal });
+      const headers = { 'x-esn-credential': s.credential };
+      const res = await fetch(`${addr.httpUrl}/sessions/s_http0/stream?fromSeq=3`, { signal: ac.signal, headers });
       assert.strictEqual(res.status, 200);
       assert.match(res.headers.get('content-type'), /ndjson/);
       const reader = res.body.getReader();
@@ -258,9 +260,16 @@ describe('StreamServer + ReconnectingStream', function () {
         .filter((l) => l.startsWith('{"protocolVersion"'))
         .map((l) => JSON.parse(l).seq);
       assert.deepStrictEqual(seqs, [3, 4, 5]);
-      const missing = await fetch(`${addr.httpUrl}/sessions/s_nope/stream`);
-      assert.strictEqual(missing.status, 404);
-      assert.strictEqual((await missing.json()).code, 'SESSION_UNKNOWN');
+      // unknown session, no credential, wrong credential: one answer
+      for (const [path, hdrs] of [
+        ['s_nope', headers],
+        ['s_http0', {}],
+        ['s_http0', { 'x-esn-credential': 'A'.repeat(43) }],
+      ]) {
+        const r = await fetch(`${addr.httpUrl}/sessions/${path}/stream`, { headers: hdrs });
+        assert.strictEqual(r.status, 403);
+        assert.deepStrictEqual(await r.json(), { $esn: 2, t: 'reject', code: 'SESSION_AUTH_FAILED', message: 'session resume refused' });
+      }
     });
 
     it('ReconnectingStream over http:// resumes with fromSeq and sends with POST', async () => {
@@ -270,7 +279,7 @@ describe('StreamServer + ReconnectingStream', function () {
       s.on('message', (m) => fromClient.push(m.n));
       for (let i = 0; i < 5; i++) s.send({ type: 'stdout', payload: { chunk: String(i) } });
       const got = [];
-      const c = h.client({ url: addr.httpUrl, sessionId: 's_http1', reconnect: { initialDelay: 5 }, onMessage: (m) => got.push(m.seq) });
+      const c = h.client({ url: addr.httpUrl, sessionId: 's_http1', credential: s.credential, reconnect: { initialDelay: 5 }, onMessage: (m) => got.push(m.seq) });
       await c.connect();
       await until(() => got.length === 5, 'first 5');
       await c.send({ n: 1 });
@@ -292,11 +301,13 @@ describe('StreamServer + ReconnectingStream', function () {
     const { addr } = await h.server({});
     const WebSocket = require('ws');
     const ws = new WebSocket(addr.url);
+    const frames = [];
+    ws.on('message', (d) => frames.push(JSON.parse(String(d).split('\n')[0])));
     await once(ws, 'open');
-    const msg = once(ws, 'message');
     ws.send('{"not":"a hello"}\n');
-    const [data] = await msg;
-    const f = JSON.parse(String(data).split('\n')[0]);
+    await until(() => frames.some((x) => x.t === 'reject'), 'reject');
+    assert.strictEqual(frames[0].t, 'challenge');
+    const f = frames.find((x) => x.t === 'reject');
     assert.strictEqual(f.t, 'reject');
     assert.strictEqual(f.code, 'BAD_HELLO');
     ws.terminate();

@@ -15,14 +15,13 @@ const { encodeLine, byteLength, frameLines } = require('../transport/wire');
 const control = require('../protocol/control');
 const secure = require('../transport/secure');
 const { Serial, isThenable } = require('../serial');
-const { Refusals, openMessage } = require('../transport/refusals');
+const { Refusals } = require('../transport/refusals');
+const { mac, checkMac, randomToken } = require('../crypto/hmac');
 
 const { build, RejectCode } = control;
 
 // Room left in a frame for the control lines (ack, pong, batch header) sent with data.
 const FRAME_SLACK = 1024;
-// Times in a row the same event may be refused before the stream fails.
-
 
 function encryptionMode(v) {
   if (v === undefined || v === false || v === null || v === 'disabled') return 'disabled';
@@ -54,9 +53,24 @@ class ReconnectingStream extends EventEmitter {
     this.url = options.url;
     this.options = options;
     this._sessionId = options.sessionId === undefined ? null : String(options.sessionId);
+    if (this._sessionId !== null && !control.isSid(this._sessionId)) {
+      throw new TypeError(`ReconnectingStream: options.sessionId must be 1-128 printable ASCII characters, got ${JSON.stringify(this._sessionId)}`);
+    }
+    if (this._sessionId !== null) this._sessionId = control.canonicalSid(this._sessionId);
+    // The resume credential of a plaintext session (docs/PROTOCOL.md §6):
+    // given for a session made by server.createSession(), else received in
+    // the welcome of a new session.
+    this._credential = options.credential === undefined ? null : options.credential;
+    if (this._credential !== null && (typeof this._credential !== 'string' || !this._sessionId)) {
+      throw new TypeError('ReconnectingStream: options.credential must be a string, given with options.sessionId');
+    }
+    this._credKey = this._credential === null ? null : secure.credentialKey(this._credential, this._sessionId);
+    if (this._credential !== null && !this._credKey) throw new TypeError('ReconnectingStream: options.credential is not a credential (base64url of 32 bytes)');
     this.encryptionMode = encryptionMode(options.encryption);
     if (this.transportKind === 'http') {
-      if (!this._sessionId) throw new TypeError('ReconnectingStream: an http(s) url needs options.sessionId');
+      if (!this._sessionId || this._credential === null) {
+        throw new TypeError('ReconnectingStream: an http(s) url needs options.sessionId and options.credential (session.credential of server.createSession())');
+      }
       if (this.encryptionMode === 'required') {
         throw new TypeError('ReconnectingStream: encryption over the HTTP transport is not supported; use a ws:// or wss:// url');
       }
@@ -87,9 +101,12 @@ class ReconnectingStream extends EventEmitter {
         sendWindowBytes: num('sendWindowBytes', options.sendWindowBytes, 1024 * 1024, 1),
         heartbeatIntervalMs: hb,
         heartbeatTimeoutMs: num('heartbeatTimeoutMs', options.heartbeatTimeoutMs, Math.ceil(hb * 2.5)),
+        maxBufferedBytes: num('maxBufferedBytes', options.maxBufferedBytes, 8 * 1024 * 1024, 1),
+        maxPendingSends: num('maxPendingSends', options.maxPendingSends, 1024, 1),
       },
       {
         onData: (v, seq) => this._onData(v, seq),
+        onControl: (f) => this._onControl(f),
         onGap: (g) => this._onGap(g),
         onDead: (reason) => this._drop(`heartbeat timeout: ${reason}`),
         onProtocolError: (err) => this._drop(err.message, err),
@@ -115,6 +132,8 @@ class ReconnectingStream extends EventEmitter {
     this._connectTimer = null;
     this._connectWaiters = [];
     this._flushWaiters = [];
+    this._maxAttempts = maxAttempts;
+    this._stalls = 0; // connections in a row that ended without progress
     this.failure = null;
     this.reconnects = 0;
     this.gaps = [];
@@ -160,7 +179,13 @@ class ReconnectingStream extends EventEmitter {
   }
 
   get stats() {
-    return { ...this._link.stats, reconnects: this.reconnects, gaps: this.gaps.length, pending: this.pending };
+    const rekeys = this.channel ? this.channel.rekeys : 0;
+    return { ...this._link.stats, reconnects: this.reconnects, gaps: this.gaps.length, pending: this.pending, rekeys, stalls: this._stalls };
+  }
+
+  /** The resume credential of a plaintext session (null for an encrypted one: its keys prove it). A secret. */
+  get credential() {
+    return this._credential;
   }
 
   /** Connects (or reconnects after a failure); resolves once the session is ready. */
@@ -185,6 +210,11 @@ class ReconnectingStream extends EventEmitter {
     const st = this.state;
     if (st === 'closed') return Promise.reject(new StreamError('stream is closed', 'ERR_STREAM_CLOSED'));
     if (st === 'failed') return Promise.reject(this._failError());
+    if (this._link.tooManyPending()) {
+      return Promise.reject(
+        new StreamError(`send(): ${this._link.maxPendingSends} sends already wait for room (maxPendingSends); await send() or raise the limit`, 'ERR_STREAM_TOO_MANY_PENDING'),
+      );
+    }
     let inner;
     try {
       inner = encodeLine(message);
@@ -194,7 +224,7 @@ class ReconnectingStream extends EventEmitter {
     if (this._peerMax !== null) {
       const size = byteLength(inner);
       // an envelope: base64 of the ciphertext and tag, plus its JSON fields
-      const wire = this.channel ? 4 * Math.ceil((size + 16) / 3) + 256 + this._sessionId.length : size;
+      const wire = this.channel ? 4 * Math.ceil((size + 40) / 3) + 256 + this._sessionId.length : size;
       if (wire + FRAME_SLACK > this._peerMax) {
         return Promise.reject(
           new StreamError(`message of ${size} bytes exceeds the server's maximum message size (${this._peerMax} bytes)`, 'ERR_STREAM_MESSAGE_TOO_LARGE'),
@@ -322,7 +352,7 @@ class ReconnectingStream extends EventEmitter {
       if (this.transportKind === 'ws') {
         t = new WsClientTransport(this.url, handlers, { WebSocket: this.options.WebSocket, connectTimeoutMs: this.connectTimeoutMs });
       } else {
-        t = new HttpClientTransport(this.url, this._sessionId, this._link.rx + 1, handlers);
+        t = new HttpClientTransport(this.url, this._sessionId, this._link.rx + 1, handlers, this._credential);
       }
     } catch (err) {
       this._fatal(err.message, 'ERR_STREAM_TRANSPORT');
@@ -348,16 +378,39 @@ class ReconnectingStream extends EventEmitter {
       this._finishing.then(() => this._onOpen(t));
       return;
     }
+    if (this._resuming()) {
+      // a resume proves the session's keys or credential over the server's challenge
+      t.needsChallenge = true;
+      if (t.challenge) this._sendHello(t);
+      return;
+    }
     let enc;
-    if (!this._everConnected && this.encryptionMode !== 'disabled') {
+    if (this.encryptionMode !== 'disabled') {
       this._handshake = secure.clientHandshake();
       enc = this._handshake.hello;
     }
     const hello = (e) => {
-      if (this._transport === t) t.send(build.hello({ sid: this._sessionId, resume: this._everConnected, rx: this._link.rx, enc: e }) + '\n');
+      if (this._transport === t) t.send(build.hello({ sid: this._sessionId, resume: false, rx: 0, enc: e }) + '\n');
     };
     if (isThenable(enc)) enc.then(hello, (err) => this._fatal(`encryption handshake failed: ${err.message}`, err.code || 'ENCRYPTION_HANDSHAKE_FAILED'));
     else hello(enc);
+  }
+
+  /** true when the next hello resumes a session (one this client opened, or one given with its credential). */
+  _resuming() {
+    return this._everConnected || this._credKey !== null;
+  }
+
+  /** The resuming hello: rx and a proof over the server's challenge and our nonce. */
+  _sendHello(t) {
+    if (t.helloSent || this._transport !== t) return;
+    t.helloSent = true;
+    t.cn = randomToken(16);
+    const sid = this._sessionId;
+    const rx = this._link.rx;
+    const fields = [sid, t.challenge, t.cn, rx];
+    const proof = this.channel ? this.channel.mac('resume', ...fields) : mac(this._credKey, 'resume', ...fields);
+    t.send(build.hello({ sid, resume: true, rx, cn: t.cn, proof }) + '\n');
   }
 
   // Frames are read in arrival order: at once while everything is
@@ -368,6 +421,7 @@ class ReconnectingStream extends EventEmitter {
   }
 
   _readFrame(t, data) {
+    if (t.dropped) return undefined;
     if (t.welcomed) {
       // A frame that arrived whole is read even if its connection dropped
       // while earlier frames were decrypted: what it delivers is not fetched
@@ -377,12 +431,27 @@ class ReconnectingStream extends EventEmitter {
       return undefined;
     }
     if (this._transport !== t) return undefined; // a welcome of a dropped connection
-    const lines = frameLines(data);
+    let lines = frameLines(data);
     let f = null;
     try {
       f = JSON.parse(lines[0]);
     } catch {
       f = null;
+    }
+    if (f && control.isControl(f) && f.t === 'challenge' && !t.challenge && !control.checkControl(f)) {
+      t.challenge = f.n;
+      if (t.needsChallenge) this._sendHello(t);
+      if (lines.length === 1) return undefined;
+      lines = lines.slice(1);
+      try {
+        f = JSON.parse(lines[0]);
+      } catch {
+        f = null;
+      }
+    }
+    if (f && control.isControl(f) && f[control.CONTROL_KEY] !== control.CONTROL_VERSION) {
+      this._fatal(`the server speaks control version ${JSON.stringify(f[control.CONTROL_KEY])}, this client ${control.CONTROL_VERSION}`, RejectCode.UnsupportedVersion);
+      return undefined;
     }
     if (!f || !control.isControl(f) || control.checkControl(f)) {
       this._drop('expected a welcome from the server');
@@ -396,11 +465,39 @@ class ReconnectingStream extends EventEmitter {
       this._drop(`expected a welcome, got ${f.t}`);
       return;
     }
-    if (this._everConnected && !f.resumed) {
+    if (t.helloSent && !f.resumed) {
       this._fatal('the server started a new session instead of resuming', RejectCode.SessionUnknown);
       return;
     }
-    if (!this._everConnected) {
+    if (f.resumed) {
+      // the server proves it holds the session's keys, over our nonce, and vouches for its rx
+      if (this.channel && !this.channel.check(f.m, 'welcome', this._sessionId, t.cn, f.rx, f.next)) {
+        this._drop('the welcome failed authentication', new StreamError('the welcome failed authentication', 'ERR_STREAM_AUTH'));
+        return undefined;
+      }
+      if (f.rx > this._link.outbox.nextSeq - 1) {
+        const why = `welcome.rx ${f.rx} is beyond the last message sent (${this._link.outbox.nextSeq - 1})`;
+        this._drop(why, new StreamError(why, 'ERR_STREAM_RANGE'));
+        return undefined;
+      }
+    }
+    if (f.resumed && !this.channel && this.encryptionMode === 'required') {
+      this._fatal('the server resumed a plaintext session but encryption is required', RejectCode.EncryptionRequired);
+      return undefined;
+    }
+    if (!f.resumed) {
+      if (f.enc && !this._handshake) {
+        this._drop('a ServerHello this client did not ask for', new StreamError('a ServerHello this client did not ask for', 'ERR_STREAM_CONTROL'));
+        return undefined;
+      }
+      if (!f.enc) {
+        this._credKey = f.cred === undefined ? null : secure.credentialKey(f.cred, f.sid);
+        if (!this._credKey) {
+          this._drop('the welcome of a plaintext session carries no resume credential', new StreamError('welcome without a resume credential', 'ERR_STREAM_CONTROL'));
+          return undefined;
+        }
+        this._credential = f.cred;
+      }
       if (f.enc) {
         const failed = (err) => this._fatal(`encryption handshake failed: ${err.message}`, err.code || 'ENCRYPTION_HANDSHAKE_FAILED');
         let ch;
@@ -466,12 +563,12 @@ class ReconnectingStream extends EventEmitter {
    * acks, replay checks and refusals happen exactly as on the synchronous path.
    */
   async _openThenReceive(data) {
-    const opener = this.channel.opener;
-    await opener.prepare(frameLines(data));
+    const ch = this.channel;
+    await ch.prepare(frameLines(data));
     try {
       this._link.receiveFrame(data);
     } finally {
-      opener.done();
+      ch.done();
     }
   }
 
@@ -485,6 +582,7 @@ class ReconnectingStream extends EventEmitter {
     this._welcomed = true;
     t.welcomed = true;
     this._everConnected = true;
+    this._link.auth = this.channel;
     // Messages sent before the keys existed: sealed now, in order.
     if (this._pre.length) {
       const pre = this._pre;
@@ -493,6 +591,12 @@ class ReconnectingStream extends EventEmitter {
       for (const inner of pre) this._enqueue(inner);
     }
     this._link.attach(t, f.rx);
+    // An unanswered rekey goes first, before any message sealed with its keys.
+    const rekeyed = this.channel && this.channel.resendFrame();
+    if (rekeyed) this._link.control(rekeyed);
+    // Progress on this connection (a connection that moves nothing while
+    // something waits counts as a failed attempt).
+    t.start = { rx: this._link.rx, acked: this._link.outbox.acked, work: (Number.isSafeInteger(f.next) && f.next - 1 > this._link.rx) || this._link.outbox.count > 0, sent: this._link.outbox.nextSeq };
     // The welcome's rx may acknowledge what an ack frame never did.
     this._checkFlushed();
     this._machine.onConnected();
@@ -510,7 +614,7 @@ class ReconnectingStream extends EventEmitter {
       const seq = link.outbox.nextSeq + this._sealing;
       this._sealing++;
       link.extraBytes += size;
-      const sealed = this.channel.sealer.sealLine(seq, inner);
+      const sealed = this.channel.seal(seq, inner);
       const done = () => {
         this._sealing--;
         link.extraBytes -= size;
@@ -531,14 +635,18 @@ class ReconnectingStream extends EventEmitter {
       );
       return;
     }
-    const line = this.channel ? this.channel.sealer.sealLine(link.outbox.nextSeq, inner) : inner;
+    const line = this.channel ? this.channel.seal(link.outbox.nextSeq, inner) : inner;
     link.enqueue(line, line === inner ? undefined : line.length);
   }
 
   _onReject(t, f, status) {
     if (this._transport !== t) return;
     const code = (f && f.code) || `HTTP_${status}`;
-    const message = (f && f.message) || `the server refused the connection (${code})`;
+    let message = (f && f.message) || `the server refused the connection (${code})`;
+    if (code === RejectCode.SessionAuthFailed) {
+      // the server says no more, on purpose (docs/PROTOCOL.md §6)
+      message = `the server refused to resume session ${this._sessionId}: it does not know it (expired, closed, or the server restarted without a shared store) or the proof failed`;
+    }
     this._fatal(message, code);
   }
 
@@ -553,6 +661,17 @@ class ReconnectingStream extends EventEmitter {
     this._welcomed = false;
     const st = this.state;
     if (st === 'closed' || st === 'failed') return;
+    if (t.start) {
+      const s0 = t.start;
+      const link = this._link;
+      const moved = link.rx > s0.rx || link.outbox.acked > s0.acked;
+      const work = s0.work || link.outbox.nextSeq > s0.sent || link.outbox.count > 0;
+      if (moved || !work) this._stalls = 0;
+      else if (++this._stalls >= Math.max(1, this._maxAttempts)) {
+        this._fatal(`${this._stalls} connections in a row ended without delivering anything (last: ${reason})`, 'ERR_STREAM_NO_PROGRESS');
+        return;
+      }
+    }
     if (t.closeCode === 1009) {
       // A frame over the receiver's maximum message size: resending it
       // after a reconnect would fail the same way, forever.
@@ -566,6 +685,7 @@ class ReconnectingStream extends EventEmitter {
     if (err) this._emitError(err);
     const t = this._transport;
     if (!t) return;
+    t.dropped = true; // frames of it still queued are not read (the resume fetches them again)
     t._reason = reason;
     t.terminate();
   }
@@ -578,14 +698,14 @@ class ReconnectingStream extends EventEmitter {
 
   _onData(v, seq) {
     let msg = v;
-    if (this.channel) {
-      const opener = this.channel.opener;
+    const ch = this.channel;
+    if (ch) {
       try {
-        msg = openMessage(opener, v, StreamError, 'event');
+        msg = ch.open(v, seq, 'event');
       } catch (err) {
-        return this._refuse(seq, err);
+        return this._refuse(seq, new StreamError(err.message, err.code, err.replay ? { replay: true } : undefined));
       }
-      opener.accept();
+      ch.accept();
     }
     this._refusals.clear();
     this.emit('message', msg);
@@ -608,6 +728,34 @@ class ReconnectingStream extends EventEmitter {
       return false;
     }
     this._drop(`event ${seq} refused: ${err.message}`, err);
+    return false;
+  }
+
+  /** Control frames the Link leaves to its owner: the server's rekey. */
+  _onControl(f) {
+    const link = this._link;
+    if (f.t === 'rekey' && this.channel) {
+      let r;
+      try {
+        r = this.channel.onRekey(f);
+      } catch (err) {
+        link._protocolError(err.message, err.code);
+        return false;
+      }
+      if (isThenable(r)) {
+        const t = this._transport;
+        // crypto.subtle: the answer goes out when the keys exist (or with the next resume)
+        r.then(
+          (frame) => {
+            if (this._transport === t && link.transport) link.control(frame);
+          },
+          (err) => this._drop(`rekey failed: ${err.message}`, err),
+        );
+      } else if (r) link.control(r);
+      return true;
+    }
+    if (f.t === 'challenge') return true; // a late duplicate: harmless
+    link._protocolError(`unexpected ${f.t} frame from the server`, 'ERR_STREAM_CONTROL');
     return false;
   }
 

@@ -94,8 +94,9 @@ class WsClientTransport {
  * (Node >= 18 and browsers).
  */
 class HttpClientTransport {
-  constructor(base, sessionId, fromSeq, handlers) {
+  constructor(base, sessionId, fromSeq, handlers, credential) {
     this.kind = 'http';
+    this.cred = credential; // x-esn-credential header: the credential never goes in a URL
     this.pings = false;
     this.h = handlers;
     this.closed = false;
@@ -111,7 +112,7 @@ class HttpClientTransport {
   async _open(fromSeq) {
     const res = await fetch(`${this.base}/sessions/${this.sid}/stream?fromSeq=${fromSeq}`, {
       signal: this.ac.signal,
-      headers: { accept: 'application/x-ndjson' },
+      headers: { accept: 'application/x-ndjson', 'x-esn-credential': this.cred },
     });
     if (!res.ok) {
       const text = await res.text().catch(() => '');
@@ -169,10 +170,18 @@ class HttpClientTransport {
           method: 'POST',
           body,
           signal: this.ac.signal,
-          headers: { 'content-type': 'application/x-ndjson' },
+          headers: { 'content-type': 'application/x-ndjson', 'x-esn-credential': this.cred },
         });
         const answer = await res.text();
-        if (!res.ok) throw new Error(`HTTP ${res.status}`);
+        if (!res.ok) {
+          let frame = null;
+          try {
+            frame = JSON.parse(answer.split('\n')[0]);
+          } catch {
+            frame = null;
+          }
+          throw new Error(`HTTP ${res.status}${frame && frame.code ? ` ${frame.code}: ${frame.message}` : ''}`);
+        }
         this.queued -= body.length;
         if (!this.closed) this.h.onFrame(answer);
         for (const b of batch) if (b.cb) b.cb();

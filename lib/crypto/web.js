@@ -53,11 +53,8 @@ async function importKeyPair(kp) {
   return { privateKey: priv, publicKey: new Uint8Array(pub), publicKeyB64: pub.toString('base64') };
 }
 
-/**
- * ECDH with the peer's raw point (Uint8Array or base64), then HKDF-SHA256
- * (salt = UTF-8 session id) into the two direction keys, as AES-GCM CryptoKeys.
- */
-async function sessionKeys(privateKey, peerPublicKey, sessionId) {
+/** ECDH with the peer's raw point (Uint8Array or base64): the 32-byte shared secret. */
+async function sharedSecret(privateKey, peerPublicKey) {
   const raw = rawPublicKey(peerPublicKey); // throws EcdhError INVALID_PUBLIC_KEY
   let peer;
   try {
@@ -65,27 +62,43 @@ async function sessionKeys(privateKey, peerPublicKey, sessionId) {
   } catch (err) {
     throw new EcdhError(`Failed to import public key: ${msg(err)}`, C.EncryptionErrorCode.InvalidPublicKey);
   }
-  let ikm;
   try {
-    const bits = await subtle().deriveBits({ name: 'ECDH', public: peer }, privateKey, 256);
-    ikm = await subtle().importKey('raw', bits, 'HKDF', false, ['deriveKey']);
+    return new Uint8Array(await subtle().deriveBits({ name: 'ECDH', public: peer }, privateKey, 256));
   } catch (err) {
     throw new EcdhError(`Failed to derive shared secret: ${msg(err)}`, C.EncryptionErrorCode.KeyDerivationFailed);
   }
+}
+
+/** HKDF-SHA256 (salt = UTF-8 session id) of a shared secret into the two direction keys, as AES-GCM CryptoKeys. */
+async function keysFromSecret(secret, sessionId) {
   const salt = sessionId == null ? new Uint8Array(32) : Buffer.from(String(sessionId), 'utf8');
-  const derive = (info) =>
-    subtle().deriveKey(
-      { name: 'HKDF', hash: 'SHA-256', salt, info: Buffer.from(info, 'utf8') },
-      ikm,
-      { name: 'AES-GCM', length: 256 },
-      false,
-      ['encrypt', 'decrypt'],
-    );
   try {
+    const ikm = await subtle().importKey('raw', secret, 'HKDF', false, ['deriveKey']);
+    const derive = (info) =>
+      subtle().deriveKey(
+        { name: 'HKDF', hash: 'SHA-256', salt, info: Buffer.from(info, 'utf8') },
+        ikm,
+        { name: 'AES-GCM', length: 256 },
+        false,
+        ['encrypt', 'decrypt'],
+      );
     const [clientToServerKey, serverToClientKey] = await Promise.all([derive(C.HkdfInfo.ClientToServer), derive(C.HkdfInfo.ServerToClient)]);
     return { clientToServerKey, serverToClientKey };
   } catch (err) {
     throw new HkdfError(`Failed to derive key: ${msg(err)}`, C.EncryptionErrorCode.KeyDerivationFailed);
+  }
+}
+
+/**
+ * ECDH with the peer's raw point (Uint8Array or base64), then HKDF-SHA256
+ * (salt = UTF-8 session id) into the two direction keys, as AES-GCM CryptoKeys.
+ */
+async function sessionKeys(privateKey, peerPublicKey, sessionId) {
+  const secret = await sharedSecret(privateKey, peerPublicKey);
+  try {
+    return await keysFromSecret(secret, sessionId);
+  } finally {
+    secret.fill(0);
   }
 }
 
@@ -183,4 +196,4 @@ class WebOpener {
   }
 }
 
-module.exports = { keyPair, importKeyPair, sessionKeys, importAesKey, WebSealer, WebOpener };
+module.exports = { keyPair, importKeyPair, sessionKeys, sharedSecret, keysFromSecret, importAesKey, WebSealer, WebOpener };

@@ -1,42 +1,55 @@
 'use strict';
-// Control frames this project adds on the wire (PROTOCOL.md section 5).
+// Control frames of the stream protocol between StreamServer and
+// ReconnectingStream (docs/PROTOCOL.md §5-§7), version 2.
 //
 // Every control frame is one NDJSON line whose first key is "$esn" (the
-// control-protocol version, currently 1) and whose "t" names the frame. A
-// peer that speaks only PROTOCOL.md sections 1-4 sees a line that is not an
-// event (it fails validation) and skips it; event lines are never changed.
+// control-protocol version, 2) and whose "t" names the frame. A peer that
+// speaks only the event protocol sees a line that is not an event (it fails
+// validation) and skips it; event lines are never changed. On encrypted
+// sessions the frames marked (mac) carry `m`, a MAC under the session's
+// authentication key of their direction (lib/transport/secure.js).
 //
-//  t         dir   fields                                     meaning
-//  hello     c->s  sid?, resume, rx, enc?, v                  open or resume a session; rx = last server seq received
-//  welcome   s->c  sid, resumed, rx, hb, enc?, max?, v        session ready; rx = last client seq the server holds;
-//                                                             max = largest WebSocket message the server accepts (bytes)
-//  reject    s->c  code, message                              refused (SESSION_UNKNOWN, ENCRYPTION_REQUIRED, ...); socket closes
-//  b         c->s  s                                          the client message lines that follow in this frame start at seq s
-//  ack       both  s                                          cumulative: every seq <= s was received (sender may free them)
-//  gap       s->c  from, to, count, reason                    events from..to are no longer held and will never arrive
-//  ping      both  ts                                         heartbeat (answered with pong)
-//  pong      both  ts                                         heartbeat answer (echoes ts)
+//  t          dir   fields
+//  challenge  s->c  n                                     fresh server nonce, sent when the connection opens
+//  hello      c->s  sid, resume, rx, enc?, cn?, proof?    open a session, or resume one with a proof over n
+//  welcome    s->c  sid, resumed, rx, hb, first, next, max?, v, enc?, cred?, m?
+//  reject     s->c  code, message                         refused; the socket closes
+//  b          c->s  s                                     the client message lines that follow start at seq s
+//  ack        both  s, m?                                 cumulative: every seq <= s was received
+//  gap        s->c  from, to, count, reason, m?           events from..to will never arrive
+//  rekey      s->c  ep, pub, m                            new epoch: the server's fresh ECDH public key
+//  rekeyed    c->s  ep, pub, m                            the client's fresh ECDH public key for epoch ep
+//  ping/pong  both  ts                                    heartbeat and its answer
 
-const CONTROL_VERSION = 1;
+const CONTROL_VERSION = 2;
 const CONTROL_KEY = '$esn';
 
 const ControlType = Object.freeze({
+  Challenge: 'challenge',
   Hello: 'hello',
   Welcome: 'welcome',
   Reject: 'reject',
   Batch: 'b',
   Ack: 'ack',
   Gap: 'gap',
+  Rekey: 'rekey',
+  Rekeyed: 'rekeyed',
   Ping: 'ping',
   Pong: 'pong',
 });
 
 const RejectCode = Object.freeze({
   SessionUnknown: 'SESSION_UNKNOWN',
+  SessionExists: 'SESSION_EXISTS',
+  SessionAuthFailed: 'SESSION_AUTH_FAILED',
+  ResumeOutOfRange: 'RESUME_OUT_OF_RANGE',
+  TooManySessions: 'TOO_MANY_SESSIONS',
+  UnsupportedVersion: 'UNSUPPORTED_VERSION',
   EncryptionRequired: 'ENCRYPTION_REQUIRED',
   EncryptionDisabled: 'ENCRYPTION_DISABLED',
   HandshakeFailed: 'ENCRYPTION_HANDSHAKE_FAILED',
   BadHello: 'BAD_HELLO',
+  BadRequest: 'BAD_REQUEST',
   ServerClosing: 'SERVER_CLOSING',
 });
 
@@ -51,6 +64,10 @@ function isControl(value) {
 }
 
 const isSeq = (n) => Number.isSafeInteger(n) && n >= 0;
+const isToken = (s, max = 64) => typeof s === 'string' && s.length > 0 && s.length <= max && /^[A-Za-z0-9_-]+$/.test(s);
+const SID = /^[\x21-\x7e]{1,128}$/;
+const isSid = (s) => typeof s === 'string' && SID.test(s);
+const optMac = (f) => f.m === undefined || isToken(f.m);
 
 /**
  * Checks a parsed control frame. Returns null when it is well formed, else a
@@ -60,22 +77,34 @@ function checkControl(f) {
   if (f[CONTROL_KEY] !== CONTROL_VERSION) return `unsupported control version ${JSON.stringify(f[CONTROL_KEY])}`;
   if (!TYPES.has(f.t)) return `unknown control frame type ${JSON.stringify(f.t)}`;
   switch (f.t) {
+    case 'challenge':
+      return isToken(f.n) ? null : 'challenge.n must be a base64url nonce';
     case 'hello':
-      if (f.sid !== undefined && f.sid !== null && (typeof f.sid !== 'string' || f.sid.length === 0 || f.sid.length > 256)) return 'hello.sid must be a non-empty string';
+      if (f.sid !== undefined && f.sid !== null && !isSid(f.sid)) return 'hello.sid must be 1-128 printable ASCII characters';
       if (!isSeq(f.rx)) return 'hello.rx must be an integer >= 0';
       if (typeof f.resume !== 'boolean') return 'hello.resume must be a boolean';
+      if (f.resume && (!isSid(f.sid) || !isToken(f.cn) || !isToken(f.proof))) return 'a resuming hello needs sid, cn and proof';
       return null;
     case 'welcome':
-      if (typeof f.sid !== 'string') return 'welcome.sid must be a string';
-      if (!isSeq(f.rx)) return 'welcome.rx must be an integer >= 0';
-      return null;
+      if (!isSid(f.sid)) return 'welcome.sid must be a session id';
+      if (!isSeq(f.rx) || !isSeq(f.next)) return 'welcome.rx/next must be integers >= 0';
+      if (f.cred !== undefined && !isToken(f.cred)) return 'welcome.cred must be a base64url credential';
+      return optMac(f) ? null : 'welcome.m must be a MAC';
     case 'reject':
       return typeof f.code === 'string' ? null : 'reject.code must be a string';
     case 'b':
+      return isSeq(f.s) ? null : 'b.s must be an integer >= 0';
     case 'ack':
-      return isSeq(f.s) ? null : `${f.t}.s must be an integer >= 0`;
+      if (!isSeq(f.s)) return 'ack.s must be an integer >= 0';
+      return optMac(f) ? null : 'ack.m must be a MAC';
     case 'gap':
-      return isSeq(f.from) && isSeq(f.to) && isSeq(f.count) ? null : 'gap.from/to/count must be integers >= 0';
+      if (!(isSeq(f.from) && isSeq(f.to) && isSeq(f.count) && f.from <= f.to)) return 'gap.from/to/count must be integers >= 0, from <= to';
+      return optMac(f) ? null : 'gap.m must be a MAC';
+    case 'rekey':
+    case 'rekeyed':
+      if (!Number.isSafeInteger(f.ep) || f.ep < 1) return `${f.t}.ep must be an integer >= 1`;
+      if (typeof f.pub !== 'string' || f.pub.length > 200) return `${f.t}.pub must be a public key`;
+      return isToken(f.m) ? null : `${f.t}.m must be a MAC`;
     default:
       return null;
   }
@@ -83,31 +112,45 @@ function checkControl(f) {
 
 // Builders: fixed key order, compact, serialized once.
 const v = `{"${CONTROL_KEY}":${CONTROL_VERSION},"t":`;
-const ack = (s) => `${v}"ack","s":${s}}`;
+const ack = (s, m) => (m === undefined ? `${v}"ack","s":${s}}` : `${v}"ack","s":${s},"m":"${m}"}`);
 const batch = (s) => `${v}"b","s":${s}}`;
 const ping = (ts) => `${v}"ping","ts":${ts}}`;
 const pong = (ts) => `${v}"pong","ts":${ts}}`;
-const gap = (from, to, reason) => `${v}"gap","from":${from},"to":${to},"count":${to - from + 1},"reason":${JSON.stringify(reason)}}`;
+const challenge = (n) => `${v}"challenge","n":"${n}"}`;
+function gap(from, to, reason, m) {
+  const tail = m === undefined ? '' : `,"m":"${m}"`;
+  return `${v}"gap","from":${from},"to":${to},"count":${to - from + 1},"reason":${JSON.stringify(reason)}${tail}}`;
+}
 const reject = (code, message) => `${v}"reject","code":${JSON.stringify(code)},"message":${JSON.stringify(String(message))}}`;
-function hello({ sid, resume, rx, enc }) {
+const rekey = (t, ep, pub, m) => `${v}${JSON.stringify(t)},"ep":${ep},"pub":${JSON.stringify(pub)},"m":"${m}"}`;
+function hello({ sid, resume, rx, enc, cn, proof }) {
   const o = { [CONTROL_KEY]: CONTROL_VERSION, t: 'hello', sid: sid ?? null, resume: !!resume, rx };
   if (enc) o.enc = enc;
+  if (cn !== undefined) o.cn = cn;
+  if (proof !== undefined) o.proof = proof;
   return JSON.stringify(o);
 }
-function welcome({ sid, resumed, rx, hb, enc, first, next, max }) {
-  const o = { [CONTROL_KEY]: CONTROL_VERSION, t: 'welcome', sid, resumed: !!resumed, rx, hb, first, next };
+function welcome({ sid, resumed, rx, hb, enc, first, next, max, cred, m }) {
+  const o = { [CONTROL_KEY]: CONTROL_VERSION, t: 'welcome', sid, resumed: !!resumed, rx, hb, first, next, v: CONTROL_VERSION };
   if (max !== undefined && max !== Infinity) o.max = max;
   if (enc) o.enc = enc;
+  if (cred !== undefined) o.cred = cred;
+  if (m !== undefined) o.m = m;
   return JSON.stringify(o);
 }
 
 /**
- * A version-1 frame of a type this version does not know: a newer peer's
- * optional hint. Peers ignore it (and count it) instead of failing the
+ * A current-version frame of a type this version does not know: a newer
+ * peer's optional hint. Peers ignore it (and count it) instead of failing the
  * connection, so new frame types can be added without breaking old peers.
  */
 function isUnknownType(f) {
   return f[CONTROL_KEY] === CONTROL_VERSION && typeof f.t === 'string' && !TYPES.has(f.t);
+}
+
+/** The session id a hello's sid names: ids without the schemas' "s_" prefix get it (docs/PROTOCOL.md §5). */
+function canonicalSid(sid) {
+  return sid.startsWith('s_') ? sid : `s_${sid}`;
 }
 
 module.exports = {
@@ -119,5 +162,7 @@ module.exports = {
   isControl,
   checkControl,
   isUnknownType,
-  build: { ack, batch, ping, pong, gap, reject, hello, welcome },
+  isSid,
+  canonicalSid,
+  build: { ack, batch, ping, pong, gap, reject, hello, welcome, challenge, rekey },
 };

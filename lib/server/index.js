@@ -13,8 +13,10 @@ const { WsTransport, HttpStreamTransport } = require('./transports');
 const control = require('../protocol/control');
 const secure = require('../transport/secure');
 const { frameLines } = require('../transport/wire');
+const { checkMac, randomToken, safeEqual } = require('../crypto/hmac');
 
-const { build, RejectCode } = control;
+const { build, RejectCode, canonicalSid } = control;
+const AUTH_FAILED = 'session resume refused';
 
 const MODES = new Set(['disabled', 'optional', 'required']);
 
@@ -34,7 +36,13 @@ const DEFAULTS = {
   helloTimeoutMs: 10000,
   sessionTtlMs: 5 * 60 * 1000,
   maxPayload: 64 * 1024 * 1024,
+  maxHelloBytes: 64 * 1024,
   maxPostBytes: 16 * 1024 * 1024,
+  maxSessions: 10000,
+  maxPendingSends: 1024,
+  maxBufferedBytes: 8 * 1024 * 1024,
+  rekeyAfterMessages: 1000000,
+  rekeyAfterMs: 60 * 60 * 1000,
   httpRoutes: undefined, // default: true when the server owns its http.Server
 };
 
@@ -53,7 +61,9 @@ class StreamServer extends EventEmitter {
     if (!MODES.has(o.encryption)) {
       throw new TypeError(`StreamServer: options.encryption must be 'disabled', 'optional' or 'required', got ${String(o.encryption)}`);
     }
-    for (const k of ['maxReplayEvents', 'maxReplayBytes', 'maxOutboxBytes', 'maxFrameBytes', 'sendWindowBytes', 'helloTimeoutMs', 'maxPostBytes']) posInt(k, o[k]);
+    for (const k of ['maxReplayEvents', 'maxReplayBytes', 'maxOutboxBytes', 'maxFrameBytes', 'sendWindowBytes', 'helloTimeoutMs', 'maxPostBytes', 'maxPayload', 'maxHelloBytes', 'maxSessions', 'maxPendingSends', 'maxBufferedBytes', 'rekeyAfterMessages', 'rekeyAfterMs']) posInt(k, o[k]);
+    if (o.maxPayload > 2 ** 31 - 1) throw new RangeError(`StreamServer: options.maxPayload must be below 2^31, got ${o.maxPayload}`);
+    o.maxHelloBytes = Math.min(o.maxHelloBytes, o.maxPayload);
     for (const k of ['highWaterMark', 'heartbeatIntervalMs', 'sessionTtlMs']) posInt(k, o[k], true);
     if (o.heartbeatTimeoutMs === undefined) o.heartbeatTimeoutMs = Math.ceil(o.heartbeatIntervalMs * 2.5);
     this.options = o;
@@ -62,7 +72,9 @@ class StreamServer extends EventEmitter {
     this._ownServer = !o.server;
     this.httpServer = o.server || http.createServer();
     this._httpRoutes = o.httpRoutes === undefined ? this._ownServer : !!o.httpRoutes;
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxPayload, perMessageDeflate: false });
+    // Until its hello is accepted a connection may send at most maxHelloBytes
+    // per message; _connection raises the limit to maxPayload afterwards.
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxHelloBytes, perMessageDeflate: false });
     this._onUpgrade = (req, socket, head) => this._upgrade(req, socket, head);
     this._onRequest = (req, res) => this._request(req, res);
     this.httpServer.on('upgrade', this._onUpgrade);
@@ -96,21 +108,40 @@ class StreamServer extends EventEmitter {
 
   /**
    * Creates a plaintext session before any client connects (for HTTP
-   * consumers of GET /sessions/:id/stream, broker style).
+   * consumers of GET /sessions/:id/stream, broker style). The session's
+   * `credential` is the secret its client resumes with (the `credential`
+   * option of ReconnectingStream, or the x-esn-credential header).
    */
   createSession(id) {
     if (this.options.encryption === 'required') {
       throw new SessionError('encryption is required: sessions are created by a client handshake', RejectCode.EncryptionRequired);
     }
-    const sid = id === undefined ? `s_${nodeCrypto.randomUUID()}` : String(id);
-    if (this.sessions.has(sid)) throw new SessionError(`session ${sid} exists`, 'SESSION_EXISTS');
-    return this._newSession(sid, null);
+    let sid;
+    if (id === undefined) sid = `s_${nodeCrypto.randomUUID()}`;
+    else if (!control.isSid(String(id))) throw new TypeError(`StreamServer.createSession: a session id is 1-128 printable ASCII characters, got ${JSON.stringify(String(id))}`);
+    else sid = canonicalSid(String(id));
+    if (this.sessions.has(sid)) throw new SessionError(`session ${sid} exists`, RejectCode.SessionExists);
+    if (this.sessions.size >= this.options.maxSessions) throw new SessionError(`this server holds maxSessions (${this.options.maxSessions}) sessions`, RejectCode.TooManySessions);
+    const cred = secure.newCredential();
+    const s = this._newSession(sid, null, secure.credentialKey(cred, sid));
+    s.credential = cred;
+    return s;
   }
 
-  _newSession(id, channel) {
-    const s = new Session(this, id, this.options, channel);
+  _newSession(id, channel, verifier) {
+    const s = new Session(this, id, this.options, channel, verifier);
     this.sessions.set(id, s);
     return s;
+  }
+
+  /** true when `proof` proves the hello's sender holds the session's keys or credential (constant time). */
+  _proven(s, f, nonce) {
+    const fields = [f.sid, nonce, f.cn, f.rx];
+    if (!s) {
+      checkMac(f.proof, DUMMY_KEY, 'resume', ...fields); // same work whether the session exists or not
+      return false;
+    }
+    return s.channel ? s.channel.check(f.proof, 'resume', ...fields) : checkMac(f.proof, s._verifier, 'resume', ...fields);
   }
 
   _forget(session) {
@@ -156,6 +187,8 @@ class StreamServer extends EventEmitter {
   _connection(ws) {
     const t = new WsTransport(ws);
     let session = null;
+    const nonce = randomToken(16);
+    ws.send(build.challenge(nonce) + '\n');
     const helloTimer = setTimeout(() => this._reject(ws, RejectCode.BadHello, 'no hello received'), this.options.helloTimeoutMs);
     ws.on('error', () => {});
     ws.on('close', () => {
@@ -164,12 +197,16 @@ class StreamServer extends EventEmitter {
     });
     ws.on('message', (data) => {
       if (session) {
-        session.link.receiveFrame(data);
+        // frames still arriving on a connection the session dropped (a refused
+        // line, a newer connection) are not read: the resume sends them again
+        if (session.link.transport === t) session.link.receiveFrame(data);
         return;
       }
       clearTimeout(helloTimer);
       if (ws.readyState !== 1) return;
-      session = this._hello(ws, t, data);
+      session = this._hello(ws, t, data, nonce);
+      // accepted: messages up to maxPayload from now on (ws keeps the limit in its receiver)
+      if (session && ws._receiver && typeof ws._receiver._maxPayload === 'number') ws._receiver._maxPayload = this.options.maxPayload;
     });
   }
 
@@ -178,42 +215,48 @@ class StreamServer extends EventEmitter {
     ws.close(4400, code);
   }
 
-  _hello(ws, t, data) {
+  _hello(ws, t, data, nonce) {
     let f;
     try {
       f = JSON.parse(frameLines(data)[0]);
     } catch {
       f = null;
     }
-    const bad = f && control.isControl(f) && f.t === 'hello' ? control.checkControl(f) : 'the first frame must be a hello';
+    if (!f || !control.isControl(f) || f.t !== 'hello') {
+      this._reject(ws, RejectCode.BadHello, 'the first frame must be a hello');
+      return null;
+    }
+    if (f[control.CONTROL_KEY] !== control.CONTROL_VERSION) {
+      this._reject(ws, RejectCode.UnsupportedVersion, `control version ${JSON.stringify(f[control.CONTROL_KEY])} is not supported (this server speaks ${control.CONTROL_VERSION})`);
+      return null;
+    }
+    const bad = control.checkControl(f);
     if (bad) {
       this._reject(ws, RejectCode.BadHello, bad);
       return null;
     }
+    if (f.resume) return this._resume(ws, t, f, nonce);
     const mode = this.options.encryption;
-    const existing = f.sid ? this.sessions.get(f.sid) : undefined;
-    if (f.resume) {
-      if (!existing) {
-        this._reject(ws, RejectCode.SessionUnknown, `session ${f.sid} is unknown to this server (expired or the server restarted)`);
-        return null;
-      }
-      const ob = existing.link.outbox;
-      ws.send(build.welcome({ sid: existing.id, resumed: true, rx: existing.link.rx, hb: this.options.heartbeatIntervalMs, first: ob.headSeq, next: ob.nextSeq, max: this.options.maxPayload }) + '\n');
-      existing._attach(t, f.rx);
-      this.emit('resume', existing);
-      return existing;
+    const sid = f.sid ? canonicalSid(f.sid) : `s_${nodeCrypto.randomUUID()}`;
+    if (f.rx !== 0) {
+      this._reject(ws, RejectCode.ResumeOutOfRange, 'a new session has sent nothing: hello.rx must be 0');
+      return null;
     }
-    if (existing) {
-      this._reject(ws, 'SESSION_EXISTS', `session ${f.sid} already exists`);
+    if (this.sessions.has(sid)) {
+      this._reject(ws, RejectCode.SessionExists, `session ${sid} already exists`);
+      return null;
+    }
+    if (this.sessions.size >= this.options.maxSessions) {
+      this._reject(ws, RejectCode.TooManySessions, 'this server holds its maximum number of sessions');
       return null;
     }
     if (mode === 'required' && !f.enc) {
       this._reject(ws, RejectCode.EncryptionRequired, 'this server requires encryption');
       return null;
     }
-    const sid = f.sid || `s_${nodeCrypto.randomUUID()}`;
     let channel = null;
     let serverHello;
+    let cred;
     if (f.enc && mode !== 'disabled') {
       try {
         ({ serverHello, channel } = secure.serverHandshake(f.enc, sid));
@@ -221,11 +264,31 @@ class StreamServer extends EventEmitter {
         this._reject(ws, err.code || RejectCode.HandshakeFailed, err.message);
         return null;
       }
-    }
-    const s = this._newSession(sid, channel);
-    ws.send(build.welcome({ sid, resumed: false, rx: 0, hb: this.options.heartbeatIntervalMs, enc: serverHello, first: 1, next: 1, max: this.options.maxPayload }) + '\n');
-    s._attach(t, f.rx);
+    } else cred = secure.newCredential();
+    const s = this._newSession(sid, channel, channel ? null : secure.credentialKey(cred, sid));
+    ws.send(build.welcome({ sid, resumed: false, rx: 0, hb: this.options.heartbeatIntervalMs, enc: serverHello, cred, first: 1, next: 1, max: this.options.maxPayload }) + '\n');
+    s._attach(t, 0);
     this.emit('session', s);
+    return s;
+  }
+
+  /** A resuming hello: proof, then range, then the session moves to this connection. */
+  _resume(ws, t, f, nonce) {
+    const s = this.sessions.get(canonicalSid(f.sid));
+    if (!this._proven(s, f, nonce)) {
+      this._reject(ws, RejectCode.SessionAuthFailed, AUTH_FAILED);
+      return null;
+    }
+    if (f.rx > s.lastSeq) {
+      this._reject(ws, RejectCode.ResumeOutOfRange, `hello.rx ${f.rx} is beyond the last event sent (${s.lastSeq})`);
+      return null;
+    }
+    const ob = s.link.outbox;
+    const rx = s.link.rx;
+    const m = s.channel ? s.channel.mac('welcome', s.id, f.cn, rx, ob.nextSeq) : undefined;
+    ws.send(build.welcome({ sid: s.id, resumed: true, rx, hb: this.options.heartbeatIntervalMs, first: ob.headSeq, next: ob.nextSeq, max: this.options.maxPayload, m }) + '\n');
+    s._attach(t, f.rx);
+    this.emit('resume', s);
     return s;
   }
 
@@ -241,26 +304,31 @@ class StreamServer extends EventEmitter {
       }
       return;
     }
-    const sid = decodeURIComponent(m[1]);
+    let sid;
+    try {
+      sid = canonicalSid(decodeURIComponent(m[1]));
+    } catch {
+      sid = '';
+    }
     const session = this.sessions.get(sid);
     const ndjson = { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' };
-    if (!session) {
-      res.writeHead(404, ndjson);
-      res.end(build.reject(RejectCode.SessionUnknown, `session ${sid} is unknown to this server`) + '\n');
-      return;
-    }
-    if (session.encrypted) {
-      res.writeHead(409, ndjson);
-      res.end(build.reject(RejectCode.EncryptionRequired, 'this session is encrypted: use the WebSocket transport') + '\n');
+    const refuse = (status, code, message) => {
+      res.writeHead(status, ndjson);
+      res.end(build.reject(code, message) + '\n');
+    };
+    // The credential travels in a header, never in the URL. Unknown session,
+    // encrypted session (no credential) and wrong credential look the same.
+    const cred = req.headers['x-esn-credential'];
+    const key = session && !session.encrypted && typeof cred === 'string' ? secure.credentialKey(cred, sid) : null;
+    if (!key || !safeEqual(Buffer.from(key).toString('base64'), Buffer.from(session._verifier).toString('base64'))) {
+      refuse(403, RejectCode.SessionAuthFailed, AUTH_FAILED);
+      req.resume();
       return;
     }
     if (m[2] === 'stream' && req.method === 'GET') {
       const from = url.searchParams.has('fromSeq') ? Number(url.searchParams.get('fromSeq')) : 1;
-      if (!Number.isSafeInteger(from) || from < 0) {
-        res.writeHead(400, ndjson);
-        res.end(build.reject('BAD_REQUEST', 'fromSeq must be an integer >= 0') + '\n');
-        return;
-      }
+      if (!Number.isSafeInteger(from) || from < 0) return refuse(400, RejectCode.BadRequest, 'fromSeq must be an integer >= 0');
+      if (from - 1 > session.lastSeq) return refuse(416, RejectCode.ResumeOutOfRange, `fromSeq ${from} is beyond the next event (${session.lastSeq + 1})`);
       res.writeHead(200, ndjson);
       res.flushHeaders();
       const t = new HttpStreamTransport(res);
@@ -274,8 +342,7 @@ class StreamServer extends EventEmitter {
       req.on('data', (c) => {
         size += c.length;
         if (size > this.options.maxPostBytes) {
-          res.writeHead(413, ndjson);
-          res.end(build.reject('TOO_LARGE', 'request body too large') + '\n');
+          if (!res.headersSent) refuse(413, 'TOO_LARGE', 'request body too large');
           req.destroy();
           return;
         }
@@ -283,8 +350,8 @@ class StreamServer extends EventEmitter {
       });
       req.on('end', () => {
         if (res.writableEnded) return;
-        session.link._cur = -1;
-        session.link.receiveFrame(Buffer.concat(chunks));
+        const err = session._post(Buffer.concat(chunks));
+        if (err) return refuse(400, err.code || RejectCode.BadRequest, err.message);
         res.writeHead(200, ndjson);
         res.end(build.ack(session.link.rx) + '\n');
       });
@@ -294,5 +361,7 @@ class StreamServer extends EventEmitter {
     res.end(build.reject('METHOD_NOT_ALLOWED', `${req.method} not allowed`) + '\n');
   }
 }
+
+const DUMMY_KEY = new Uint8Array(32);
 
 module.exports = { StreamServer, Session, SessionError, SERVER_DEFAULTS: DEFAULTS };

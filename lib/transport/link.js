@@ -10,6 +10,10 @@
 
 const control = require('../protocol/control');
 const { frameLines, byteLength } = require('./wire');
+const { StreamError } = require('../errors');
+
+/** A peer broke the protocol (bad line, control frame, order, authentication, range). */
+class StreamProtocolError extends StreamError {}
 
 const { build } = control;
 
@@ -22,8 +26,11 @@ class Link {
   /**
    * @param {object} o
    *   role 'client' (data lines get a batch header, seq counted) | 'server' (lines carry their seq)
-   *   outbox, maxOutboxBytes, highWaterMark, maxFrameBytes, heartbeatIntervalMs, heartbeatTimeoutMs
-   * @param {object} hooks onData(value, seq) (returns false to refuse the line), onGap(gap), onControl(frame), onDead(reason), onProtocolError(err)
+   *   outbox, maxOutboxBytes, highWaterMark, maxFrameBytes, heartbeatIntervalMs, heartbeatTimeoutMs,
+   *   maxBufferedBytes (socket bytes the peer has not read before it is a slow consumer),
+   *   maxPendingSends (send() calls that may wait for room)
+   * @param {object} hooks onData(value, seq) (returns false to refuse the line), onGap(gap), onControl(frame),
+   *   onDead(reason), onProtocolError(err), onDrain(), onAck()
    */
   constructor(o, hooks) {
     this.role = o.role;
@@ -34,7 +41,14 @@ class Link {
     this.sendWindowBytes = o.sendWindowBytes || 1024 * 1024;
     this.heartbeatIntervalMs = o.heartbeatIntervalMs;
     this.heartbeatTimeoutMs = o.heartbeatTimeoutMs;
+    this.maxBufferedBytes = o.maxBufferedBytes || 8 * 1024 * 1024;
+    this.maxPendingSends = o.maxPendingSends || 1024;
     this.hooks = hooks;
+    // The session's Channel on encrypted sessions: acks are MACed (docs/PROTOCOL.md §6).
+    this.auth = null;
+    this._frameLimit = 0; // bytes per data frame on this connection (0: one line); grows with acks
+    this._pong = -1; // index in ctrl of the pending pong (one at a time)
+    this._errSink = null; // receiveFrame(data, sink): errors go to the caller instead of the owner
     this.transport = null;
     this.rx = 0; // highest peer seq delivered
     this.sentAck = 0; // highest rx told to the peer
@@ -46,7 +60,7 @@ class Link {
     this._hbTimer = null;
     this._lastRecv = 0;
     this._cur = -1; // server role: seq of the next data line in the current frame
-    this.stats = { framesIn: 0, framesOut: 0, dataIn: 0, dataOut: 0, duplicates: 0, acksOut: 0, unknownControl: 0 };
+    this.stats = { framesIn: 0, framesOut: 0, dataIn: 0, dataOut: 0, duplicates: 0, acksOut: 0, unknownControl: 0, slowConsumer: 0 };
     this._onSent = (err) => {
       if (err) return;
       this._checkWaiters();
@@ -69,6 +83,9 @@ class Link {
     this._lastRecv = Date.now();
     this._cur = -1;
     this.sentAck = -1; // always tell a new connection where we are
+    // A new WebSocket starts with one line per frame and grows as acks come
+    // (progress on bad links); an HTTP body is a byte stream: no frames.
+    this._frameLimit = transport.kind === 'http' ? Infinity : 0;
     this._startHeartbeat();
     this.flushSoon();
     return gap;
@@ -83,6 +100,7 @@ class Link {
       this._flushTimer = null;
     }
     this.ctrl.length = 0;
+    this._pong = -1;
     return t;
   }
 
@@ -99,6 +117,23 @@ class Link {
     if (!this.transport) return;
     this.ctrl.push(line);
     this.flushSoon();
+  }
+
+  /** true when one more send() would exceed maxPendingSends waiting calls. */
+  tooManyPending() {
+    return this.waiters.length >= this.maxPendingSends;
+  }
+
+  /**
+   * A peer that does not read: the bytes it left in the socket (data and
+   * control replies such as pongs) passed maxBufferedBytes. true when the
+   * connection was dropped for it (hooks.onProtocolError, ERR_STREAM_SLOW_CONSUMER).
+   */
+  _slow(t) {
+    if (t.bufferedAmount <= this.maxBufferedBytes) return false;
+    this.stats.slowConsumer++;
+    this._protocolError(`the peer does not read: ${t.bufferedAmount} bytes unread (maxBufferedBytes ${this.maxBufferedBytes})`, 'ERR_STREAM_SLOW_CONSUMER');
+    return true;
   }
 
   /** Resolves when the bytes held and the socket buffer are within bounds. */
@@ -145,15 +180,17 @@ class Link {
     this._flushTimer = null;
     const t = this.transport;
     if (!t) return;
+    if (this._slow(t)) return;
     let parts = null;
     if (this.rx !== this.sentAck && t.acks !== false) {
-      parts = [build.ack(this.rx)];
+      parts = [build.ack(this.rx, this.auth ? this.auth.mac('ack', this.rx) : undefined)];
       this.sentAck = this.rx;
       this.stats.acksOut++;
     }
     if (this.ctrl.length) {
       parts = parts ? parts.concat(this.ctrl) : this.ctrl.slice();
       this.ctrl.length = 0;
+      this._pong = -1;
     }
     const ob = this.outbox;
     const header = this.role === 'client';
@@ -162,7 +199,8 @@ class Link {
       if (header) parts.push(build.batch(ob.seqAt(ob.sent)));
       let bytes = 0;
       const start = ob.sent;
-      while (ob.sent < ob.lines.length && (bytes === 0 || bytes + ob.sizes[ob.sent] <= this.maxFrameBytes)) {
+      const limit = Math.min(this._frameLimit, this.maxFrameBytes);
+      while (ob.sent < ob.lines.length && (bytes === 0 || bytes + ob.sizes[ob.sent] <= limit)) {
         parts.push(ob.lines[ob.sent]);
         bytes += ob.sizes[ob.sent] + 1;
         ob.sentBytes += ob.sizes[ob.sent];
@@ -184,8 +222,20 @@ class Link {
 
   // ---- inbound ---------------------------------------------------------
 
-  /** One transport frame (whole lines). */
-  receiveFrame(data) {
+  /**
+   * One transport frame (whole lines). With `sink`, protocol errors go to
+   * sink(err) instead of the owner (an HTTP POST answers them itself).
+   */
+  receiveFrame(data, sink = null) {
+    this._errSink = sink;
+    try {
+      this._receive(data);
+    } finally {
+      this._errSink = null;
+    }
+  }
+
+  _receive(data) {
     this._lastRecv = Date.now();
     this.stats.framesIn++;
     const lines = frameLines(data);
@@ -245,40 +295,75 @@ class Link {
       this._protocolError(`bad control frame: ${bad}`, 'ERR_STREAM_CONTROL');
       return false;
     }
-    this._controlFrame(f);
-    return true;
+    return this._controlFrame(f) !== false;
   }
 
+  /** Acts on a well-formed control frame; false when it raised a protocol error. */
   _controlFrame(f) {
     switch (f.t) {
       case 'ack':
-        if (this.outbox.ack(Math.min(f.s, this.outbox.nextSeq - 1))) {
+        if (f.s > this.outbox.nextSeq - 1) {
+          this._protocolError(`ack ${f.s} is beyond the last seq sent (${this.outbox.nextSeq - 1})`, 'ERR_STREAM_RANGE');
+          return false;
+        }
+        if (this.auth && !this.auth.check(f.m, 'ack', f.s)) {
+          this._protocolError(`ack ${f.s} failed authentication`, 'ERR_STREAM_AUTH');
+          return false;
+        }
+        if (this.outbox.ack(f.s)) {
+          // bytes got through: frames may grow (up to maxFrameBytes)
+          this._frameLimit = Math.min(this.maxFrameBytes, Math.max(4096, this._frameLimit * 2));
           this._checkWaiters();
           if (this.outbox.unsent) this.flushSoon();
           if (this.hooks.onAck) this.hooks.onAck();
         }
-        return;
+        return true;
       case 'b':
+        if (this.role !== 'server') {
+          this._protocolError('a server may not send b', 'ERR_STREAM_CONTROL');
+          return false;
+        }
         this._cur = f.s;
-        return;
-      case 'ping':
-        this.control(build.pong(Number.isFinite(f.ts) ? f.ts : 0));
-        return;
+        return true;
+      case 'ping': {
+        const t = this.transport;
+        if (!t) return true;
+        if (this._slow(t)) return false;
+        const p = build.pong(Number.isFinite(f.ts) ? f.ts : 0);
+        if (this._pong >= 0) this.ctrl[this._pong] = p; // at most one pong pending
+        else {
+          this._pong = this.ctrl.length;
+          this.control(p);
+        }
+        return true;
+      }
       case 'pong':
-        return;
+        return true;
       case 'gap':
-        if (f.to > this.rx) this.rx = f.to;
+        if (this.role !== 'client') {
+          this._protocolError('a client may not send gap', 'ERR_STREAM_CONTROL');
+          return false;
+        }
+        if (f.from !== this.rx + 1) {
+          this._protocolError(`gap from ${f.from} does not follow the last seq received (${this.rx})`, 'ERR_STREAM_RANGE');
+          return false;
+        }
+        if (this.auth && !this.auth.check(f.m, 'gap', f.from, f.to)) {
+          this._protocolError(`gap ${f.from}..${f.to} failed authentication`, 'ERR_STREAM_AUTH');
+          return false;
+        }
+        this.rx = f.to;
         if (this.hooks.onGap) this.hooks.onGap({ from: f.from, to: f.to, count: f.count, reason: f.reason });
-        return;
+        return true;
       default:
-        if (this.hooks.onControl) this.hooks.onControl(f);
+        return this.hooks.onControl ? this.hooks.onControl(f) !== false : true;
     }
   }
 
   _protocolError(message, code) {
-    const err = new Error(message);
-    err.code = code;
-    if (this.hooks.onProtocolError) this.hooks.onProtocolError(err);
+    const err = new StreamProtocolError(message, code);
+    if (this._errSink) this._errSink(err);
+    else if (this.hooks.onProtocolError) this.hooks.onProtocolError(err);
   }
 
   // ---- heartbeats ------------------------------------------------------
@@ -311,4 +396,4 @@ class Link {
   }
 }
 
-module.exports = { Link, byteLength };
+module.exports = { Link, StreamProtocolError, byteLength };

@@ -1,10 +1,16 @@
 'use strict';
-// Encryption for the streaming transport: the PROTOCOL.md section 3
-// handshake on connect, then one sealing context per direction whose
-// counter survives reconnects (a resumed session keeps its keys, so no
-// nonce is ever reused). Envelope lines are built once and replayed as is.
+// Encryption and authentication of the stream protocol (docs/PROTOCOL.md
+// §3, §6, §7): the handshake of a new session, then a Channel per session
+// that seals and opens the data lines of both directions, MACs the control
+// frames that change what the peer holds (acks, gaps, resume, rekey), binds
+// each line's seq to what AES-GCM authenticates, and moves both directions to
+// fresh keys from a new ECDH exchange (rekey, forward secrecy). A Channel
+// outlives connections: a resumed session keeps its keys and counters, and
+// envelope lines are sealed once and replayed as they are.
+//
 // Runs on lib/crypto: the native envelope cipher when the addon is loaded,
-// its node:crypto twin otherwise.
+// its node:crypto twin otherwise, crypto.subtle in browsers (then sealing
+// returns Promises and the client opens each frame ahead with prepare()).
 const nodeCrypto = require('../platform/crypto');
 const { Buffer } = require('../platform/buffer');
 const { native, backend } = require('../binding');
@@ -13,6 +19,8 @@ const { deriveSessionKeysSync } = require('../crypto/hkdf');
 const { createEnvelopeCipher, checkEnvelope } = require('../crypto/cipher');
 const { openPayload } = require('../crypto/payload');
 const { webOnly } = require('../crypto/keys');
+const { hkdf32, mac, checkMac, fromB64url } = require('../crypto/hmac');
+const { build } = require('../protocol/control');
 const web = require('../crypto/web');
 
 const MAX_NONCES = 2 ** 30;
@@ -25,60 +33,46 @@ class SecureError extends Error {
   }
 }
 
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const AUTH_C2S = 'esn2 auth c2s';
+const AUTH_S2C = 'esn2 auth s2c';
 
-/**
- * The 32-bit big-endian counter at the end of an authenticated nonce (12
- * bytes, so 16 characters of canonical base64 without padding): characters
- * 8..15 hold bytes 6..11, the counter is their low 32 bits.
- */
-function nonceCounter(nonceB64) {
-  let acc = 0;
-  for (let i = 8; i < 16; i++) acc = acc * 64 + B64.indexOf(nonceB64[i]);
-  return acc % 0x100000000;
+/** The authentication keys of a session from its first shared secret (encrypted) or its credential (plaintext). */
+function authKeys(ikm, sid) {
+  return { c2s: hkdf32(ikm, sid, AUTH_C2S), s2c: hkdf32(ikm, sid, AUTH_S2C) };
 }
 
 /**
- * Replay protection of an opener. The outer seq of an envelope is not
- * authenticated (PROTOCOL.md section 3 has no additional data), so replays
- * are caught by the nonce counter: the peer's sealer numbers its envelopes in
- * seq order, so every envelope delivered must carry a higher counter than the
- * last one delivered. The counter is committed by accept(), once the message
- * was delivered.
+ * The resume verifier of a plaintext session: the key its client proves it
+ * holds (derived from the credential; the credential itself is not kept).
+ * null for a credential that is not base64url of 32 bytes.
  */
-class ReplayGuard {
-  constructor(kid) {
-    this.kid = kid;
-    this.lastCounter = -1; // nonce counter of the last envelope delivered
-    this._opened = -1; // nonce counter of the last envelope opened
-  }
-
-  _opening(envelope, counter) {
-    if (counter <= this.lastCounter) {
-      const err = new SecureError(`replayed envelope dropped (seq ${envelope.seq}, nonce counter ${counter})`, 'ENCRYPTION_NONCE_REUSE');
-      err.replay = true;
-      throw err;
-    }
-    this._opened = counter;
-  }
-
-  /** The message last opened was delivered: older counters are replays from now on. */
-  accept() {
-    if (this._opened > this.lastCounter) this.lastCounter = this._opened;
-  }
+function credentialKey(credential, sid) {
+  const b = fromB64url(credential);
+  if (!b || b.length !== 32) return null;
+  return hkdf32(b, sid, AUTH_C2S);
 }
 
-/** Opens parsed envelopes (the transport has already JSON-parsed the line). */
-class Opener extends ReplayGuard {
-  constructor(key, kid) {
-    super(kid);
+/** A fresh resume credential: 32 random bytes, base64url. */
+function newCredential() {
+  return Buffer.from(nodeCrypto.randomBytes(32)).toString('base64url');
+}
+
+const kidOf = (kid0, ep) => (ep === 0 ? kid0 : `${kid0}.${ep}`);
+
+function wipe(k) {
+  if (!k) return;
+  if (typeof k.dispose === 'function') k.dispose();
+  else if (k instanceof Uint8Array) k.fill(0);
+}
+
+/** Opens envelopes sealed under one key, synchronously (addon or node:crypto). */
+class KeyOpener {
+  constructor(key) {
     // native: one call decodes both base64 fields strictly and opens
     this._fk = native ? new native.crypto.Gcm(Buffer.from(key)) : Buffer.from(key);
   }
 
-  /** Opens a parsed envelope; returns the inner JSON text. Throws a coded error. */
   openText(envelope) {
-    if (!checkEnvelope(envelope)) throw new SecureError('malformed envelope', 'ENCRYPTION_DECRYPTION_FAILED');
     const p = envelope.payload;
     let text;
     try {
@@ -88,24 +82,98 @@ class Opener extends ReplayGuard {
     }
     // undefined: not canonical base64, a nonce other than 12 bytes or a ciphertext under 16 bytes
     if (text === undefined) throw new SecureError('malformed envelope', 'ENCRYPTION_DECRYPTION_FAILED');
-    this._opening(envelope, nonceCounter(p.nonceB64));
     return text;
+  }
+
+  dispose() {
+    wipe(this._fk);
+    this._fk = null;
+  }
+}
+
+/** The crypto.subtle twin: open() is a Promise of the text. */
+class WebKeyOpener {
+  constructor(key) {
+    this._web = new web.WebOpener({ key });
+  }
+
+  open(envelope) {
+    return this._web.openParsed(envelope).then((r) => r.text);
+  }
+
+  dispose() {
+    this._web.dispose();
   }
 }
 
 /**
- * The crypto.subtle twin of Opener (browsers): prepare(lines) opens every
- * envelope of a frame at once (a Promise); openText() then answers from those
- * results synchronously, with Opener's checks and errors, so the Link reads
- * the frame exactly as on the synchronous path. done() forgets the results.
+ * One session's encryption state, on either side. `role` is the side this
+ * Channel runs on; it seals its direction and opens the peer's.
  */
-class PreparedOpener extends ReplayGuard {
-  constructor(key, kid) {
-    super(kid);
-    this._web = new web.WebOpener({ key });
-    this._results = null; // seq -> { text, counter } | { error }
+class Channel {
+  constructor({ role, sid, kid, auth, async = false }) {
+    this.role = role;
+    this.sid = sid;
+    this.kid = kid; // epoch 0's key id (the ServerHello's keyId)
+    this.async = async;
+    this._authMine = role === 'client' ? auth.c2s : auth.s2c;
+    this._authPeer = role === 'client' ? auth.s2c : auth.c2s;
+    this.epoch = -1;
+    this.sealer = null;
+    this.openers = new Map(); // kid -> KeyOpener | WebKeyOpener (current and previous epoch)
+    this.peerKid = null; // kid the peer seals under in the current epoch
+    this.rekeys = 0;
+    this.epochMessages = 0; // sealed + opened under the current epoch
+    this.epochStart = Date.now();
+    this._opened = null; // kid of the envelope last opened
+    this._results = null; // async: prepared openings of the frame being read
+    this._pending = null; // server: { ep, kp, frame } while a rekey awaits its answer
+    this._answer = null; // client: { ep, spub, frame } resent until an event under the new key arrives
   }
 
+  /** Installs the keys of epoch `ep` (raw bytes, or CryptoKeys when async). */
+  _install(ep, c2s, s2c) {
+    const kid = kidOf(this.kid, ep);
+    const mine = this.role === 'client' ? c2s : s2c;
+    const peer = this.role === 'client' ? s2c : c2s;
+    const old = this.sealer;
+    if (this.async) {
+      const s = new web.WebSealer({ key: mine, sessionId: this.sid, kid, maxNonces: MAX_NONCES });
+      this.sealer = { kid, sealText: (seq, text) => s.sealText(seq, text).catch(coded), dispose: () => s.dispose() };
+      this.openers.set(kid, new WebKeyOpener(peer));
+    } else {
+      this.sealer = createEnvelopeCipher({ key: mine, sessionId: this.sid, kid, maxNonces: MAX_NONCES });
+      this.openers.set(kid, new KeyOpener(peer));
+      if (c2s instanceof Uint8Array) c2s.fill(0);
+      if (s2c instanceof Uint8Array) s2c.fill(0);
+    }
+    wipe(old);
+    this.epoch = ep;
+    this.peerKid = kid;
+    this.epochMessages = 0;
+    this.epochStart = Date.now();
+  }
+
+  // ---- data lines ------------------------------------------------------
+
+  /**
+   * The envelope line of data line `seq` whose inner JSON is `inner` (a
+   * string; a Promise of it when async). Client messages are sealed as
+   * {"s":seq,"m":message} so the seq is authenticated; server events carry
+   * their own seq and sessionId.
+   */
+  seal(seq, inner) {
+    const text = this.role === 'client' ? `{"s":${seq},"m":${inner}}` : inner;
+    this.epochMessages++;
+    if (this.async) return this.sealer.sealText(seq, text);
+    try {
+      return this.sealer.sealText(seq, text);
+    } catch (err) {
+      throw coded(err, true);
+    }
+  }
+
+  /** async: opens every envelope of a frame's lines ahead, so open() answers synchronously. */
   async prepare(lines) {
     const results = new Map();
     const work = [];
@@ -116,17 +184,18 @@ class PreparedOpener extends ReplayGuard {
       } catch {
         continue; // the Link reports it
       }
-      if (!checkEnvelope(v) || results.has(v.seq)) continue;
+      if (!checkEnvelope(v)) continue;
+      const o = this.openers.get(v.payload.kid);
+      if (!o) continue;
       const slot = {};
-      results.set(v.seq, slot);
+      results.set(v.payload.nonceB64 + v.payload.ciphertextB64.slice(0, 32), slot);
       work.push(
-        this._web.openParsed(v).then(
-          (r) => {
-            slot.text = r.text;
-            slot.counter = r.counter;
+        o.open(v).then(
+          (text) => {
+            slot.text = text;
           },
-          (err) => {
-            slot.error = err;
+          () => {
+            slot.error = true;
           },
         ),
       );
@@ -135,48 +204,175 @@ class PreparedOpener extends ReplayGuard {
     this._results = results;
   }
 
-  openText(envelope) {
-    const r = checkEnvelope(envelope) && this._results ? this._results.get(envelope.seq) : undefined;
-    if (!r) throw new SecureError('malformed envelope', 'ENCRYPTION_DECRYPTION_FAILED');
-    if (r.error) throw new SecureError('decryption failed', 'ENCRYPTION_DECRYPTION_FAILED');
-    this._opening(envelope, r.counter);
-    return r.text;
-  }
-
   done() {
     this._results = null;
   }
-}
 
-/** One direction's sealing context (8 random nonce bytes + 32-bit counter). */
-class Sealer {
-  constructor(key, kid, sessionId) {
-    this.kid = kid;
-    this.sessionId = sessionId;
-    this._c = createEnvelopeCipher({ key, sessionId, kid, maxNonces: MAX_NONCES });
-  }
-  get counter() {
-    return this._c.nonceCounter;
-  }
-  /** Seals one inner line (JSON text) as the envelope line for `seq`. */
-  sealLine(seq, innerLine) {
-    try {
-      return this._c.sealText(seq, innerLine);
-    } catch (err) {
-      throw new SecureError(err.message, err.code || 'ENCRYPTION_HANDSHAKE_FAILED');
+  /**
+   * The message inside the envelope `v` received as data line `seq`, or
+   * throws the coded reason it cannot be delivered (`what` names the line).
+   */
+  open(v, seq, what) {
+    if (!v || v.type !== 'enc') throw new SecureError(`plaintext ${what} on an encrypted session`, 'ENCRYPTION_REQUIRED');
+    if (!checkEnvelope(v)) throw new SecureError('malformed envelope', 'ENCRYPTION_DECRYPTION_FAILED');
+    if (v.sessionId !== this.sid) throw new SecureError(`${what} envelope of another session (${JSON.stringify(v.sessionId)})`, 'ERR_STREAM_ENVELOPE');
+    const kid = v.payload.kid;
+    const o = this.openers.get(kid);
+    if (!o) throw new SecureError(`${what} envelope under an unknown key id ${JSON.stringify(kid)}`, 'ERR_STREAM_ENVELOPE');
+    let text;
+    if (this.async) {
+      const r = this._results && this._results.get(v.payload.nonceB64 + v.payload.ciphertextB64.slice(0, 32));
+      if (!r || r.error) throw new SecureError('decryption failed', 'ENCRYPTION_DECRYPTION_FAILED');
+      text = r.text;
+    } else {
+      text = o.openText(v);
     }
+    let inner;
+    try {
+      inner = JSON.parse(text);
+    } catch {
+      throw new SecureError(`decrypted ${what} is not JSON`, 'ENCRYPTION_DECRYPTION_FAILED');
+    }
+    let innerSeq;
+    let msg;
+    if (this.role === 'client') {
+      // a server event: its own seq and sessionId are inside the ciphertext
+      innerSeq = inner !== null && typeof inner === 'object' ? inner.seq : undefined;
+      if (innerSeq === seq && inner.sessionId !== this.sid) throw new SecureError(`${what} ${seq} was sealed for another session`, 'ERR_STREAM_ORDER');
+      msg = inner;
+    } else {
+      const ok = inner !== null && typeof inner === 'object' && !Array.isArray(inner) && 'm' in inner;
+      innerSeq = ok ? inner.s : undefined;
+      msg = ok ? inner.m : undefined;
+    }
+    if (innerSeq !== seq) {
+      if (Number.isSafeInteger(innerSeq) && innerSeq < seq) {
+        const err = new SecureError(`replayed ${what}: seq ${innerSeq} presented as ${seq}`, 'ENCRYPTION_NONCE_REUSE');
+        err.replay = true;
+        throw err;
+      }
+      throw new SecureError(`${what} out of order: seq ${JSON.stringify(innerSeq)} presented as ${seq}`, 'ERR_STREAM_ORDER');
+    }
+    this._opened = kid;
+    return msg;
+  }
+
+  /** The line last opened was delivered: keys older than its key are forgotten. */
+  accept() {
+    this.epochMessages++;
+    const kid = this._opened;
+    if (kid === this.peerKid && this.openers.size > 1) {
+      for (const [k, o] of this.openers) {
+        if (k !== kid) {
+          o.dispose();
+          this.openers.delete(k);
+        }
+      }
+    }
+    if (this._answer && kid === kidOf(this.kid, this._answer.ep)) this._answer = null;
+  }
+
+  // ---- control frame MACs ----------------------------------------------
+
+  /** MAC of a control frame this side sends. */
+  mac(label, ...fields) {
+    return mac(this._authMine, label, ...fields);
+  }
+
+  /** true when `tag` is the peer's MAC of these fields. */
+  check(tag, label, ...fields) {
+    return checkMac(tag, this._authPeer, label, ...fields);
+  }
+
+  // ---- rekey -----------------------------------------------------------
+
+  /** Server: true when the current keys have done their share (messages or age). */
+  due(maxMessages, maxMs) {
+    return this._pending === null && (this.epochMessages >= maxMessages || Date.now() - this.epochStart >= maxMs);
+  }
+
+  /** Server: starts a rekey; returns the `rekey` frame (resent by resendFrame() until answered). */
+  startRekey() {
+    const ep = this.epoch + 1;
+    const kp = generateKeyPairSync();
+    const frame = build.rekey('rekey', ep, kp.publicKeyB64, this.mac('rekey', ep, kp.publicKeyB64));
+    this._pending = { ep, kp, frame };
+    return frame;
+  }
+
+  /** Server: the client's `rekeyed`; installs the new epoch. Throws a coded error for a forged or stray answer. */
+  onRekeyed(f) {
+    const p = this._pending;
+    if (!p || f.ep !== p.ep) {
+      if (f.ep <= this.epoch) return; // a resent answer to a finished rekey
+      throw new SecureError(`rekeyed for epoch ${f.ep} that was not offered`, 'ERR_STREAM_CONTROL');
+    }
+    if (!this.check(f.m, 'rekeyed', f.ep, p.kp.publicKeyB64, f.pub)) throw new SecureError('rekeyed frame failed authentication', 'ERR_STREAM_AUTH');
+    const secret = computeSecret(p.kp.privateKey, f.pub);
+    p.kp.privateKey.fill(0);
+    this._pending = null;
+    const { clientToServerKey, serverToClientKey } = deriveSessionKeysSync(secret, this.sid);
+    secret.fill(0);
+    this._install(f.ep, clientToServerKey, serverToClientKey);
+    this.rekeys++;
+  }
+
+  /**
+   * Client: the server's `rekey`. Returns the `rekeyed` frame to send (a
+   * Promise of it when async), or null for a stale one. Throws a coded
+   * error for a forged frame.
+   */
+  onRekey(f) {
+    const a = this._answer;
+    if (a && f.ep === a.ep && f.pub === a.spub) return a.frame; // resent by the server after a resume
+    if (f.ep <= this.epoch) return null;
+    if (f.ep !== this.epoch + 1) throw new SecureError(`rekey to epoch ${f.ep} from epoch ${this.epoch}`, 'ERR_STREAM_CONTROL');
+    if (!this.check(f.m, 'rekey', f.ep, f.pub)) throw new SecureError('rekey frame failed authentication', 'ERR_STREAM_AUTH');
+    const answer = (pub) => {
+      const frame = build.rekey('rekeyed', f.ep, pub, this.mac('rekeyed', f.ep, f.pub, pub));
+      this._answer = { ep: f.ep, spub: f.pub, frame };
+      this.rekeys++;
+      return frame;
+    };
+    if (this.async) {
+      return (async () => {
+        const kp = await web.keyPair();
+        const secret = await web.sharedSecret(kp.privateKey, f.pub);
+        const keys = await web.keysFromSecret(secret, this.sid);
+        secret.fill(0);
+        this._install(f.ep, keys.clientToServerKey, keys.serverToClientKey);
+        return answer(kp.publicKeyB64);
+      })();
+    }
+    const kp = generateKeyPairSync();
+    const secret = computeSecret(kp.privateKey, f.pub);
+    kp.privateKey.fill(0);
+    const { clientToServerKey, serverToClientKey } = deriveSessionKeysSync(secret, this.sid);
+    secret.fill(0);
+    this._install(f.ep, clientToServerKey, serverToClientKey);
+    return answer(kp.publicKeyB64);
+  }
+
+  /** The rekey frame to send again on a new connection (before any data), or null. */
+  resendFrame() {
+    if (this.role === 'server') return this._pending ? this._pending.frame : null;
+    return this._answer ? this._answer.frame : null;
+  }
+
+  dispose() {
+    wipe(this.sealer);
+    this.sealer = null;
+    for (const o of this.openers.values()) o.dispose();
+    this.openers.clear();
+    if (this._pending) this._pending.kp.privateKey.fill(0);
+    this._pending = null;
   }
 }
 
-function makeChannel(secret, sessionId, kid, role) {
-  const { clientToServerKey: c2s, serverToClientKey: s2c } = deriveSessionKeysSync(secret, sessionId);
-  const ch =
-    role === 'client'
-      ? { kid, sealer: new Sealer(c2s, kid, sessionId), opener: new Opener(s2c, kid) }
-      : { kid, sealer: new Sealer(s2c, kid, sessionId), opener: new Opener(c2s, kid) };
-  c2s.fill(0);
-  s2c.fill(0);
-  return ch;
+function coded(err, sync) {
+  const e = new SecureError(err.message, err.code || 'ENCRYPTION_HANDSHAKE_FAILED');
+  if (sync) return e;
+  throw e;
 }
 
 function computeSecret(privateKey, b64) {
@@ -192,29 +388,29 @@ function clientHello(publicKeyB64) {
 }
 
 function checkServerHello(serverHello) {
-  if (!serverHello || serverHello.curve !== 'P-256' || serverHello.selectedAlgorithm !== 'AES-GCM-256') {
+  if (!serverHello || serverHello.curve !== 'P-256' || serverHello.selectedAlgorithm !== 'AES-GCM-256' || typeof serverHello.keyId !== 'string' || !serverHello.keyId) {
     throw new SecureError('unsupported server hello', 'ENCRYPTION_HANDSHAKE_FAILED');
   }
 }
 
 /**
- * Client side: returns { hello, finish(serverHello, sessionId) -> channel }.
- * On crypto.subtle (browsers) hello and finish() are Promises, the channel
- * has `async: true`, its sealer's sealLine() returns a Promise and its
- * opener is a PreparedOpener (each frame is prepared before it is read).
+ * Client side: returns { hello, finish(serverHello, sessionId) -> Channel }.
+ * On crypto.subtle (browsers) hello and finish() are Promises and the
+ * Channel is async.
  */
 function clientHandshake() {
   if (webOnly()) return webClientHandshake();
   const kp = generateKeyPairSync();
-  const hello = clientHello(kp.publicKeyB64);
   return {
-    hello,
-    finish(serverHello, sessionId) {
+    hello: clientHello(kp.publicKeyB64),
+    finish(serverHello, sid) {
       checkServerHello(serverHello);
       const secret = computeSecret(kp.privateKey, serverHello.serverEphemeralPubKeyB64);
       kp.privateKey.fill(0);
-      const ch = makeChannel(secret, sessionId, serverHello.keyId, 'client');
+      const ch = new Channel({ role: 'client', sid, kid: serverHello.keyId, auth: authKeys(secret, sid) });
+      const { clientToServerKey, serverToClientKey } = deriveSessionKeysSync(secret, sid);
       secret.fill(0);
+      ch._install(0, clientToServerKey, serverToClientKey);
       return ch;
     },
   };
@@ -226,38 +422,32 @@ function webClientHandshake() {
   return {
     async: true,
     hello: kp.then((k) => clientHello(k.publicKeyB64)),
-    async finish(serverHello, sessionId) {
+    async finish(serverHello, sid) {
       checkServerHello(serverHello);
       const k = await kp;
-      let keys;
+      let secret;
       try {
-        keys = await web.sessionKeys(k.privateKey, String(serverHello.serverEphemeralPubKeyB64), sessionId);
+        secret = await web.sharedSecret(k.privateKey, String(serverHello.serverEphemeralPubKeyB64));
       } catch (err) {
         throw new SecureError(`invalid peer public key: ${err.message}`, 'ENCRYPTION_INVALID_PUBLIC_KEY');
       }
-      const kid = serverHello.keyId;
-      const sealer = new web.WebSealer({ key: keys.clientToServerKey, sessionId, kid, maxNonces: MAX_NONCES });
-      const coded = (err) => {
-        throw new SecureError(err.message, err.code || 'ENCRYPTION_HANDSHAKE_FAILED');
-      };
-      return {
-        kid,
-        async: true,
-        sealer: { kid, sessionId, sealLine: (seq, innerLine) => sealer.sealText(seq, innerLine).catch(coded) },
-        opener: new PreparedOpener(keys.serverToClientKey, kid),
-      };
+      const keys = await web.keysFromSecret(secret, sid);
+      const ch = new Channel({ role: 'client', sid, kid: serverHello.keyId, auth: authKeys(secret, sid), async: true });
+      secret.fill(0);
+      ch._install(0, keys.clientToServerKey, keys.serverToClientKey);
+      return ch;
     },
   };
 }
 
 /** Server side: answers a ClientHello; returns { serverHello, channel }. */
-function serverHandshake(clientHello, sessionId) {
-  if (!clientHello || clientHello.curve !== 'P-256') throw new SecureError('unsupported curve', 'ENCRYPTION_HANDSHAKE_FAILED');
-  if (!Array.isArray(clientHello.supportedAlgorithms) || !clientHello.supportedAlgorithms.includes('AES-GCM-256')) {
+function serverHandshake(hello, sid) {
+  if (!hello || hello.curve !== 'P-256') throw new SecureError('unsupported curve', 'ENCRYPTION_HANDSHAKE_FAILED');
+  if (!Array.isArray(hello.supportedAlgorithms) || !hello.supportedAlgorithms.includes('AES-GCM-256')) {
     throw new SecureError('no supported algorithm', 'ENCRYPTION_UNSUPPORTED_ALGORITHM');
   }
   const kp = generateKeyPairSync();
-  const secret = computeSecret(kp.privateKey, clientHello.clientEphemeralPubKeyB64);
+  const secret = computeSecret(kp.privateKey, hello.clientEphemeralPubKeyB64);
   kp.privateKey.fill(0);
   const keyId = `k_${nodeCrypto.randomUUID()}`;
   const serverHello = {
@@ -268,9 +458,20 @@ function serverHandshake(clientHello, sessionId) {
     kdf: 'HKDF-SHA-256',
     keyId,
   };
-  const channel = makeChannel(secret, sessionId, keyId, 'server');
+  const channel = new Channel({ role: 'server', sid, kid: keyId, auth: authKeys(secret, sid) });
+  const { clientToServerKey, serverToClientKey } = deriveSessionKeysSync(secret, sid);
   secret.fill(0);
+  channel._install(0, clientToServerKey, serverToClientKey);
   return { serverHello, channel };
 }
 
-module.exports = { clientHandshake, serverHandshake, SecureError, backend: `lib/crypto (${backend})` };
+module.exports = {
+  clientHandshake,
+  serverHandshake,
+  credentialKey,
+  newCredential,
+  Channel,
+  SecureError,
+  MAX_NONCES,
+  backend: `lib/crypto (${backend})`,
+};

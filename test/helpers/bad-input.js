@@ -74,16 +74,28 @@ function truncateCiphertext(line, n = 5) {
   return JSON.stringify(env);
 }
 
-/** A raw WebSocket peer: frames in as arrays of parsed lines, control frames out by hand. */
+/**
+ * A raw WebSocket peer: frames in as arrays of parsed lines, control frames
+ * out by hand. The server's challenge (its first frame) is kept aside in
+ * `peer.challenge` (a Promise of the nonce), not in `frames`.
+ */
 async function rawPeer(url) {
   const ws = new WebSocket(url, { perMessageDeflate: false });
   const frames = [];
   const waiting = [];
+  let gotChallenge;
+  const challenge = new Promise((resolve) => {
+    gotChallenge = resolve;
+  });
   ws.on('message', (data) => {
     const lines = String(data)
       .split('\n')
       .filter((l) => l.trim())
       .map((l) => JSON.parse(l));
+    if (lines.length === 1 && lines[0].t === 'challenge') {
+      gotChallenge(lines[0].n);
+      return;
+    }
     frames.push(lines);
     for (const w of waiting.splice(0)) w();
   });
@@ -97,6 +109,7 @@ async function rawPeer(url) {
     ws,
     frames,
     closed,
+    challenge,
     send: (text) => ws.send(text),
     /** Resolves with the next frame's lines (or one already received and not yet taken). */
     async next() {
@@ -105,6 +118,19 @@ async function rawPeer(url) {
     },
     close: () => ws.terminate(),
   };
+}
+
+/**
+ * Sends a resuming hello with a valid proof (docs/PROTOCOL.md §6) for a
+ * plaintext session whose credential is `cred`, once the peer's challenge is in.
+ */
+async function resumeHello(peer, { sid, cred, rx }) {
+  const { credentialKey } = require('../../lib/transport/secure');
+  const { mac, randomToken } = require('../../lib/crypto/hmac');
+  const { build } = require('../../lib/protocol/control');
+  const n = await peer.challenge;
+  const cn = randomToken(16);
+  peer.send(build.hello({ sid, resume: true, rx, cn, proof: mac(credentialKey(cred, sid), 'resume', sid, n, cn, rx) }) + '\n');
 }
 
 /** Records 'uncaughtException' (monitor) and 'unhandledRejection' while installed. */
@@ -123,4 +149,4 @@ function processGuard() {
   };
 }
 
-module.exports = { tap, rewriteLineOnce, flipCiphertext, truncateCiphertext, rawPeer, processGuard };
+module.exports = { tap, rewriteLineOnce, flipCiphertext, truncateCiphertext, rawPeer, resumeHello, processGuard };
