@@ -31,18 +31,4 @@ class Refusals {
   }
 }
 
-/**
- * The message inside a received envelope, or throws the coded reason it
- * cannot be delivered (`Err` is the caller's error class, `what` names the line).
- */
-function openMessage(opener, v, Err, what) {
-  if (!v || v.type !== 'enc') throw new Err(`plaintext ${what} on an encrypted session`, 'ENCRYPTION_REQUIRED');
-  const text = opener.openText(v);
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new Err(`decrypted ${what} is not JSON`, 'ENCRYPTION_DECRYPTION_FAILED');
-  }
-}
-
-module.exports = { Refusals, openMessage, REFUSE_LIMIT };
+module.exports = { Refusals, REFUSE_LIMIT };
