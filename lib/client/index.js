@@ -590,7 +590,11 @@ class ReconnectingStream extends EventEmitter {
       this._link.extraBytes = 0;
       for (const inner of pre) this._enqueue(inner);
     }
+    const ackedBefore = this._link.outbox.acked;
     this._link.attach(t, f.rx);
+    // The welcome acknowledges messages the last connection delivered without
+    // its acks getting back: that connection made progress after all.
+    if (this._link.outbox.acked > ackedBefore) this._stalls = 0;
     // An unanswered rekey goes first, before any message sealed with its keys.
     const rekeyed = this.channel && this.channel.resendFrame();
     if (rekeyed) this._link.control(rekeyed);
@@ -668,6 +672,8 @@ class ReconnectingStream extends EventEmitter {
       const work = s0.work || link.outbox.nextSeq > s0.sent || link.outbox.count > 0;
       if (moved || !work) this._stalls = 0;
       else if (++this._stalls >= Math.max(1, this._maxAttempts)) {
+        // (a connection whose messages arrived but whose acks did not is
+        // credited when the next welcome reports them: see _ready)
         this._fatal(`${this._stalls} connections in a row ended without delivering anything (last: ${reason})`, 'ERR_STREAM_NO_PROGRESS');
         return;
       }

@@ -12,6 +12,9 @@ const control = require('../protocol/control');
 const { frameLines, byteLength } = require('./wire');
 const { StreamError } = require('../errors');
 
+// Bytes in flight on a new WebSocket connection before the first ack.
+const START_WINDOW = 16 * 1024;
+
 /** A peer broke the protocol (bad line, control frame, order, authentication, range). */
 class StreamProtocolError extends StreamError {}
 
@@ -47,6 +50,7 @@ class Link {
     // The session's Channel on encrypted sessions: acks are MACed (docs/PROTOCOL.md §6).
     this.auth = null;
     this._frameLimit = 0; // bytes per data frame on this connection (0: one line); grows with acks
+    this._window = 0; // bytes in flight allowed on this connection; grows with acks up to sendWindowBytes
     this._pong = -1; // index in ctrl of the pending pong (one at a time)
     this._errSink = null; // receiveFrame(data, sink): errors go to the caller instead of the owner
     this.transport = null;
@@ -86,6 +90,10 @@ class Link {
     // A new WebSocket starts with one line per frame and grows as acks come
     // (progress on bad links); an HTTP body is a byte stream: no frames.
     this._frameLimit = transport.kind === 'http' ? Infinity : 0;
+    // Bytes in flight start small too (a slow start), so a link that dies
+    // after a few KB is not fed a whole window that never arrives, and acks
+    // come back while the connection lives.
+    this._window = transport.kind === 'http' ? this.sendWindowBytes : Math.min(this.sendWindowBytes, START_WINDOW);
     this._startHeartbeat();
     this.flushSoon();
     return gap;
@@ -194,7 +202,7 @@ class Link {
     }
     const ob = this.outbox;
     const header = this.role === 'client';
-    while (ob.sent < ob.lines.length && t.bufferedAmount <= this.highWaterMark && ob.sentBytes < this.sendWindowBytes) {
+    while (ob.sent < ob.lines.length && t.bufferedAmount <= this.highWaterMark && ob.sentBytes < this._window) {
       if (!parts) parts = [];
       if (header) parts.push(build.batch(ob.seqAt(ob.sent)));
       let bytes = 0;
@@ -313,6 +321,7 @@ class Link {
         if (this.outbox.ack(f.s)) {
           // bytes got through: frames may grow (up to maxFrameBytes)
           this._frameLimit = Math.min(this.maxFrameBytes, Math.max(4096, this._frameLimit * 2));
+          this._window = Math.min(this.sendWindowBytes, this._window * 2);
           this._checkWaiters();
           if (this.outbox.unsent) this.flushSoon();
           if (this.hooks.onAck) this.hooks.onAck();
