@@ -303,7 +303,7 @@ export declare class StreamEncoder extends Transform {
 export interface StreamDecoderOptions extends WritableOptions {
   /** Line cap in bytes (default 16 MiB). */
   maxLineBytes?: number;
-  /** 'event': lines must also be valid stream events (PROTOCOL.md section 2). */
+  /** 'event': lines must also be valid stream events (docs/PROTOCOL.md section 2). */
   validate?: 'event' | false;
 }
 export declare class StreamDecoder extends Writable {

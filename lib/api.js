@@ -6,7 +6,7 @@ const { backend } = require('./binding');
 const { EVENT_TYPE_CODES, EVENT_TYPE_CODE, ...constants } = require('./constants');
 const { cryptoBackend, ...crypto } = require('./crypto');
 
-// The documented control-frame constants (PROTOCOL.md section 5 additions).
+// The documented control-frame constants (docs/PROTOCOL.md section 5 additions).
 function controlFrames({ CONTROL_VERSION, CONTROL_KEY, ControlType, RejectCode, GapReason }) {
   return { CONTROL_VERSION, CONTROL_KEY, ControlType, RejectCode, GapReason };
 }

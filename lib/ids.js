@@ -1,5 +1,5 @@
 'use strict';
-// Identifiers and type guards of @enclave-vm/types (PROTOCOL.md, "Other
+// Identifiers and type guards of @enclave-vm/types (docs/PROTOCOL.md, "Other
 // schemas and helpers"). Pure JS, browser-safe (globalThis.crypto.randomUUID).
 const C = require('./constants');
 

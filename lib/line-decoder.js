@@ -1,7 +1,7 @@
 'use strict';
 // The NDJSON line decoder behind every reader in this package (StreamDecoder,
 // NdjsonStreamParser, parseLines, EventRouter...). Two backends with one
-// behaviour (PROTOCOL.md section 1):
+// behaviour (docs/PROTOCOL.md section 1):
 //   - native: the C framer (csrc/ndjson/framer.c) - one call per chunk; the
 //     values of a chunk come back as ONE JSON array text, parsed with one
 //     JSON.parse; only rare lines (invalid, too long, JSON simdjson cannot

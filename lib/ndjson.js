@@ -1,5 +1,5 @@
 'use strict';
-// The reference's NDJSON API (PROTOCOL.md sections 1-2), same names and
+// The reference's NDJSON API (docs/PROTOCOL.md sections 1-2), same names and
 // results: serializeEvent, serializeEvents, parseLine, parseLines,
 // NdjsonStreamParser, createNdjsonParseStream, createNdjsonSerializeStream,
 // parseNdjsonStream. Readers run on the shared line decoder (native when

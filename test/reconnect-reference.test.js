@@ -1,6 +1,6 @@
 'use strict';
 // ReconnectionStateMachine against a behavioural model of the reference class
-// (PROTOCOL.md section 4, reconnect.json) over random scripts, including what
+// (docs/PROTOCOL.md section 4, reconnect.json) over random scripts, including what
 // only a model can check: event handlers that call back into the machine
 // (getState() inside a handler, close() inside 'disconnected', ...), handlers
 // that throw, the number and order of Math.random and setTimeout calls, odd

@@ -1,5 +1,5 @@
 /*
- * esn_backoff: the reconnection state machine of PROTOCOL.md section 4 -
+ * esn_backoff: the reconnection state machine of docs/PROTOCOL.md section 4 -
  * states, retry counting, exponential delay with jitter - with the exact
  * event order of the reference's ReconnectionStateMachine.
  *
@@ -100,7 +100,7 @@ typedef struct {
   int timer_armed;
 } esn_backoff;
 
-/* The defaults of PROTOCOL.md section 4. */
+/* The defaults of docs/PROTOCOL.md section 4. */
 esn_backoff_config esn_backoff_defaults(void);
 /* config NULL: the defaults. */
 void esn_backoff_init(esn_backoff *b, const esn_backoff_config *config);

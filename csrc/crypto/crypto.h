@@ -1,5 +1,5 @@
 /*
- * esn_crypto: the encryption core of PROTOCOL.md section 3.
+ * esn_crypto: the encryption core of docs/PROTOCOL.md section 3.
  *
  *   ECDH P-256 (raw uncompressed public points, 32-byte X shared secret),
  *   HKDF-SHA256, AES-256-GCM (12-byte nonce, 16-byte tag appended), strict

@@ -1,4 +1,4 @@
-/* AES-256-GCM contexts and the envelope line of PROTOCOL.md section 3.
+/* AES-256-GCM contexts and the envelope line of docs/PROTOCOL.md section 3.
  * One EVP_CIPHER_CTX per direction is keyed once; each message only sets the
  * IV, which is what keeps small messages cheap. */
 #include <string.h>

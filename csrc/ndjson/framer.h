@@ -1,5 +1,5 @@
 /*
- * esn_framer: NDJSON framing (PROTOCOL.md section 1) for a byte stream.
+ * esn_framer: NDJSON framing (docs/PROTOCOL.md section 1) for a byte stream.
  *
  * Bytes go in with esn_framer_push(); esn_framer_run() then turns complete
  * lines into records, at most `cap` per call, and builds two outputs that the

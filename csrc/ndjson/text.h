@@ -1,5 +1,5 @@
 /*
- * esn_text: the text rules of NDJSON framing (PROTOCOL.md section 1):
+ * esn_text: the text rules of NDJSON framing (docs/PROTOCOL.md section 1):
  * WHATWG UTF-8 decoding with replacement, JavaScript String.prototype.trim
  * on UTF-8 bytes, and UTF-16 lengths (JavaScript string offsets).
  */

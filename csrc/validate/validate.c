@@ -1,5 +1,5 @@
 /*
- * esn_validate: PROTOCOL.md section 2 checked on a simdjson DOM value.
+ * esn_validate: docs/PROTOCOL.md section 2 checked on a simdjson DOM value.
  *
  * The verdict follows zod 4 as the reference uses it
  * (parseStreamEventOrEncrypted):

@@ -1,5 +1,5 @@
 /*
- * esn_validate: the stream-event rules of PROTOCOL.md section 2, checked on a
+ * esn_validate: the stream-event rules of docs/PROTOCOL.md section 2, checked on a
  * parsed JSON value (json/json.h). Verdicts match the reference's zod schemas
  * (parseStreamEventOrEncrypted) exactly; lib/validate.js is the JavaScript twin.
  */

@@ -5,7 +5,7 @@
 // Frames are NDJSON lines (each ending in '\n'):
 //   client hello  {"mode":"required","clientHello":{ClientHello},"sessionId":"s_…","keyId":"k_…"}
 //   server hello  {ServerHello}  (the reply; keyId echoes the client's)
-//   messages      the reference's envelopes, PROTOCOL.md section 3, seq 1, 2, …
+//   messages      the reference's envelopes, docs/PROTOCOL.md section 3, seq 1, 2, …
 // The client's first frame carries its hello (before its first envelope), so
 // the server can derive the keys: ECDH P-256 -> HKDF-SHA256 (salt = session
 // id) -> one AES-256-GCM key per direction.

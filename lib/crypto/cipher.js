@@ -1,6 +1,6 @@
 'use strict';
 // The synchronous fast API: one object per (key, direction) that seals inner
-// events into envelope lines (PROTOCOL.md section 3, byte for byte) and opens
+// events into envelope lines (docs/PROTOCOL.md section 3, byte for byte) and opens
 // envelope lines back into inner events. Native: the C core does AES-GCM,
 // base64 and the envelope JSON in one call per message or per batch, into
 // reused buffers. JavaScript twin: node:crypto, same results and errors.

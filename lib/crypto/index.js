@@ -1,5 +1,5 @@
 'use strict';
-// Encryption: ECDH P-256 / HKDF-SHA256 / AES-256-GCM (PROTOCOL.md section 3).
+// Encryption: ECDH P-256 / HKDF-SHA256 / AES-256-GCM (docs/PROTOCOL.md section 3).
 const ecdh = require('./ecdh');
 const hkdf = require('./hkdf');
 const aes = require('./aes-gcm');

@@ -3,7 +3,7 @@
 // browsers run (Node runs the synchronous twins in cipher.js / ecdh.js /
 // hkdf.js, native or node:crypto). Every operation returns a Promise; the
 // envelopes are byte for byte those of the synchronous EnvelopeCipher
-// (PROTOCOL.md section 3): nonce = 8 random bytes || 32-bit big-endian counter.
+// (docs/PROTOCOL.md section 3): nonce = 8 random bytes || 32-bit big-endian counter.
 // Nonce counters are taken when a seal is called, so sealing in call order
 // and awaiting in any order still numbers the envelopes in call order.
 const { Buffer } = require('../platform/buffer');

@@ -83,7 +83,9 @@ function checkControl(f) {
       if (f.sid !== undefined && f.sid !== null && !isSid(f.sid)) return 'hello.sid must be 1-128 printable ASCII characters';
       if (!isSeq(f.rx)) return 'hello.rx must be an integer >= 0';
       if (typeof f.resume !== 'boolean') return 'hello.resume must be a boolean';
-      if (f.resume && (!isSid(f.sid) || !isToken(f.cn) || !isToken(f.proof))) return 'a resuming hello needs sid, cn and proof';
+      if (f.resume && !isSid(f.sid)) return 'a resuming hello needs a sid';
+      // a missing or malformed cn/proof is a failed proof (SESSION_AUTH_FAILED), not a malformed hello
+      if ((f.cn !== undefined && typeof f.cn !== 'string') || (f.proof !== undefined && typeof f.proof !== 'string')) return 'hello.cn/proof must be strings';
       return null;
     case 'welcome':
       if (!isSid(f.sid)) return 'welcome.sid must be a session id';
@@ -163,6 +165,7 @@ module.exports = {
   checkControl,
   isUnknownType,
   isSid,
+  isToken,
   canonicalSid,
   build: { ack, batch, ping, pong, gap, reject, hello, welcome, challenge, rekey },
 };

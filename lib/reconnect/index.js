@@ -1,5 +1,5 @@
 'use strict';
-// The reference's reconnection helpers (PROTOCOL.md section 4).
+// The reference's reconnection helpers (docs/PROTOCOL.md section 4).
 const { ConnectionState, DEFAULT_RECONNECTION_CONFIG } = require('../constants');
 const { ReconnectionStateMachine } = require('./state-machine');
 const { SequenceTracker } = require('./sequence-tracker');

@@ -1,6 +1,6 @@
 'use strict';
 // ReconnectionStateMachine: the reference's class - same options, methods,
-// return values, events and event order (PROTOCOL.md section 4). The states,
+// return values, events and event order (docs/PROTOCOL.md section 4). The states,
 // retry counting and backoff arithmetic run in the C machine (csrc/backoff)
 // when the addon is loaded, in JsBackoff below (its twin) otherwise.
 //

@@ -137,7 +137,7 @@ class StreamServer extends EventEmitter {
   /** true when `proof` proves the hello's sender holds the session's keys or credential (constant time). */
   _proven(s, f, nonce) {
     const fields = [f.sid, nonce, f.cn, f.rx];
-    if (!s) {
+    if (!s || !control.isToken(f.cn) || !control.isToken(f.proof)) {
       checkMac(f.proof, DUMMY_KEY, 'resume', ...fields); // same work whether the session exists or not
       return false;
     }

@@ -32,7 +32,7 @@ function byteLength(s) {
 
 /**
  * Splits one transport frame (string or bytes holding whole lines) into
- * lines, trimming like PROTOCOL.md section 1 and skipping blank ones.
+ * lines, trimming like docs/PROTOCOL.md section 1 and skipping blank ones.
  */
 function frameLines(data) {
   const text = typeof data === 'string' ? data : Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
