@@ -372,8 +372,10 @@ export interface StreamGap { from: number; to: number; count: number; reason: 'r
 export interface ReconnectingStreamOptions {
   /** ws:// or wss:// (WebSocket) or http:// or https:// (NDJSON GET /sessions/:id/stream?fromSeq=N + POST /sessions/:id/messages) */
   url: string;
-  /** Session to open (ws: created on first connect if unknown) or to consume (http: required). */
+  /** Session to open (ws: created on first connect) or to resume with `credential` (http: required). An id without the "s_" prefix gets it. */
   sessionId?: string;
+  /** The resume credential of a session made by server.createSession() (session.credential); required with an http(s) url. A secret. */
+  credential?: string;
   reconnect?: { maxAttempts?: number; initialDelay?: number; maxDelay?: number; backoffMultiplier?: number; jitter?: boolean; jitterFactor?: number };
   /** true = 'required'; default 'disabled'. */
   encryption?: boolean | EncryptionModeValue;
@@ -392,6 +394,8 @@ export interface ReconnectingStreamOptions {
   highWaterMark?: number;         // 1 MiB: ... or while the socket's bufferedAmount exceeds this
   sendWindowBytes?: number;       // 1 MiB: bytes written and not yet acknowledged
   maxFrameBytes?: number;         // 64 KiB: lines per WebSocket frame
+  maxPendingSends?: number;       // 1024: send() calls waiting for room; one more rejects ERR_STREAM_TOO_MANY_PENDING
+  maxBufferedBytes?: number;      // 8 MiB: bytes the server left unread before the connection is dropped
   WebSocket?: new (url: string) => any;
 }
 
@@ -411,7 +415,9 @@ export declare class ReconnectingStream extends EventEmitter {
   readonly bufferedBytes: number;
   readonly gaps: StreamGap[];
   readonly failure: { reason: string; code: string } | null;
-  readonly stats: { framesIn: number; framesOut: number; dataIn: number; dataOut: number; duplicates: number; acksOut: number; unknownControl: number; reconnects: number; gaps: number; pending: number };
+  readonly stats: { framesIn: number; framesOut: number; dataIn: number; dataOut: number; duplicates: number; acksOut: number; unknownControl: number; slowConsumer: number; reconnects: number; gaps: number; pending: number; rekeys: number; stalls: number };
+  /** the resume credential of a plaintext session (null when encrypted: the keys prove it). A secret. */
+  readonly credential: string | null;
   connect(): Promise<void>;
   send(message: unknown): Promise<void>;
   /** resolves when every message sent so far is acknowledged */
@@ -447,8 +453,14 @@ export interface StreamServerOptions {
   heartbeatTimeoutMs?: number;   // 2.5 x interval
   helloTimeoutMs?: number;       // 10000
   sessionTtlMs?: number;         // 300000: a detached session is forgotten after this
-  maxPayload?: number;
-  maxPostBytes?: number;
+  maxPayload?: number;           // 64 MiB: largest WebSocket message after the hello
+  maxHelloBytes?: number;        // 64 KiB: largest WebSocket message before the hello is accepted
+  maxPostBytes?: number;         // 16 MiB
+  maxSessions?: number;          // 10000: new sessions past it are refused TOO_MANY_SESSIONS
+  maxPendingSends?: number;      // 1024: session.send() calls waiting for room
+  maxBufferedBytes?: number;     // 8 MiB: bytes a client left unread before it is dropped (slow consumer)
+  rekeyAfterMessages?: number;   // 1000000: encrypted sessions move to fresh keys after this many messages
+  rekeyAfterMs?: number;         // 3600000: ... or this long
   httpRoutes?: boolean;          // default: true when the server owns its http.Server
 }
 
@@ -465,7 +477,9 @@ export declare class Session extends EventEmitter {
   readonly lastSeq: number;
   readonly lastClientSeq: number;
   readonly bufferedBytes: number;
-  readonly stats: { framesIn: number; framesOut: number; dataIn: number; dataOut: number; duplicates: number; acksOut: number; unknownControl: number; held: number; heldBytes: number; gaps: number };
+  readonly stats: { framesIn: number; framesOut: number; dataIn: number; dataOut: number; duplicates: number; acksOut: number; unknownControl: number; slowConsumer: number; held: number; heldBytes: number; gaps: number; rekeys: number };
+  /** the resume credential of a session made by server.createSession(), for the app to hand to its client (x-esn-credential) */
+  credential: string | undefined;
   /** fills protocolVersion (2 unless given), sessionId and seq; resolves when within bounds */
   send(event: { type: string; payload?: unknown; protocolVersion?: 1 | 2; [k: string]: unknown }): Promise<void>;
   close(err?: Error): void;
@@ -491,10 +505,14 @@ export declare class StreamServer extends EventEmitter {
   on(event: 'close', l: () => void): this;
 }
 
-export declare const CONTROL_VERSION: 1;
+export declare const CONTROL_VERSION: 2;
 export declare const CONTROL_KEY: '$esn';
-export declare const ControlType: Readonly<{ Hello: 'hello'; Welcome: 'welcome'; Reject: 'reject'; Batch: 'b'; Ack: 'ack'; Gap: 'gap'; Ping: 'ping'; Pong: 'pong' }>;
-export declare const RejectCode: Readonly<{ SessionUnknown: 'SESSION_UNKNOWN'; EncryptionRequired: 'ENCRYPTION_REQUIRED'; EncryptionDisabled: 'ENCRYPTION_DISABLED'; HandshakeFailed: 'ENCRYPTION_HANDSHAKE_FAILED'; BadHello: 'BAD_HELLO'; ServerClosing: 'SERVER_CLOSING' }>;
+export declare const ControlType: Readonly<{ Challenge: 'challenge'; Hello: 'hello'; Welcome: 'welcome'; Reject: 'reject'; Batch: 'b'; Ack: 'ack'; Gap: 'gap'; Rekey: 'rekey'; Rekeyed: 'rekeyed'; Ping: 'ping'; Pong: 'pong' }>;
+export declare const RejectCode: Readonly<{
+  SessionUnknown: 'SESSION_UNKNOWN'; SessionExists: 'SESSION_EXISTS'; SessionAuthFailed: 'SESSION_AUTH_FAILED'; ResumeOutOfRange: 'RESUME_OUT_OF_RANGE';
+  TooManySessions: 'TOO_MANY_SESSIONS'; UnsupportedVersion: 'UNSUPPORTED_VERSION'; EncryptionRequired: 'ENCRYPTION_REQUIRED'; EncryptionDisabled: 'ENCRYPTION_DISABLED';
+  HandshakeFailed: 'ENCRYPTION_HANDSHAKE_FAILED'; BadHello: 'BAD_HELLO'; BadRequest: 'BAD_REQUEST'; ServerClosing: 'SERVER_CLOSING';
+}>;
 export declare const GapReason: Readonly<{ ReplayOverflow: 'replay_overflow' }>;
 
 // ---- end-to-end encryption -----------------------------------------------------------
