@@ -99,7 +99,10 @@ try {
 ${runStream("url: q.get('ws'), encryption: 'required'")}
 </script>`;
 
-// The HTTP transport (fetch: a streamed GET of events, POSTs of messages), same origin.
+// The HTTP transport (fetch: a streamed GET of events, POSTs of messages),
+// same origin. The app hands the page its session's resume credential
+// (server.createSession().credential) the way an app would after a login:
+// from its own route, never in a URL; the transport sends it in a header.
 const PAGE_HTTP = `<!doctype html>
 <meta charset="utf-8">
 <title>enclave-stream-native over HTTP</title>
@@ -107,7 +110,8 @@ const PAGE_HTTP = `<!doctype html>
 import * as esn from '/browser.mjs';
 const q = new URLSearchParams(location.search);
 const report = (window.report = { got: [], errors: [], states: [] });
-${runStream("url: location.origin, sessionId: q.get('sid')")}
+const credential = await (await fetch('/app/credential')).text();
+${runStream("url: location.origin, sessionId: q.get('sid'), credential")}
 </script>`;
 
 function launchable() {
@@ -155,10 +159,13 @@ describe('browser build in headless Chromium', function () {
 
   // Serves a page and the bundle; other paths get a 404, or, with `routes`, are
   // left to the StreamServer sharing the HTTP server.
-  function servePage(page, routes = false) {
+  function servePage(page, routes = false, credential = () => '') {
     const bundle = fs.readFileSync(path.join(dir, 'browser.mjs'));
     return (req, res) => {
-      if (req.url.startsWith('/browser.mjs')) {
+      if (req.url === '/app/credential') {
+        res.writeHead(200, { 'content-type': 'text/plain', 'cache-control': 'no-store' });
+        res.end(credential());
+      } else if (req.url.startsWith('/browser.mjs')) {
         res.writeHead(200, { 'content-type': 'text/javascript' });
         res.end(bundle);
       } else if (req.url === '/' || req.url.startsWith('/?')) {
@@ -214,14 +221,16 @@ describe('browser build in headless Chromium', function () {
     return r;
   }
 
-  it('an encrypted ReconnectingStream survives forced drops: every event once, in order, both ways', async () => {
+  it('an encrypted ReconnectingStream resumes with proofs of its keys through forced drops and rekeys on crypto.subtle: every event once, in order, both ways', async () => {
     h = h || new Harness();
-    const { server, addr } = await h.server({ encryption: 'required', heartbeatIntervalMs: 1000, maxFrameBytes: 4096 });
+    const { server, addr } = await h.server({ encryption: 'required', heartbeatIntervalMs: 1000, maxFrameBytes: 4096, rekeyAfterMessages: 150 });
     const { proxy, addr: paddr } = await h.proxy({ target: { port: addr.port } });
     const serverGot = [];
     let sessions = 0;
+    let session = null;
     server.on('session', (s) => {
       sessions++;
+      session = s;
       s.on('message', (m) => serverGot.push(m.i));
       sendEvents(s);
     });
@@ -238,6 +247,7 @@ describe('browser build in headless Chromium', function () {
 
     assert.strictEqual(proxy.stats.cuts, 4);
     assert.strictEqual(sessions, 1, 'the page resumed one session');
+    assert.ok(session.stats.rekeys >= 2, `rekeys: ${session.stats.rekeys}`);
     assert.strictEqual(r.backend, 'js');
     assert.strictEqual(r.encrypted, true);
     assert.strictEqual(r.async, true, 'the page runs on crypto.subtle');
@@ -250,12 +260,13 @@ describe('browser build in headless Chromium', function () {
     assert.strictEqual(r.checks.schema, false);
   });
 
-  it('over HTTP (fetch, same origin), a ReconnectingStream survives forced drops: every event once, in order, both ways', async () => {
+  it('over HTTP (fetch, same origin), a ReconnectingStream resumes with its credential through forced drops: every event once, in order, both ways', async () => {
     h = h || new Harness();
-    web2 = http.createServer(servePage(PAGE_HTTP, true)); // /sessions/...: the StreamServer's routes
+    let session = null;
+    web2 = http.createServer(servePage(PAGE_HTTP, true, () => session.credential)); // /sessions/...: the StreamServer's routes
     const server = h.add(new StreamServer({ server: web2, httpRoutes: true, heartbeatIntervalMs: 1000 }));
     await new Promise((r) => web2.listen(0, '127.0.0.1', r));
-    const session = server.createSession('s_http');
+    session = server.createSession('s_http');
     const serverGot = [];
     session.on('message', (m) => serverGot.push(m.i));
     sendEvents(session);
