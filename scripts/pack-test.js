@@ -73,6 +73,7 @@ function pack() {
 const ALLOWED = [
   /^package\.json$/,
   /^README\.md$/,
+  /^docs\/PROTOCOL\.md$/,
   /^LICEN[CS]E(\.\w+)?$/,
   /^index\.(js|mjs|d\.ts)$/,
   /^testing\.(js|mjs|d\.ts)$/,
@@ -104,7 +105,7 @@ function checkFiles(info) {
   const tuple = `${process.platform}-${process.arch}`;
   const prebuilds = files.filter((f) => f.startsWith(`prebuilds/${tuple}/`));
   check(`tarball carries a prebuild for ${tuple}`, prebuilds.length > 0, `no prebuilds/${tuple}/*.node in the tarball`);
-  const required = ['package.json', 'README.md', 'index.js', 'index.mjs', 'index.d.ts', 'scripts/install.js', 'lib/binding.js'];
+  const required = ['package.json', 'README.md', 'docs/PROTOCOL.md', 'index.js', 'index.mjs', 'index.d.ts', 'scripts/install.js', 'lib/binding.js'];
   const missing = [...required, ...entryPaths()].filter((f) => !files.includes(f));
   check('tarball holds the entries named by main/types/exports/browser', missing.length === 0, `missing: ${[...new Set(missing)].join(', ')}`);
   return { files, prebuilds };
