@@ -152,7 +152,7 @@ function isUnknownType(f) {
 
 /** The session id a hello's sid names: ids without the schemas' "s_" prefix get it (docs/PROTOCOL.md §5). */
 function canonicalSid(sid) {
-  return sid.startsWith('s_') ? sid : `s_${sid}`;
+  return sid.startsWith('s_') && sid.length > 2 ? sid : `s_${sid}`;
 }
 
 module.exports = {
