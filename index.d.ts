@@ -376,6 +376,8 @@ export interface ReconnectingStreamOptions {
   sessionId?: string;
   /** The resume credential of a session made by server.createSession() (session.credential); required with an http(s) url. A secret. */
   credential?: string;
+  /** continue a session from another process: the object resumeState() returned there (then no sessionId/credential) */
+  resume?: ResumeState;
   reconnect?: { maxAttempts?: number; initialDelay?: number; maxDelay?: number; backoffMultiplier?: number; jitter?: boolean; jitterFactor?: number };
   /** true = 'required'; default 'disabled'. */
   encryption?: boolean | EncryptionModeValue;
@@ -401,6 +403,18 @@ export interface ReconnectingStreamOptions {
 
 export declare class StreamError extends Error { code: string }
 
+/** What ReconnectingStream.resumeState() returns; store it like a password. */
+export interface ResumeState {
+  v: 1;
+  sessionId: string;
+  credential: string | null;
+  lastSeq: number;
+  acked: number;
+  pending: string[];
+  unsealed: string[];
+  enc: { kid: string; auth: { c2s: string; s2c: string }; epochs: { ep: number; c2s: string; s2c: string }[]; answer: { ep: number; spub: string; frame: string } | null; rekeys: number } | null;
+}
+
 export declare class ReconnectingStream extends EventEmitter {
   constructor(options: ReconnectingStreamOptions);
   readonly state: ConnectionStateValue;
@@ -418,6 +432,8 @@ export declare class ReconnectingStream extends EventEmitter {
   readonly stats: { framesIn: number; framesOut: number; dataIn: number; dataOut: number; duplicates: number; acksOut: number; unknownControl: number; slowConsumer: number; reconnects: number; gaps: number; pending: number; rekeys: number; stalls: number };
   /** the resume credential of a plaintext session (null when encrypted: the keys prove it). A secret. */
   readonly credential: string | null;
+  /** JSON-serializable state for new ReconnectingStream({ url, resume }) in another process. A secret (it holds the credential or the keys). */
+  resumeState(): ResumeState;
   connect(): Promise<void>;
   send(message: unknown): Promise<void>;
   /** resolves when every message sent so far is acknowledged */

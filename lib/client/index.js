@@ -23,6 +23,23 @@ const { build, RejectCode } = control;
 // Room left in a frame for the control lines (ack, pong, batch header) sent with data.
 const FRAME_SLACK = 1024;
 
+const RESUME_STATE_VERSION = 1;
+
+/** Checks the shape of a resumeState() object (it may come from storage); returns it. */
+function checkResumeState(r) {
+  const bad = (what) => new TypeError(`ReconnectingStream: options.resume is not a resumeState(): ${what}`);
+  if (!r || typeof r !== 'object') throw bad('an object expected');
+  if (r.v !== RESUME_STATE_VERSION) throw bad(`version ${JSON.stringify(r.v)} (this client reads ${RESUME_STATE_VERSION})`);
+  if (!control.isSid(r.sessionId)) throw bad('sessionId');
+  const seq = (n) => Number.isSafeInteger(n) && n >= 0;
+  if (!seq(r.lastSeq) || !seq(r.acked)) throw bad('lastSeq/acked');
+  if (!Array.isArray(r.pending) || !r.pending.every((l) => typeof l === 'string')) throw bad('pending');
+  if (!Array.isArray(r.unsealed) || !r.unsealed.every((l) => typeof l === 'string')) throw bad('unsealed');
+  if (r.enc === null && typeof r.credential !== 'string') throw bad('a plaintext session needs its credential');
+  if (r.enc !== null && (typeof r.enc !== 'object' || r.enc === undefined)) throw bad('enc');
+  return r;
+}
+
 function encryptionMode(v) {
   if (v === undefined || v === false || v === null || v === 'disabled') return 'disabled';
   if (v === true || v === 'required') return 'required';
@@ -52,7 +69,11 @@ class ReconnectingStream extends EventEmitter {
     else throw new TypeError(`ReconnectingStream: unsupported url scheme ${u.protocol} (use ws:, wss:, http: or https:)`);
     this.url = options.url;
     this.options = options;
-    this._sessionId = options.sessionId === undefined ? null : String(options.sessionId);
+    const resume = options.resume === undefined ? null : checkResumeState(options.resume);
+    if (resume && (options.sessionId !== undefined || options.credential !== undefined)) {
+      throw new TypeError('ReconnectingStream: options.resume carries the session id and credential; give neither with it');
+    }
+    this._sessionId = resume ? resume.sessionId : options.sessionId === undefined ? null : String(options.sessionId);
     if (this._sessionId !== null && !control.isSid(this._sessionId)) {
       throw new TypeError(`ReconnectingStream: options.sessionId must be 1-128 printable ASCII characters, got ${JSON.stringify(this._sessionId)}`);
     }
@@ -60,7 +81,7 @@ class ReconnectingStream extends EventEmitter {
     // The resume credential of a plaintext session (docs/PROTOCOL.md §6):
     // given for a session made by server.createSession(), else received in
     // the welcome of a new session.
-    this._credential = options.credential === undefined ? null : options.credential;
+    this._credential = resume ? resume.credential : options.credential === undefined ? null : options.credential;
     if (this._credential !== null && (typeof this._credential !== 'string' || !this._sessionId)) {
       throw new TypeError('ReconnectingStream: options.credential must be a string, given with options.sessionId');
     }
@@ -94,7 +115,7 @@ class ReconnectingStream extends EventEmitter {
     this._link = new Link(
       {
         role: 'client',
-        outbox: new Outbox(),
+        outbox: new Outbox(resume ? { firstSeq: resume.acked + 1 } : undefined),
         maxOutboxBytes: num('maxOutboxBytes', options.maxOutboxBytes, 4 * 1024 * 1024, 1),
         highWaterMark: num('highWaterMark', options.highWaterMark, 1024 * 1024),
         maxFrameBytes: (this._maxFrameBytes = num('maxFrameBytes', options.maxFrameBytes, 64 * 1024, 1)),
@@ -134,6 +155,7 @@ class ReconnectingStream extends EventEmitter {
     this._flushWaiters = [];
     this._maxAttempts = maxAttempts;
     this._stalls = 0; // connections in a row that ended without progress
+    if (resume) this._restore(resume);
     this.failure = null;
     this.reconnects = 0;
     this.gaps = [];
@@ -181,6 +203,47 @@ class ReconnectingStream extends EventEmitter {
   get stats() {
     const rekeys = this.channel ? this.channel.rekeys : 0;
     return { ...this._link.stats, reconnects: this.reconnects, gaps: this.gaps.length, pending: this.pending, rekeys, stalls: this._stalls };
+  }
+
+  /**
+   * Everything a new process needs to continue this session exactly once
+   * (`new ReconnectingStream({ url, resume })`), as JSON-serializable data:
+   * the session id, the resume credential or the session's keys, the last
+   * event delivered, and the messages not yet acknowledged. A secret: store
+   * it like a password. Take it after handling events (it says which were
+   * delivered) and after send() (it carries what is not yet acknowledged).
+   */
+  resumeState() {
+    if (!this._everConnected) throw new StreamError('resumeState(): no session yet (connect first)', 'ERR_STREAM_NO_SESSION');
+    if (this.channel && this.channel.async) {
+      throw new StreamError('resumeState(): the keys of a crypto.subtle session cannot be exported', 'ERR_STREAM_RESUME_STATE');
+    }
+    if (this._sealing) throw new StreamError('resumeState(): messages are being sealed; await send() first', 'ERR_STREAM_RESUME_STATE');
+    const ob = this._link.outbox;
+    return {
+      v: RESUME_STATE_VERSION,
+      sessionId: this._sessionId,
+      credential: this.channel ? null : this._credential,
+      lastSeq: this._link.rx,
+      acked: ob.headSeq - 1,
+      pending: ob.lines.slice(ob.head),
+      unsealed: this._pre.slice(),
+      enc: this.channel ? this.channel.export() : null,
+    };
+  }
+
+  _restore(r) {
+    this._everConnected = true;
+    this._link.rx = r.lastSeq;
+    for (const line of r.pending) this._link.outbox.push(line);
+    if (r.enc) {
+      this.channel = secure.Channel.restore(r.sessionId, r.enc);
+      this._link.auth = this.channel;
+    }
+    for (const inner of r.unsealed) {
+      this._pre.push(inner);
+      this._link.extraBytes += byteLength(inner);
+    }
   }
 
   /** The resume credential of a plaintext session (null for an encrypted one: its keys prove it). A secret. */

@@ -116,8 +116,10 @@ class Channel {
     this.sid = sid;
     this.kid = kid; // epoch 0's key id (the ServerHello's keyId)
     this.async = async;
+    this._auth = auth;
     this._authMine = role === 'client' ? auth.c2s : auth.s2c;
     this._authPeer = role === 'client' ? auth.s2c : auth.c2s;
+    this._raw = new Map(); // kid -> { ep, c2s, s2c } raw keys of the epochs held (sync only; for export())
     this.epoch = -1;
     this.sealer = null;
     this.openers = new Map(); // kid -> KeyOpener | WebKeyOpener (current and previous epoch)
@@ -144,8 +146,9 @@ class Channel {
     } else {
       this.sealer = createEnvelopeCipher({ key: mine, sessionId: this.sid, kid, maxNonces: MAX_NONCES });
       this.openers.set(kid, new KeyOpener(peer));
-      if (c2s instanceof Uint8Array) c2s.fill(0);
-      if (s2c instanceof Uint8Array) s2c.fill(0);
+      this._raw.set(kid, { ep, c2s: Buffer.from(c2s), s2c: Buffer.from(s2c) });
+      c2s.fill(0);
+      s2c.fill(0);
     }
     wipe(old);
     this.epoch = ep;
@@ -266,6 +269,7 @@ class Channel {
         if (k !== kid) {
           o.dispose();
           this.openers.delete(k);
+          this._forgetRaw(k);
         }
       }
     }
@@ -359,11 +363,59 @@ class Channel {
     return this._answer ? this._answer.frame : null;
   }
 
+  _forgetRaw(kid) {
+    const r = this._raw.get(kid);
+    if (!r) return;
+    r.c2s.fill(0);
+    r.s2c.fill(0);
+    this._raw.delete(kid);
+  }
+
+  /**
+   * The channel as JSON-serializable secrets (ReconnectingStream.resumeState):
+   * the authentication keys and the keys of every epoch still held. Sync
+   * channels only (crypto.subtle keys are not extractable).
+   */
+  export() {
+    if (this.async) return null;
+    const b64 = (b) => Buffer.from(b).toString('base64');
+    const epochs = [...this._raw.values()].sort((a, b) => a.ep - b.ep).map((r) => ({ ep: r.ep, c2s: b64(r.c2s), s2c: b64(r.s2c) }));
+    const a = this._answer;
+    return {
+      kid: this.kid,
+      auth: { c2s: b64(this._auth.c2s), s2c: b64(this._auth.s2c) },
+      epochs,
+      answer: a ? { ep: a.ep, spub: a.spub, frame: a.frame } : null,
+      rekeys: this.rekeys,
+    };
+  }
+
+  /** A client Channel from export(); its sealer gets a fresh random nonce prefix, so no nonce repeats. */
+  static restore(sid, x) {
+    const key = (v) => {
+      const b = Buffer.from(String(v), 'base64');
+      if (b.length !== 32) throw new SecureError('resume state: a key is not 32 bytes', 'ERR_STREAM_RESUME_STATE');
+      return new Uint8Array(b);
+    };
+    if (!x || typeof x.kid !== 'string' || !x.auth || !Array.isArray(x.epochs) || x.epochs.length === 0) {
+      throw new SecureError('resume state: malformed encryption keys', 'ERR_STREAM_RESUME_STATE');
+    }
+    const ch = new Channel({ role: 'client', sid, kid: x.kid, auth: { c2s: key(x.auth.c2s), s2c: key(x.auth.s2c) } });
+    for (const e of [...x.epochs].sort((a, b) => a.ep - b.ep)) {
+      if (!Number.isSafeInteger(e.ep) || e.ep < 0) throw new SecureError('resume state: bad epoch', 'ERR_STREAM_RESUME_STATE');
+      ch._install(e.ep, key(e.c2s), key(e.s2c));
+    }
+    if (x.answer) ch._answer = { ep: x.answer.ep, spub: x.answer.spub, frame: String(x.answer.frame) };
+    ch.rekeys = Number.isSafeInteger(x.rekeys) ? x.rekeys : 0;
+    return ch;
+  }
+
   dispose() {
     wipe(this.sealer);
     this.sealer = null;
     for (const o of this.openers.values()) o.dispose();
     this.openers.clear();
+    for (const k of [...this._raw.keys()]) this._forgetRaw(k);
     if (this._pending) this._pending.kp.privateKey.fill(0);
     this._pending = null;
   }
