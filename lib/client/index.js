@@ -774,7 +774,7 @@ class ReconnectingStream extends EventEmitter {
       } catch (err) {
         return this._refuse(seq, new StreamError(err.message, err.code, err.replay ? { replay: true } : undefined));
       }
-      ch.accept();
+      ch.accept(seq);
     }
     this._refusals.clear();
     this.emit('message', msg);
@@ -806,7 +806,7 @@ class ReconnectingStream extends EventEmitter {
     if (f.t === 'rekey' && this.channel) {
       let r;
       try {
-        r = this.channel.onRekey(f);
+        r = this.channel.onRekey(f, () => link.outbox.nextSeq + this._sealing);
       } catch (err) {
         link._protocolError(err.message, err.code);
         return false;

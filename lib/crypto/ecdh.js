@@ -124,6 +124,45 @@ function deriveSharedSecretSync(privateKey, peerPublicKey) {
 }
 
 /**
+ * A one-use ephemeral key pair kept as a live key object (the native EcKey or
+ * a node:crypto ECDH), so deriving does not import the private key again
+ * (that import costs more than generating): { publicKeyB64, derive(peer) ->
+ * Uint8Array(32) secret, dispose() }. For the stream's handshake and rekey.
+ */
+function ephemeralKeySync() {
+  if (native) {
+    const k = new native.crypto.EcKey();
+    const publicKeyB64 = Buffer.from(k.publicKey()).toString('base64');
+    return {
+      publicKeyB64,
+      derive(peerPublicKey) {
+        const r = k.derive(rawPublicKey(peerPublicKey));
+        if (typeof r === 'number') throw fromStatus(EcdhError, r, 'Failed to derive shared secret');
+        return new Uint8Array(r);
+      },
+      dispose: () => k.dispose(),
+    };
+  }
+  needSync('ephemeralKeySync');
+  let ecdh = nodeCrypto.createECDH('prime256v1');
+  const publicKeyB64 = ecdh.generateKeys().toString('base64');
+  return {
+    publicKeyB64,
+    derive(peerPublicKey) {
+      const pub = rawPublicKey(peerPublicKey);
+      try {
+        return new Uint8Array(ecdh.computeSecret(pub));
+      } catch (err) {
+        throw new EcdhError(`Failed to import public key: ${msg(err)}`, C.EncryptionErrorCode.InvalidPublicKey);
+      }
+    },
+    dispose: () => {
+      ecdh = null;
+    },
+  };
+}
+
+/**
  * deriveSharedSecret(privateKey, peerPublicKey) -> Promise<Uint8Array(32)>
  * CryptoKeys (the reference) or raw keys: a 32-byte private key and a 65-byte
  * point (Uint8Array or base64), which take the native path.
@@ -185,6 +224,7 @@ async function processServerHello(serverHello) {
 }
 
 module.exports = {
+  ephemeralKeySync,
   generateKeyPair,
   exportPublicKey,
   importPublicKey,

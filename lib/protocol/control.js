@@ -18,7 +18,7 @@
 //  ack        both  s, m?                                 cumulative: every seq <= s was received
 //  gap        s->c  from, to, count, reason, m?           events from..to will never arrive
 //  rekey      s->c  ep, pub, m                            new epoch: the server's fresh ECDH public key
-//  rekeyed    c->s  ep, pub, m                            the client's fresh ECDH public key for epoch ep
+//  rekeyed    c->s  ep, pub, s, m                         the client's fresh ECDH public key; its messages from seq s use epoch ep
 //  ping/pong  both  ts                                    heartbeat and its answer
 
 const CONTROL_VERSION = 2;
@@ -106,6 +106,7 @@ function checkControl(f) {
     case 'rekeyed':
       if (!Number.isSafeInteger(f.ep) || f.ep < 1) return `${f.t}.ep must be an integer >= 1`;
       if (typeof f.pub !== 'string' || f.pub.length > 200) return `${f.t}.pub must be a public key`;
+      if (f.t === 'rekeyed' && !(isSeq(f.s) && f.s >= 1)) return 'rekeyed.s must be an integer >= 1';
       return isToken(f.m) ? null : `${f.t}.m must be a MAC`;
     default:
       return null;
@@ -124,7 +125,7 @@ function gap(from, to, reason, m) {
   return `${v}"gap","from":${from},"to":${to},"count":${to - from + 1},"reason":${JSON.stringify(reason)}${tail}}`;
 }
 const reject = (code, message) => `${v}"reject","code":${JSON.stringify(code)},"message":${JSON.stringify(String(message))}}`;
-const rekey = (t, ep, pub, m) => `${v}${JSON.stringify(t)},"ep":${ep},"pub":${JSON.stringify(pub)},"m":"${m}"}`;
+const rekey = (t, ep, pub, m, s) => `${v}${JSON.stringify(t)},"ep":${ep},"pub":${JSON.stringify(pub)}${s === undefined ? '' : `,"s":${s}`},"m":"${m}"}`;
 function hello({ sid, resume, rx, enc, cn, proof }) {
   const o = { [CONTROL_KEY]: CONTROL_VERSION, t: 'hello', sid: sid ?? null, resume: !!resume, rx };
   if (enc) o.enc = enc;

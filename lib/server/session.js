@@ -112,7 +112,7 @@ class Session extends EventEmitter {
     }
     this.link.enqueue(line, byteLength(line));
     const ch = this.channel;
-    if (ch !== null && this.link.transport !== null && ch.due(this._rekeyAfterMessages, this._rekeyAfterMs)) this.link.control(ch.startRekey());
+    if (ch !== null && this.link.transport !== null && ch.due(this._rekeyAfterMessages, this._rekeyAfterMs, this.link.outbox.headSeq)) this.link.control(ch.startRekey());
     return this.link.wait();
   }
 
@@ -157,8 +157,8 @@ class Session extends EventEmitter {
       } catch (err) {
         return this._refuse(seq, err);
       }
-      ch.accept();
-      if (this.link.transport !== null && ch.due(this._rekeyAfterMessages, this._rekeyAfterMs)) this.link.control(ch.startRekey());
+      ch.accept(seq);
+      if (this.link.transport !== null && ch.due(this._rekeyAfterMessages, this._rekeyAfterMs, this.link.outbox.headSeq)) this.link.control(ch.startRekey());
     }
     this._refusals.clear();
     this.emit('message', msg);
@@ -169,7 +169,7 @@ class Session extends EventEmitter {
   _onControl(f) {
     if (f.t === 'rekeyed' && this.channel) {
       try {
-        this.channel.onRekeyed(f);
+        this.channel.onRekeyed(f, this.link.outbox.nextSeq, this.link.rx);
       } catch (err) {
         this.link._protocolError(err.message, err.code);
         return false;

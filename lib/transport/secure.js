@@ -14,7 +14,7 @@
 const nodeCrypto = require('../platform/crypto');
 const { Buffer } = require('../platform/buffer');
 const { native, backend } = require('../binding');
-const { generateKeyPairSync, deriveSharedSecretSync } = require('../crypto/ecdh');
+const { ephemeralKeySync } = require('../crypto/ecdh');
 const { deriveSessionKeysSync } = require('../crypto/hkdf');
 const { createEnvelopeCipher, checkEnvelope } = require('../crypto/cipher');
 const { openPayload } = require('../crypto/payload');
@@ -122,7 +122,10 @@ class Channel {
     this._raw = new Map(); // kid -> { ep, c2s, s2c } raw keys of the epochs held (sync only; for export())
     this.epoch = -1;
     this.sealer = null;
-    this.openers = new Map(); // kid -> KeyOpener | WebKeyOpener (current and previous epoch)
+    this.openers = new Map(); // kid -> KeyOpener | WebKeyOpener (the epochs the peer may still use)
+    this._epochOf = new Map(); // kid -> epoch, of the openers held
+    this._firstSeq = 0; // server: the first event seq sealed under the current epoch
+    this._peerSwitch = null; // server: { ep, s }: client messages from seq s on are sealed under epoch ep
     this.peerKid = null; // kid the peer seals under in the current epoch
     this.rekeys = 0;
     this.epochMessages = 0; // sealed + opened under the current epoch
@@ -143,7 +146,9 @@ class Channel {
       const s = new web.WebSealer({ key: mine, sessionId: this.sid, kid, maxNonces: MAX_NONCES });
       this.sealer = { kid, sealText: (seq, text) => s.sealText(seq, text).catch(coded), dispose: () => s.dispose() };
       this.openers.set(kid, new WebKeyOpener(peer));
+      this._epochOf.set(kid, ep);
     } else {
+      this._epochOf.set(kid, ep);
       this.sealer = createEnvelopeCipher({ key: mine, sessionId: this.sid, kid, maxNonces: MAX_NONCES });
       this.openers.set(kid, new KeyOpener(peer));
       this._raw.set(kid, { ep, c2s: Buffer.from(c2s), s2c: Buffer.from(s2c) });
@@ -260,20 +265,38 @@ class Channel {
     return msg;
   }
 
-  /** The line last opened was delivered: keys older than its key are forgotten. */
-  accept() {
+  /**
+   * The line last opened (data line `seq`) was delivered: lines arrive in
+   * seq order, so keys of epochs older than its key are forgotten.
+   */
+  accept(seq) {
     this.epochMessages++;
     const kid = this._opened;
-    if (kid === this.peerKid && this.openers.size > 1) {
-      for (const [k, o] of this.openers) {
-        if (k !== kid) {
-          o.dispose();
-          this.openers.delete(k);
-          this._forgetRaw(k);
-        }
+    this._forgetBelow(this._epochOf.get(kid));
+    if (this._answer && kid === kidOf(this.kid, this._answer.ep)) this._answer = null;
+    if (this._peerSwitch !== null) this._settle(seq);
+  }
+
+  /** Forgets (wipes) the opening keys of epochs below `ep`. */
+  _forgetBelow(ep) {
+    if (!(ep > 0)) return;
+    for (const [k, o] of this.openers) {
+      if (this._epochOf.get(k) < ep) {
+        o.dispose();
+        this.openers.delete(k);
+        this._epochOf.delete(k);
+        this._forgetRaw(k);
       }
     }
-    if (this._answer && kid === kidOf(this.kid, this._answer.ep)) this._answer = null;
+  }
+
+  /** Server: every client message before the client's switch was delivered (rx): older keys go. */
+  _settle(rx) {
+    const p = this._peerSwitch;
+    if (rx >= p.s - 1) {
+      this._forgetBelow(p.ep);
+      this._peerSwitch = null;
+    }
   }
 
   // ---- control frame MACs ----------------------------------------------
@@ -290,50 +313,65 @@ class Channel {
 
   // ---- rekey -----------------------------------------------------------
 
-  /** Server: true when the current keys have done their share (messages or age). */
-  due(maxMessages, maxMs) {
-    return this._pending === null && (this.epochMessages >= maxMessages || Date.now() - this.epochStart >= maxMs);
+  /**
+   * Server: true when the current keys have done their share (messages or
+   * age) and no event sealed under an older epoch is still held (`heldFrom`:
+   * the oldest seq held), so the client never needs more than two keys.
+   */
+  due(maxMessages, maxMs, heldFrom) {
+    return this._pending === null && heldFrom >= this._firstSeq && (this.epochMessages >= maxMessages || Date.now() - this.epochStart >= maxMs);
   }
 
   /** Server: starts a rekey; returns the `rekey` frame (resent by resendFrame() until answered). */
   startRekey() {
     const ep = this.epoch + 1;
-    const kp = generateKeyPairSync();
+    const kp = ephemeralKeySync();
     const frame = build.rekey('rekey', ep, kp.publicKeyB64, this.mac('rekey', ep, kp.publicKeyB64));
     this._pending = { ep, kp, frame };
     return frame;
   }
 
-  /** Server: the client's `rekeyed`; installs the new epoch. Throws a coded error for a forged or stray answer. */
-  onRekeyed(f) {
+  /**
+   * Server: the client's `rekeyed`; installs the new epoch, whose events
+   * start at `nextSeq`; `rx` is the last client message delivered. Throws a
+   * coded error for a forged or stray answer.
+   */
+  onRekeyed(f, nextSeq, rx) {
     const p = this._pending;
     if (!p || f.ep !== p.ep) {
       if (f.ep <= this.epoch) return; // a resent answer to a finished rekey
       throw new SecureError(`rekeyed for epoch ${f.ep} that was not offered`, 'ERR_STREAM_CONTROL');
     }
-    if (!this.check(f.m, 'rekeyed', f.ep, p.kp.publicKeyB64, f.pub)) throw new SecureError('rekeyed frame failed authentication', 'ERR_STREAM_AUTH');
-    const secret = computeSecret(p.kp.privateKey, f.pub);
-    p.kp.privateKey.fill(0);
+    if (!this.check(f.m, 'rekeyed', f.ep, p.kp.publicKeyB64, f.pub, f.s)) throw new SecureError('rekeyed frame failed authentication', 'ERR_STREAM_AUTH');
+    const secret = derive(p.kp, f.pub);
     this._pending = null;
     const { clientToServerKey, serverToClientKey } = deriveSessionKeysSync(secret, this.sid);
     secret.fill(0);
     this._install(f.ep, clientToServerKey, serverToClientKey);
+    this._firstSeq = nextSeq;
+    this._peerSwitch = { ep: f.ep, s: f.s };
+    this._settle(rx);
     this.rekeys++;
   }
 
   /**
    * Client: the server's `rekey`. Returns the `rekeyed` frame to send (a
-   * Promise of it when async), or null for a stale one. Throws a coded
-   * error for a forged frame.
+   * Promise of it when async), or null for a stale one; `nextSeq()` is the
+   * seq of the first message the new key will seal. Throws a coded error
+   * for a forged frame.
    */
-  onRekey(f) {
+  onRekey(f, nextSeq) {
     const a = this._answer;
     if (a && f.ep === a.ep && f.pub === a.spub) return a.frame; // resent by the server after a resume
     if (f.ep <= this.epoch) return null;
     if (f.ep !== this.epoch + 1) throw new SecureError(`rekey to epoch ${f.ep} from epoch ${this.epoch}`, 'ERR_STREAM_CONTROL');
     if (!this.check(f.m, 'rekey', f.ep, f.pub)) throw new SecureError('rekey frame failed authentication', 'ERR_STREAM_AUTH');
+    // The server offers epoch ep only once every event it holds was sealed
+    // under ep - 1 (see due()): keys older than that can go now.
     const answer = (pub) => {
-      const frame = build.rekey('rekeyed', f.ep, pub, this.mac('rekeyed', f.ep, f.pub, pub));
+      this._forgetBelow(f.ep - 1);
+      const s = nextSeq();
+      const frame = build.rekey('rekeyed', f.ep, pub, this.mac('rekeyed', f.ep, f.pub, pub, s), s);
       this._answer = { ep: f.ep, spub: f.pub, frame };
       this.rekeys++;
       return frame;
@@ -348,9 +386,8 @@ class Channel {
         return answer(kp.publicKeyB64);
       })();
     }
-    const kp = generateKeyPairSync();
-    const secret = computeSecret(kp.privateKey, f.pub);
-    kp.privateKey.fill(0);
+    const kp = ephemeralKeySync();
+    const secret = derive(kp, f.pub);
     const { clientToServerKey, serverToClientKey } = deriveSessionKeysSync(secret, this.sid);
     secret.fill(0);
     this._install(f.ep, clientToServerKey, serverToClientKey);
@@ -416,7 +453,7 @@ class Channel {
     for (const o of this.openers.values()) o.dispose();
     this.openers.clear();
     for (const k of [...this._raw.keys()]) this._forgetRaw(k);
-    if (this._pending) this._pending.kp.privateKey.fill(0);
+    if (this._pending) this._pending.kp.dispose();
     this._pending = null;
   }
 }
@@ -427,11 +464,14 @@ function coded(err, sync) {
   throw e;
 }
 
-function computeSecret(privateKey, b64) {
+/** The shared secret of an ephemeral key (used once: disposed here) and the peer's public key (base64). */
+function derive(kp, b64) {
   try {
-    return deriveSharedSecretSync(privateKey, String(b64));
+    return kp.derive(String(b64));
   } catch (err) {
     throw new SecureError(`invalid peer public key: ${err.message}`, 'ENCRYPTION_INVALID_PUBLIC_KEY');
+  } finally {
+    kp.dispose();
   }
 }
 
@@ -452,13 +492,12 @@ function checkServerHello(serverHello) {
  */
 function clientHandshake() {
   if (webOnly()) return webClientHandshake();
-  const kp = generateKeyPairSync();
+  const kp = ephemeralKeySync();
   return {
     hello: clientHello(kp.publicKeyB64),
     finish(serverHello, sid) {
       checkServerHello(serverHello);
-      const secret = computeSecret(kp.privateKey, serverHello.serverEphemeralPubKeyB64);
-      kp.privateKey.fill(0);
+      const secret = derive(kp, serverHello.serverEphemeralPubKeyB64);
       const ch = new Channel({ role: 'client', sid, kid: serverHello.keyId, auth: authKeys(secret, sid) });
       const { clientToServerKey, serverToClientKey } = deriveSessionKeysSync(secret, sid);
       secret.fill(0);
@@ -498,9 +537,8 @@ function serverHandshake(hello, sid) {
   if (!Array.isArray(hello.supportedAlgorithms) || !hello.supportedAlgorithms.includes('AES-GCM-256')) {
     throw new SecureError('no supported algorithm', 'ENCRYPTION_UNSUPPORTED_ALGORITHM');
   }
-  const kp = generateKeyPairSync();
-  const secret = computeSecret(kp.privateKey, hello.clientEphemeralPubKeyB64);
-  kp.privateKey.fill(0);
+  const kp = ephemeralKeySync();
+  const secret = derive(kp, hello.clientEphemeralPubKeyB64);
   const keyId = `k_${nodeCrypto.randomUUID()}`;
   const serverHello = {
     protocolVersion: 2,
