@@ -12,7 +12,7 @@ const nodeCrypto = require('node:crypto');
 const { backend, native } = require('../lib/binding');
 const c = require('../lib/crypto');
 const { serializeEvent, parseLine } = require('../lib/ndjson');
-const { printTable, childRows } = require('./harness');
+const { printTable, childRows, gc } = require('./harness');
 
 const SID = 's_4c9184f37cff01bcdc32dc486ec36961';
 const KID = 'k_e93816311a605d21110e0d9c45ae8dcd';
@@ -58,16 +58,6 @@ function baselineOpen(key) {
   };
 }
 
-// A full GC before each timed run, so that neither side pays for the
-// other's garbage (the baseline makes a lot of it).
-const gc = (() => {
-  try {
-    require('node:v8').setFlagsFromString('--expose-gc');
-    return require('node:vm').runInNewContext('gc');
-  } catch {
-    return () => {};
-  }
-})();
 
 async function timeIt(fn) {
   gc();
