@@ -714,6 +714,12 @@ class ReconnectingStream extends EventEmitter {
       // the server says no more, on purpose (docs/PROTOCOL.md §6)
       message = `the server refused to resume session ${this._sessionId}: it does not know it (expired, closed, or the server restarted without a shared store) or the proof failed`;
     }
+    if (code === RejectCode.TooManySessions || code === RejectCode.ServerClosing) {
+      // the server is full or going away: a failed attempt, retried with backoff (maxAttempts applies)
+      t._reason = `${code}: ${message}`;
+      t.terminate();
+      return;
+    }
     this._fatal(message, code);
   }
 

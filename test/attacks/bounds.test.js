@@ -171,8 +171,9 @@ describe('attacks: bounds', function () {
         await c.connect();
         owners.push({ c, got, s: await sessionP });
       }
-      const extra = h.client({ url: addr.url, reconnect: FAST });
-      await assert.rejects(extra.connect(), { code: 'TOO_MANY_SESSIONS' });
+      // a full server is a failed attempt, retried with backoff: maxAttempts applies
+      const extra = h.client({ url: addr.url, reconnect: { ...FAST, maxAttempts: 2 } });
+      await assert.rejects(extra.connect(), (e) => e.code === 'ERR_STREAM_RETRIES_EXHAUSTED' && /TOO_MANY_SESSIONS/.test(e.message));
       const raw = await rawPeer(addr.url);
       raw.send(ctl('hello', { sid: 's_fourth', resume: false, rx: 0 }));
       const r = await raw.control(['welcome', 'reject']);
@@ -184,6 +185,14 @@ describe('attacks: bounds', function () {
       await until(() => owners.every((o) => o.c.reconnects >= 1 && o.c.state === 'connected'), 'the 3 resumes');
       for (const o of owners) await o.s.send(chunkEvent(1));
       for (const o of owners) await inOrder(o.got, 1);
+      assert.strictEqual(server.sessions.size, 3);
+      // a client retrying while the server is full gets in once a session ends
+      const patient = h.client({ url: addr.url, reconnect: { ...FAST, maxAttempts: 1000 } });
+      const retried = new Promise((resolve) => patient.once('retry', resolve));
+      const connected = patient.connect();
+      await retried;
+      owners[0].s.close();
+      await connected;
       assert.strictEqual(server.sessions.size, 3);
     });
   });
