@@ -471,6 +471,7 @@ export interface StreamServerOptions {
   sessionTtlMs?: number;         // 300000: a detached session is forgotten after this
   maxPayload?: number;           // 64 MiB: largest WebSocket message after the hello
   maxHelloBytes?: number;        // 64 KiB: largest WebSocket message before the hello is accepted
+  maxPendingHellos?: number;     // 1000: connections without an accepted hello; one more is closed 1013
   maxPostBytes?: number;         // 16 MiB
   maxSessions?: number;          // 10000: new sessions past it are refused TOO_MANY_SESSIONS
   maxPendingSends?: number;      // 1024: session.send() calls waiting for room

@@ -37,6 +37,7 @@ const DEFAULTS = {
   sessionTtlMs: 5 * 60 * 1000,
   maxPayload: 64 * 1024 * 1024,
   maxHelloBytes: 64 * 1024,
+  maxPendingHellos: 1000,
   maxPostBytes: 16 * 1024 * 1024,
   maxSessions: 10000,
   maxPendingSends: 1024,
@@ -61,7 +62,7 @@ class StreamServer extends EventEmitter {
     if (!MODES.has(o.encryption)) {
       throw new TypeError(`StreamServer: options.encryption must be 'disabled', 'optional' or 'required', got ${String(o.encryption)}`);
     }
-    for (const k of ['maxReplayEvents', 'maxReplayBytes', 'maxOutboxBytes', 'maxFrameBytes', 'sendWindowBytes', 'helloTimeoutMs', 'maxPostBytes', 'maxPayload', 'maxHelloBytes', 'maxSessions', 'maxPendingSends', 'maxBufferedBytes', 'rekeyAfterMessages', 'rekeyAfterMs']) posInt(k, o[k]);
+    for (const k of ['maxReplayEvents', 'maxReplayBytes', 'maxOutboxBytes', 'maxFrameBytes', 'sendWindowBytes', 'helloTimeoutMs', 'maxPostBytes', 'maxPayload', 'maxHelloBytes', 'maxPendingHellos', 'maxSessions', 'maxPendingSends', 'maxBufferedBytes', 'rekeyAfterMessages', 'rekeyAfterMs']) posInt(k, o[k]);
     if (o.maxPayload > 2 ** 31 - 1) throw new RangeError(`StreamServer: options.maxPayload must be below 2^31, got ${o.maxPayload}`);
     o.maxHelloBytes = Math.min(o.maxHelloBytes, o.maxPayload);
     for (const k of ['highWaterMark', 'heartbeatIntervalMs', 'sessionTtlMs']) posInt(k, o[k], true);
@@ -69,6 +70,7 @@ class StreamServer extends EventEmitter {
     this.options = o;
     this.sessions = new Map();
     this.closed = false;
+    this._pendingHellos = 0; // connections open whose hello was not yet accepted
     this._ownServer = !o.server;
     this.httpServer = o.server || http.createServer();
     this._httpRoutes = o.httpRoutes === undefined ? this._ownServer : !!o.httpRoutes;
@@ -185,14 +187,29 @@ class StreamServer extends EventEmitter {
   }
 
   _connection(ws) {
+    ws.on('error', () => {});
+    // Connections that have not said hello are bounded in number (each may
+    // buffer up to maxHelloBytes): past maxPendingHellos, close 1013 (try again later).
+    if (this._pendingHellos >= this.options.maxPendingHellos) {
+      ws.close(1013, 'too many connections waiting for their hello');
+      return;
+    }
+    this._pendingHellos++;
+    let waiting = true;
+    const settled = () => {
+      if (waiting) {
+        waiting = false;
+        this._pendingHellos--;
+      }
+    };
     const t = new WsTransport(ws);
     let session = null;
     const nonce = randomToken(16);
     ws.send(build.challenge(nonce) + '\n');
     const helloTimer = setTimeout(() => this._reject(ws, RejectCode.BadHello, 'no hello received'), this.options.helloTimeoutMs);
-    ws.on('error', () => {});
     ws.on('close', () => {
       clearTimeout(helloTimer);
+      settled();
       if (session) session._detached(t, 'connection closed');
     });
     ws.on('message', (data) => {
@@ -203,6 +220,7 @@ class StreamServer extends EventEmitter {
         return;
       }
       clearTimeout(helloTimer);
+      settled();
       if (ws.readyState !== 1) return;
       session = this._hello(ws, t, data, nonce);
       // accepted: messages up to maxPayload from now on (ws keeps the limit in its receiver)

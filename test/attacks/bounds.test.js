@@ -159,6 +159,34 @@ describe('attacks: bounds', function () {
     });
   });
 
+  describe('maxPendingHellos', () => {
+    it('maxPendingHellos 3: a 4th connection that has not said hello is closed 1013; once one says hello, a new one is let in', async () => {
+      const WebSocket = require('ws');
+      const { server, addr } = await h.server({ maxPendingHellos: 3 });
+      const open = async () => {
+        const ws = new WebSocket(addr.url, { perMessageDeflate: false });
+        const frames = [];
+        ws.on('message', (d) => frames.push(JSON.parse(String(d).split('\n')[0])));
+        ws.on('error', () => {});
+        const closed = new Promise((resolve) => ws.on('close', (code) => resolve(code)));
+        h.add({ close: () => ws.terminate() });
+        await new Promise((resolve) => ws.once('open', resolve));
+        return { ws, frames, closed };
+      };
+      const idle = [await open(), await open(), await open()];
+      await until(() => idle.every((c) => c.frames.length === 1), 'three challenges');
+      const fourth = await open();
+      assert.strictEqual(await fourth.closed, 1013);
+      assert.deepStrictEqual(fourth.frames, [], 'no challenge for a refused connection');
+      const sessionP = once(server, 'session');
+      idle[0].ws.send(ctl('hello', { sid: null, resume: false, rx: 0 }));
+      await sessionP;
+      const fifth = await open();
+      await until(() => fifth.frames.length === 1, 'the fifth gets its challenge');
+      assert.strictEqual(fifth.frames[0].t, 'challenge');
+    });
+  });
+
   describe('maxSessions', () => {
     it('maxSessions 3: a 4th new session is refused TOO_MANY_SESSIONS; the 3 resume after a cut', async () => {
       const { server, addr } = await h.server({ maxSessions: 3 });
