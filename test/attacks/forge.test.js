@@ -127,6 +127,28 @@ describe('attacks: forged or altered control frames and envelopes (MITM relay, e
     assert.deepStrictEqual(codes(p.errors), []);
   });
 
+  it("a genuine gap replayed later by the relay (its MAC is valid): 'error' ERR_STREAM_RANGE (it does not follow rx); no event delivered twice, no gap recorded twice", async () => {
+    const p = await startPair(h, { encrypted: true, server: { maxReplayEvents: 20 }, relay: true });
+    for (let i = 1; i <= 5; i++) await p.s.send(chunkEvent(i));
+    await inOrder(p.got, 5);
+    await p.c.flush();
+    await until(() => p.s.stats.held === 0, 'the acks');
+    p.relay.cutAll();
+    await until(() => !p.s.connected, 'the drop');
+    for (let i = 6; i <= 65; i++) p.s.send(chunkEvent(i)).catch(() => {});
+    await until(() => p.got.length === 25, 'the held events after the gap');
+    const genuine = p.relay.lines.find((l) => l.dir === 's2c' && l.raw.includes('"t":"gap"'));
+    assert.ok(genuine, 'the relay saw the gap');
+    // later, on the live connection: the old gap (from 6, to 45) again, then more events
+    const live = p.relay.connections.filter((c) => !c.closed).pop();
+    live.sendToClient(genuine.raw + '\n');
+    for (let i = 66; i <= 70; i++) await p.s.send(chunkEvent(i));
+    await until(() => p.got.length === 30, 'events 66..70');
+    assert.deepStrictEqual(p.got.map((e) => e.seq), [...range(1, 5), ...range(46, 70)], 'nothing twice, nothing out of order');
+    assert.strictEqual(p.c.gaps.length, 1);
+    assert.ok(codes(p.errors).includes('ERR_STREAM_RANGE'), `errors ${codes(p.errors)}`);
+  });
+
   // ---- resume points -----------------------------------------------------------------
 
   it("welcome.rx altered on a resume (claims every message arrived): 'error' ERR_STREAM_AUTH; every message arrives once, in order", async () => {
