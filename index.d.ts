@@ -479,15 +479,18 @@ export interface StreamServerOptions {
   rekeyAfterMessages?: number;   // 1000000: encrypted sessions move to fresh keys after this many messages
   rekeyAfterMs?: number;         // 3600000: ... or this long
   httpRoutes?: boolean;          // default: true when the server owns its http.Server
+  store?: SessionStore;          // share sessions with the other servers given the same store
 }
 
 export declare class SessionError extends Error { code: string }
 /** The server's option defaults. */
-export declare const SERVER_DEFAULTS: Readonly<Required<Omit<StreamServerOptions, 'server' | 'path' | 'heartbeatTimeoutMs' | 'httpRoutes'>>> &
-  Readonly<Pick<StreamServerOptions, 'path' | 'heartbeatTimeoutMs' | 'httpRoutes'>>;
+export declare const SERVER_DEFAULTS: Readonly<Required<Omit<StreamServerOptions, 'server' | 'path' | 'heartbeatTimeoutMs' | 'httpRoutes' | 'store'>>> &
+  Readonly<Pick<StreamServerOptions, 'path' | 'heartbeatTimeoutMs' | 'httpRoutes' | 'store'>>;
 
 export declare class Session extends EventEmitter {
   readonly id: string;
+  /** true when this server took the session over from its store (another server held it before) */
+  readonly resumed: boolean;
   readonly encrypted: boolean;
   readonly connected: boolean;
   /** seq of the last event queued by send() */
@@ -509,6 +512,16 @@ export declare class Session extends EventEmitter {
   on(event: 'error', l: (err: Error & { code?: string }) => void): this;
 }
 
+/**
+ * Where StreamServers keep their sessions (docs/PROTOCOL.md §10): every server given the same store
+ * serves every session in it, one owner at a time. MemorySessionStore lives in this process.
+ */
+export declare class MemorySessionStore {
+  constructor();
+  close(): Promise<void>;
+}
+export type SessionStore = MemorySessionStore;
+
 export declare class StreamServer extends EventEmitter {
   constructor(options?: StreamServerOptions);
   readonly sessions: Map<string, Session>;
@@ -517,6 +530,8 @@ export declare class StreamServer extends EventEmitter {
   getSession(id: string): Session | undefined;
   /** a plaintext session created before any client (for HTTP consumers) */
   createSession(id?: string): Session;
+  /** sends to a session wherever its client is connected (through the store when another server holds it); resolves once stored */
+  publish(sessionId: string, event: { type: string; payload?: unknown; [k: string]: unknown }): Promise<void>;
   close(): Promise<void>;
   on(event: 'session' | 'resume', l: (session: Session) => void): this;
   on(event: 'close', l: () => void): this;

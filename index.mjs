@@ -97,6 +97,7 @@ export const {
   StreamError,
   StreamEventSchema,
   StreamServer,
+  MemorySessionStore,
   SupportedCurve,
   SupportedCurveSchema,
   ToolCallEventSchema,

@@ -140,6 +140,7 @@ function ephemeralKeySync() {
         if (typeof r === 'number') throw fromStatus(EcdhError, r, 'Failed to derive shared secret');
         return new Uint8Array(r);
       },
+      privateKey: () => new Uint8Array(k.privateKey()),
       dispose: () => k.dispose(),
     };
   }
@@ -156,8 +157,26 @@ function ephemeralKeySync() {
         throw new EcdhError(`Failed to import public key: ${msg(err)}`, C.EncryptionErrorCode.InvalidPublicKey);
       }
     },
+    privateKey: () => {
+      const d = ecdh.getPrivateKey();
+      return new Uint8Array(d.length < 32 ? Buffer.concat([Buffer.alloc(32 - d.length), d]) : d);
+    },
     dispose: () => {
       ecdh = null;
+    },
+  };
+}
+
+/** ephemeralKeySync()'s shape for a stored private key (a session store's pending rekey). */
+function storedKeySync(privateKey, publicKeyB64) {
+  let priv = new Uint8Array(privateKey);
+  return {
+    publicKeyB64,
+    derive: (peer) => deriveSharedSecretSync(priv, peer),
+    privateKey: () => new Uint8Array(priv),
+    dispose: () => {
+      priv.fill(0);
+      priv = new Uint8Array(32);
     },
   };
 }
@@ -225,6 +244,7 @@ async function processServerHello(serverHello) {
 
 module.exports = {
   ephemeralKeySync,
+  storedKeySync,
   generateKeyPair,
   exportPublicKey,
   importPublicKey,

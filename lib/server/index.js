@@ -9,11 +9,13 @@ const nodeCrypto = require('node:crypto');
 const { EventEmitter } = require('node:events');
 const { WebSocketServer } = require('ws');
 const { Session, SessionError } = require('./session');
+const { MemorySessionStore } = require('../store/memory');
 const { WsTransport, HttpStreamTransport } = require('./transports');
 const control = require('../protocol/control');
 const secure = require('../transport/secure');
 const { frameLines } = require('../transport/wire');
 const { checkMac, randomToken, safeEqual } = require('../crypto/hmac');
+const { checkEvent, zodErrorMessage, CHECK_INVALID } = require('../validate');
 
 const { build, RejectCode, canonicalSid } = control;
 const AUTH_FAILED = 'session resume refused';
@@ -45,6 +47,7 @@ const DEFAULTS = {
   rekeyAfterMessages: 1000000,
   rekeyAfterMs: 60 * 60 * 1000,
   httpRoutes: undefined, // default: true when the server owns its http.Server
+  store: undefined, // a SessionStore shared by the servers that serve the same sessions (docs/PROTOCOL.md §10)
 };
 
 function posInt(name, v, allowZero = false) {
@@ -71,6 +74,11 @@ class StreamServer extends EventEmitter {
     this.sessions = new Map();
     this.closed = false;
     this._pendingHellos = 0; // connections open whose hello was not yet accepted
+    this.store = o.store || null;
+    if (this.store) {
+      if (typeof this.store.register !== 'function' || typeof this.store.append !== 'function') throw new TypeError('StreamServer: options.store must be a SessionStore');
+      this._node = this.store.register({ onTakeover: (sid) => this._takenOver(sid), onPublish: (sid) => this._published(sid) });
+    }
     this._ownServer = !o.server;
     this.httpServer = o.server || http.createServer();
     this._httpRoutes = o.httpRoutes === undefined ? this._ownServer : !!o.httpRoutes;
@@ -125,9 +133,44 @@ class StreamServer extends EventEmitter {
     if (this.sessions.has(sid)) throw new SessionError(`session ${sid} exists`, RejectCode.SessionExists);
     if (this.sessions.size >= this.options.maxSessions) throw new SessionError(`this server holds maxSessions (${this.options.maxSessions}) sessions`, RejectCode.TooManySessions);
     const cred = secure.newCredential();
-    const s = this._newSession(sid, null, secure.credentialKey(cred, sid));
+    const verifier = secure.credentialKey(cred, sid);
+    const s = this._newSession(sid, null, verifier);
     s.credential = cred;
+    if (this.store) {
+      // stored before its first event is: _persist waits for the record
+      const meta = { enc: false, verifier: Buffer.from(verifier).toString('base64'), channel: null };
+      s._useStore(this.store, null, this.store.create(sid, meta, this._node));
+    }
     return s;
+  }
+
+  /**
+   * Sends `event` to session `sessionId` wherever its client is connected:
+   * through this server when it holds the session, else through the store
+   * (to the server that holds it, or the next one to take it over).
+   * Resolves once the event is stored.
+   */
+  async publish(sessionId, event) {
+    const sid = canonicalSid(String(sessionId));
+    const local = this.sessions.get(sid);
+    if (local && !local.closed) return local.send(event);
+    if (!this.store) throw new SessionError(`session ${sid} is unknown to this server (give StreamServer a store to publish across servers)`, RejectCode.SessionUnknown);
+    if (event === null || typeof event !== 'object' || Array.isArray(event)) throw new TypeError('server.publish(sessionId, event): event must be an object');
+    const v = { protocolVersion: event.protocolVersion === undefined ? 2 : event.protocolVersion, sessionId: sid, seq: 1, type: event.type, payload: event.payload };
+    if (checkEvent(v) === CHECK_INVALID) throw new SessionError(`server.publish(): the event fails the stream event schemas: ${zodErrorMessage(v)}`, 'ERR_STREAM_INVALID_EVENT');
+    return this.store.publish(sid, event);
+  }
+
+  /** The store says another server took `sid` over. */
+  _takenOver(sid) {
+    const s = this.sessions.get(sid);
+    if (s) s._movedAway(new SessionError(`session ${sid} was taken over by another server`, 'ERR_SESSION_MOVED'));
+  }
+
+  /** The store says events were published for `sid` (held here). */
+  _published(sid) {
+    const s = this.sessions.get(sid);
+    if (s) s._drainInbox();
   }
 
   _newSession(id, channel, verifier) {
@@ -136,14 +179,18 @@ class StreamServer extends EventEmitter {
     return s;
   }
 
-  /** true when `proof` proves the hello's sender holds the session's keys or credential (constant time). */
-  _proven(s, f, nonce) {
+  /**
+   * true when `proof` proves the hello's sender holds the session's keys
+   * (channel) or credential (verifier), in constant time; the same work
+   * whether the session exists or not.
+   */
+  _proven(channel, verifier, f, nonce) {
     const fields = [f.sid, nonce, f.cn, f.rx];
-    if (!s || !control.isToken(f.cn) || !control.isToken(f.proof)) {
-      checkMac(f.proof, DUMMY_KEY, 'resume', ...fields); // same work whether the session exists or not
+    if ((!channel && !verifier) || !control.isToken(f.cn) || !control.isToken(f.proof)) {
+      checkMac(f.proof, DUMMY_KEY, 'resume', ...fields);
       return false;
     }
-    return s.channel ? s.channel.check(f.proof, 'resume', ...fields) : checkMac(f.proof, s._verifier, 'resume', ...fields);
+    return channel ? channel.check(f.proof, 'resume', ...fields) : checkMac(f.proof, verifier, 'resume', ...fields);
   }
 
   _forget(session) {
@@ -158,9 +205,11 @@ class StreamServer extends EventEmitter {
     this.httpServer.off('request', this._onRequest);
     for (const s of [...this.sessions.values()]) {
       const t = s.link.transport;
-      s.close(new SessionError('server closed', 'ERR_SERVER_CLOSED'));
+      // with a store the sessions stay there: another server (or this one restarted) takes them over
+      s.close(new SessionError('server closed', 'ERR_SERVER_CLOSED'), { keepStored: true });
       if (t) t.terminate();
     }
+    if (this.store) this.store.unregister(this._node);
     for (const ws of this.wss.clients) ws.terminate();
     await new Promise((resolve) => this.wss.close(() => resolve()));
     if (this._ownServer) {
@@ -212,6 +261,12 @@ class StreamServer extends EventEmitter {
       settled();
       if (session) session._detached(t, 'connection closed');
     });
+    let queued = null; // frames that arrive while a hello waits for the store
+    const accepted = (s) => {
+      session = s;
+      // accepted: messages up to maxPayload from now on (ws keeps the limit in its receiver)
+      if (s && ws._receiver && typeof ws._receiver._maxPayload === 'number') ws._receiver._maxPayload = this.options.maxPayload;
+    };
     ws.on('message', (data) => {
       if (session) {
         // frames still arriving on a connection the session dropped (a refused
@@ -219,12 +274,28 @@ class StreamServer extends EventEmitter {
         if (session.link.transport === t) session.link.receiveFrame(data);
         return;
       }
+      if (queued) {
+        queued.push(data);
+        return;
+      }
       clearTimeout(helloTimer);
       settled();
       if (ws.readyState !== 1) return;
-      session = this._hello(ws, t, data, nonce);
-      // accepted: messages up to maxPayload from now on (ws keeps the limit in its receiver)
-      if (session && ws._receiver && typeof ws._receiver._maxPayload === 'number') ws._receiver._maxPayload = this.options.maxPayload;
+      const r = this._hello(ws, t, data, nonce);
+      if (r === null || typeof r.then !== 'function') return accepted(r);
+      queued = [];
+      r.then(
+        (s) => {
+          accepted(s);
+          const q = queued;
+          queued = null;
+          if (s) for (const d of q) if (s.link.transport === t) s.link.receiveFrame(d);
+        },
+        (err) => {
+          queued = null;
+          this._reject(ws, RejectCode.BadHello, `the session store failed: ${err && err.message}`);
+        },
+      );
     });
   }
 
@@ -283,17 +354,38 @@ class StreamServer extends EventEmitter {
         return null;
       }
     } else cred = secure.newCredential();
-    const s = this._newSession(sid, channel, channel ? null : secure.credentialKey(cred, sid));
-    ws.send(build.welcome({ sid, resumed: false, rx: 0, hb: this.options.heartbeatIntervalMs, enc: serverHello, cred, first: 1, next: 1, max: this.options.maxPayload }) + '\n');
-    s._attach(t, 0);
-    this.emit('session', s);
-    return s;
+    const verifier = channel ? null : secure.credentialKey(cred, sid);
+    const open = (token) => {
+      if (ws.readyState !== 1 || this.closed || this.sessions.has(sid)) {
+        if (token !== undefined) this.store.remove(sid, token).catch(() => {});
+        if (ws.readyState === 1) this._reject(ws, RejectCode.SessionExists, `session ${sid} already exists`);
+        if (channel) channel.dispose();
+        return null;
+      }
+      const s = this._newSession(sid, channel, verifier);
+      if (token !== undefined) s._useStore(this.store, token);
+      ws.send(build.welcome({ sid, resumed: false, rx: 0, hb: this.options.heartbeatIntervalMs, enc: serverHello, cred, first: 1, next: 1, max: this.options.maxPayload }) + '\n');
+      s._attach(t, 0);
+      this.emit('session', s);
+      return s;
+    };
+    if (!this.store) return open(undefined);
+    const meta = { enc: !!channel, verifier: verifier ? Buffer.from(verifier).toString('base64') : null, channel: channel ? channel.export() : null };
+    return this.store.create(sid, meta, this._node).then((token) => {
+      if (token === null || token === undefined) {
+        if (channel) channel.dispose();
+        this._reject(ws, RejectCode.SessionExists, `session ${sid} already exists`);
+        return null;
+      }
+      return open(token);
+    });
   }
 
   /** A resuming hello: proof, then range, then the session moves to this connection. */
   _resume(ws, t, f, nonce) {
     const s = this.sessions.get(canonicalSid(f.sid));
-    if (!this._proven(s, f, nonce)) {
+    if (!s && this.store) return this._resumeFromStore(ws, t, f, nonce);
+    if (!this._proven(s && s.channel, s && s._verifier, f, nonce)) {
       this._reject(ws, RejectCode.SessionAuthFailed, AUTH_FAILED);
       return null;
     }
@@ -307,6 +399,49 @@ class StreamServer extends EventEmitter {
     ws.send(build.welcome({ sid: s.id, resumed: true, rx, hb: this.options.heartbeatIntervalMs, first: ob.headSeq, next: ob.nextSeq, max: this.options.maxPayload, m }) + '\n');
     s._attach(t, f.rx);
     this.emit('resume', s);
+    return s;
+  }
+
+  /**
+   * A resume of a session this server does not hold: from the store (the
+   * server that held it died, restarted, or the client's reconnect landed
+   * here). The same proof and range checks; then this server claims it (the
+   * previous holder lets go), emits 'session' with session.resumed === true,
+   * and serves it.
+   */
+  async _resumeFromStore(ws, t, f, nonce) {
+    const sid = canonicalSid(f.sid);
+    const rec = await this.store.load(sid);
+    let channel = null;
+    let verifier = null;
+    if (rec) {
+      if (rec.meta.channel) channel = secure.Channel.restore(sid, rec.meta.channel, 'server');
+      else if (rec.meta.verifier) verifier = new Uint8Array(Buffer.from(rec.meta.verifier, 'base64'));
+    }
+    const refuse = (code, message) => {
+      if (channel) channel.dispose();
+      if (ws.readyState === 1) this._reject(ws, code, message);
+      return null;
+    };
+    if (!this._proven(channel, verifier, f, nonce)) return refuse(RejectCode.SessionAuthFailed, AUTH_FAILED);
+    if (f.rx > rec.nextSeq - 1) return refuse(RejectCode.ResumeOutOfRange, `hello.rx ${f.rx} is beyond the last event sent (${rec.nextSeq - 1})`);
+    if (ws.readyState !== 1 || this.closed) return refuse(RejectCode.ServerClosing, 'the connection or the server closed');
+    if (this.sessions.has(sid)) {
+      // taken over here by a concurrent resume meanwhile: the ordinary path
+      if (channel) channel.dispose();
+      return this._resume(ws, t, f, nonce);
+    }
+    const token = await this.store.claim(sid, this._node);
+    if (token === null || ws.readyState !== 1 || this.sessions.has(sid)) return refuse(RejectCode.SessionAuthFailed, AUTH_FAILED);
+    const s = this._newSession(sid, channel, verifier);
+    s._restore(rec, this.store, token);
+    this.emit('session', s);
+    const ob = s.link.outbox;
+    const m = s.channel ? s.channel.mac('welcome', s.id, f.cn, s.link.rx, ob.nextSeq) : undefined;
+    ws.send(build.welcome({ sid, resumed: true, rx: s.link.rx, hb: this.options.heartbeatIntervalMs, first: ob.headSeq, next: ob.nextSeq, max: this.options.maxPayload, m }) + '\n');
+    s._attach(t, f.rx);
+    this.emit('resume', s);
+    s._drainInbox();
     return s;
   }
 
@@ -382,4 +517,4 @@ class StreamServer extends EventEmitter {
 
 const DUMMY_KEY = new Uint8Array(32);
 
-module.exports = { StreamServer, Session, SessionError, SERVER_DEFAULTS: DEFAULTS };
+module.exports = { StreamServer, Session, SessionError, MemorySessionStore, SERVER_DEFAULTS: DEFAULTS };

@@ -25,6 +25,10 @@ class Session extends EventEmitter {
     this.channel = channel || null; // secure.Channel when encrypted
     this._verifier = verifier || null; // plaintext: the key the client's resume proof is checked with
     this.credential = undefined; // set by server.createSession() for the app to hand to its client
+    this.resumed = false; // true when this server took the session over from a store
+    this._store = null; // a SessionStore (docs/PROTOCOL.md §10): { store, token, queue, ... }
+    this._opts = opts;
+    this._posting = null;
     this._rekeyAfterMessages = opts.rekeyAfterMessages;
     this._rekeyAfterMs = opts.rekeyAfterMs;
     this._check = { protocolVersion: 2, sessionId: id, seq: 0, type: undefined, payload: undefined };
@@ -53,6 +57,7 @@ class Session extends EventEmitter {
         onDead: (reason) => this._drop(reason),
         onProtocolError: (err) => this._drop(err.message, err),
         onDrain: () => this.emit('drain'),
+        onAck: () => this._stored({ acked: true }),
       },
     );
     this.link.auth = this.channel;
@@ -112,8 +117,142 @@ class Session extends EventEmitter {
     }
     this.link.enqueue(line, byteLength(line));
     const ch = this.channel;
-    if (ch !== null && this.link.transport !== null && ch.due(this._rekeyAfterMessages, this._rekeyAfterMs, this.link.outbox.headSeq)) this.link.control(ch.startRekey());
+    if (ch !== null && this.link.transport !== null && ch.due(this._rekeyAfterMessages, this._rekeyAfterMs, this.link.outbox.headSeq)) this._offerRekey();
+    if (this._store !== null) return Promise.all([this._stored({ seq, line }), this.link.wait()]).then(() => undefined);
     return this.link.wait();
+  }
+
+  /**
+   * Offers the client a rekey. With a store, the offer (its ephemeral key)
+   * is stored first, so a server that takes the session over can complete
+   * the answer.
+   */
+  _offerRekey() {
+    const frame = this.channel.startRekey();
+    if (this._store === null) return this.link.control(frame);
+    return this._stored({ meta: true }).then(() => {
+      if (this.link.transport !== null) this.link.control(frame);
+    });
+  }
+
+  // ---- a session store (docs/PROTOCOL.md §10) --------------------------
+
+  /** This session is kept in `store` under fencing `token` (this server owns it). */
+  _useStore(store, token, created = null) {
+    this._store = { store, token, created, lines: [], waiters: [], metaWaiters: [], acked: false, clientRx: false, busy: false, epoch: this.channel ? this.channel.epoch : -1 };
+    this.link.storedSeq = this.link.outbox.nextSeq - 1;
+  }
+
+  /** The store record's metadata of this session (its resume verifier or keys). */
+  _meta() {
+    return {
+      enc: this.channel !== null,
+      verifier: this._verifier ? Buffer.from(this._verifier).toString('base64') : null,
+      channel: this.channel ? this.channel.export() : null,
+    };
+  }
+
+  /** Rebuilds the state a store record holds (a takeover): held lines, seqs, the client seq delivered. */
+  _restore(rec, store, token) {
+    const o = this._opts;
+    const ob = new Outbox({ maxEvents: o.maxReplayEvents, maxBytes: o.maxReplayBytes, evict: true, firstSeq: rec.headSeq });
+    ob.acked = rec.headSeq - 1;
+    ob.droppedThrough = rec.headSeq - 1;
+    for (const e of rec.events) ob.push(e.line);
+    this.link.outbox = ob;
+    this.link.rx = rec.clientRx;
+    this.resumed = true;
+    this._useStore(store, token);
+  }
+
+  /**
+   * Records a change for the store (an event line, an ack, a client message
+   * delivered) and resolves once it is stored; changes are written in
+   * batches, one store call at a time (no round trip per event).
+   */
+  _stored(change) {
+    const st = this._store;
+    if (st === null) return Promise.resolve();
+    if (change.line !== undefined) st.lines.push({ seq: change.seq, line: change.line });
+    if (change.acked) st.acked = true;
+    if (change.clientRx) st.clientRx = true;
+    const p = change.meta ? new Promise((resolve, reject) => st.metaWaiters.push({ resolve, reject })) : change.line !== undefined ? new Promise((resolve, reject) => st.waiters.push({ seq: change.seq, resolve, reject })) : null;
+    if (!st.busy) {
+      st.busy = true;
+      queueMicrotask(() => this._persist());
+    }
+    return p || Promise.resolve();
+  }
+
+  async _persist() {
+    const st = this._store;
+    if (st.created) {
+      // server.createSession(): the record is being made
+      const token = await st.created.catch(() => null);
+      st.created = null;
+      if (token === null || token === undefined) {
+        st.busy = false;
+        this.close(new SessionError(`session ${this.id} already exists in the store`, 'SESSION_EXISTS'), { keepStored: true });
+        return;
+      }
+      st.token = token;
+    }
+    while (st && !this.closed && (st.lines.length || st.acked || st.clientRx || st.metaWaiters.length || (this.channel && this.channel.epoch !== st.epoch))) {
+      const lines = st.lines.splice(0);
+      const metaWaiters = st.metaWaiters.splice(0);
+      const patch = {};
+      if (st.acked) patch.acked = this.link.outbox.acked;
+      if (st.clientRx) patch.clientRx = this.link.rx;
+      if (metaWaiters.length || (this.channel && this.channel.epoch !== st.epoch)) {
+        st.epoch = this.channel ? this.channel.epoch : -1;
+        patch.meta = this._meta(); // new keys (or an offered rekey) go with (before) the first lines sealed under them
+      }
+      st.acked = st.clientRx = false;
+      try {
+        await st.store.append(this.id, st.token, lines, patch, { maxEvents: this._opts.maxReplayEvents, maxBytes: this._opts.maxReplayBytes });
+      } catch (err) {
+        st.busy = false;
+        if (err && err.code === 'ERR_SESSION_MOVED') this._movedAway(err);
+        else this.close(err, { keepStored: true });
+        return;
+      }
+      for (const w of metaWaiters) w.resolve();
+      if (lines.length) {
+        const last = lines[lines.length - 1].seq;
+        this.link.storedSeq = last;
+        while (st.waiters.length && st.waiters[0].seq <= last) st.waiters.shift().resolve();
+        this.link.flushSoon();
+      }
+    }
+    if (st) st.busy = false;
+  }
+
+  /** Events published through the store for this session (another process's server.publish()). */
+  async _drainInbox() {
+    const st = this._store;
+    if (st === null || this.closed) return;
+    let events;
+    try {
+      events = await st.store.takeInbox(this.id, st.token);
+    } catch (err) {
+      if (err && err.code === 'ERR_SESSION_MOVED') this._movedAway(err);
+      return;
+    }
+    for (const e of events) {
+      this.send(e).catch((err) => {
+        if (this.listenerCount('error')) this.emit('error', err);
+      });
+    }
+  }
+
+  /** Another server took this session over: let go here, without forgetting it in the store. */
+  _movedAway(err) {
+    const t = this.link.transport;
+    if (t) {
+      this.link.detach();
+      t.terminate();
+    }
+    this.close(err, { keepStored: true });
   }
 
   /** Throws ERR_STREAM_INVALID_EVENT unless the event, as it will be sent, passes the package's schemas. */
@@ -158,10 +297,11 @@ class Session extends EventEmitter {
         return this._refuse(seq, err);
       }
       ch.accept(seq);
-      if (this.link.transport !== null && ch.due(this._rekeyAfterMessages, this._rekeyAfterMs, this.link.outbox.headSeq)) this.link.control(ch.startRekey());
+      if (this.link.transport !== null && ch.due(this._rekeyAfterMessages, this._rekeyAfterMs, this.link.outbox.headSeq)) this._offerRekey();
     }
     this._refusals.clear();
     this.emit('message', msg);
+    if (this._store !== null) this._stored({ clientRx: true });
     return true;
   }
 
@@ -264,10 +404,21 @@ class Session extends EventEmitter {
     }
   }
 
-  /** Ends the session: closes its connection, rejects pending sends, forgets it. */
-  close(err) {
+  /**
+   * Ends the session: closes its connection, rejects pending sends, forgets
+   * it (also in its store, unless `keepStored`: this server goes away, or
+   * another took the session over).
+   */
+  close(err, { keepStored = false } = {}) {
     if (this.closed) return;
     this.closed = true;
+    const st = this._store;
+    if (st !== null) {
+      const e = err || new SessionError('session is closed', 'ERR_SESSION_CLOSED');
+      for (const w of st.waiters.splice(0)) w.reject(e);
+      for (const w of st.metaWaiters.splice(0)) w.reject(e);
+      if (!keepStored) st.store.remove(this.id, st.token).catch(() => {});
+    }
     if (this._ttl !== null) {
       clearTimeout(this._ttl);
       this._ttl = null;

@@ -53,6 +53,7 @@ class Link {
     this._window = 0; // bytes in flight allowed on this connection; grows with acks up to sendWindowBytes
     this._pong = -1; // index in ctrl of the pending pong (one at a time)
     this._errSink = null; // receiveFrame(data, sink): errors go to the caller instead of the owner
+    this.storedSeq = Infinity; // lines after this seq wait (a session store has not stored them yet)
     this.transport = null;
     this.rx = 0; // highest peer seq delivered
     this.sentAck = 0; // highest rx told to the peer
@@ -202,13 +203,14 @@ class Link {
     }
     const ob = this.outbox;
     const header = this.role === 'client';
-    while (ob.sent < ob.lines.length && t.bufferedAmount <= this.highWaterMark && ob.sentBytes < this._window) {
+    const end = this.storedSeq === Infinity ? ob.lines.length : Math.min(ob.lines.length, ob.head + (this.storedSeq - ob.headSeq + 1));
+    while (ob.sent < end && t.bufferedAmount <= this.highWaterMark && ob.sentBytes < this._window) {
       if (!parts) parts = [];
       if (header) parts.push(build.batch(ob.seqAt(ob.sent)));
       let bytes = 0;
       const start = ob.sent;
       const limit = Math.min(this._frameLimit, this.maxFrameBytes);
-      while (ob.sent < ob.lines.length && (bytes === 0 || bytes + ob.sizes[ob.sent] <= limit)) {
+      while (ob.sent < end && (bytes === 0 || bytes + ob.sizes[ob.sent] <= limit)) {
         parts.push(ob.lines[ob.sent]);
         bytes += ob.sizes[ob.sent] + 1;
         ob.sentBytes += ob.sizes[ob.sent];

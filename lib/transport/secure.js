@@ -14,7 +14,7 @@
 const nodeCrypto = require('../platform/crypto');
 const { Buffer } = require('../platform/buffer');
 const { native, backend } = require('../binding');
-const { ephemeralKeySync } = require('../crypto/ecdh');
+const { ephemeralKeySync, storedKeySync } = require('../crypto/ecdh');
 const { deriveSessionKeysSync } = require('../crypto/hkdf');
 const { createEnvelopeCipher, checkEnvelope } = require('../crypto/cipher');
 const { openPayload } = require('../crypto/payload');
@@ -424,11 +424,19 @@ class Channel {
       epochs,
       answer: a ? { ep: a.ep, spub: a.spub, frame: a.frame } : null,
       rekeys: this.rekeys,
+      firstSeq: this._firstSeq,
+      // server: an offered rekey, so whichever server holds the session next can complete it
+      pending: this._pending ? { ep: this._pending.ep, priv: b64(this._pending.kp.privateKey()), pub: this._pending.kp.publicKeyB64, frame: this._pending.frame } : null,
+      peerSwitch: this._peerSwitch,
     };
   }
 
-  /** A client Channel from export(); its sealer gets a fresh random nonce prefix, so no nonce repeats. */
-  static restore(sid, x) {
+  /**
+   * A Channel from export() (a client's resumeState, or a session store's
+   * record for role 'server'); its sealer gets a fresh random nonce prefix,
+   * so no nonce repeats whichever process seals next.
+   */
+  static restore(sid, x, role = 'client') {
     const key = (v) => {
       const b = Buffer.from(String(v), 'base64');
       if (b.length !== 32) throw new SecureError('resume state: a key is not 32 bytes', 'ERR_STREAM_RESUME_STATE');
@@ -437,13 +445,16 @@ class Channel {
     if (!x || typeof x.kid !== 'string' || !x.auth || !Array.isArray(x.epochs) || x.epochs.length === 0) {
       throw new SecureError('resume state: malformed encryption keys', 'ERR_STREAM_RESUME_STATE');
     }
-    const ch = new Channel({ role: 'client', sid, kid: x.kid, auth: { c2s: key(x.auth.c2s), s2c: key(x.auth.s2c) } });
+    const ch = new Channel({ role, sid, kid: x.kid, auth: { c2s: key(x.auth.c2s), s2c: key(x.auth.s2c) } });
     for (const e of [...x.epochs].sort((a, b) => a.ep - b.ep)) {
       if (!Number.isSafeInteger(e.ep) || e.ep < 0) throw new SecureError('resume state: bad epoch', 'ERR_STREAM_RESUME_STATE');
       ch._install(e.ep, key(e.c2s), key(e.s2c));
     }
     if (x.answer) ch._answer = { ep: x.answer.ep, spub: x.answer.spub, frame: String(x.answer.frame) };
     ch.rekeys = Number.isSafeInteger(x.rekeys) ? x.rekeys : 0;
+    if (Number.isSafeInteger(x.firstSeq)) ch._firstSeq = x.firstSeq;
+    if (x.pending) ch._pending = { ep: x.pending.ep, kp: storedKeySync(key(x.pending.priv), x.pending.pub), frame: String(x.pending.frame) };
+    if (x.peerSwitch) ch._peerSwitch = { ep: x.peerSwitch.ep, s: x.peerSwitch.s };
     return ch;
   }
 

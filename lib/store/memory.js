@@ -1,0 +1,135 @@
+'use strict';
+// MemorySessionStore: the SessionStore of docs/PROTOCOL.md §10 kept in this
+// process's memory. Every StreamServer given the same store object serves
+// every session in it (one owner at a time, fenced by a token), so two
+// servers in one process can hand sessions over and publish to each other;
+// nothing survives the process. Methods are async like any store's.
+
+const { SessionError } = require('../errors');
+
+const clone = (v) => (v === null || v === undefined ? v : JSON.parse(JSON.stringify(v)));
+
+function moved(sid) {
+  return new SessionError(`session ${sid} was taken over by another server`, 'ERR_SESSION_MOVED');
+}
+
+class MemorySessionStore {
+  constructor() {
+    this._records = new Map(); // sid -> record
+    this._nodes = new Map(); // node id -> { onTakeover(sid), onPublish(sid) }
+    this._next = 0;
+    this.closed = false;
+  }
+
+  /** A StreamServer joins: returns its node id. */
+  register(handlers) {
+    const id = `n${++this._next}`;
+    this._nodes.set(id, handlers);
+    return id;
+  }
+
+  unregister(id) {
+    this._nodes.delete(id);
+  }
+
+  /** Stores a new session owned by `node`; resolves with its fencing token, or null when the id exists. */
+  async create(sid, meta, node) {
+    if (this._records.has(sid)) return null;
+    this._records.set(sid, { meta: clone(meta), events: [], headSeq: 1, nextSeq: 1, clientRx: 0, owner: node, token: 1, inbox: [] });
+    return 1;
+  }
+
+  /** The session as stored: { meta, events: [{ seq, line }], headSeq, nextSeq, clientRx, owner }, or null. */
+  async load(sid) {
+    const r = this._records.get(sid);
+    if (!r) return null;
+    return { meta: clone(r.meta), events: r.events.map((e) => ({ ...e })), headSeq: r.headSeq, nextSeq: r.nextSeq, clientRx: r.clientRx, owner: r.owner };
+  }
+
+  /** `node` takes the session over: a new fencing token; the previous owner is told to let go. */
+  async claim(sid, node) {
+    const r = this._records.get(sid);
+    if (!r) return null;
+    const prev = r.owner;
+    r.owner = node;
+    r.token++;
+    if (prev && prev !== node) {
+      const h = this._nodes.get(prev);
+      if (h) h.onTakeover(sid);
+    }
+    return r.token;
+  }
+
+  _owned(sid, token) {
+    const r = this._records.get(sid);
+    if (!r || r.token !== token) throw moved(sid);
+    return r;
+  }
+
+  /**
+   * Appends sealed event lines (consecutive seqs) and applies a metadata
+   * patch ({ meta?, clientRx?, acked? }), all or nothing; rejects with
+   * ERR_SESSION_MOVED when `token` is no longer the owner's. Events beyond
+   * maxEvents/maxBytes are trimmed from the oldest.
+   */
+  async append(sid, token, lines, patch, limits) {
+    const r = this._owned(sid, token);
+    for (const e of lines) {
+      if (e.seq !== r.nextSeq) throw new SessionError(`store: seq ${e.seq} appended after ${r.nextSeq - 1}`, 'ERR_STORE_SEQ');
+      r.events.push({ seq: e.seq, line: e.line });
+      r.nextSeq++;
+    }
+    if (patch) {
+      if (patch.meta) r.meta = clone(patch.meta);
+      if (patch.clientRx !== undefined && patch.clientRx > r.clientRx) r.clientRx = patch.clientRx;
+      if (patch.acked !== undefined) this._trim(r, patch.acked + 1);
+    }
+    if (limits) {
+      let bytes = 0;
+      for (const e of r.events) bytes += e.line.length;
+      while (r.events.length > 1 && (r.events.length > limits.maxEvents || bytes > limits.maxBytes)) {
+        bytes -= r.events[0].line.length;
+        this._trim(r, r.events[0].seq + 1);
+      }
+    }
+  }
+
+  _trim(r, fromSeq) {
+    let k = 0;
+    while (k < r.events.length && r.events[k].seq < fromSeq) k++;
+    if (k) r.events.splice(0, k);
+    if (fromSeq > r.headSeq) r.headSeq = Math.min(fromSeq, r.nextSeq);
+  }
+
+  /** Queues an event for the session's owner (or the next one); resolves once it is stored. */
+  async publish(sid, event) {
+    const r = this._records.get(sid);
+    if (!r) throw new SessionError(`session ${sid} is unknown to the store`, 'SESSION_UNKNOWN');
+    r.inbox.push(clone(event));
+    const h = r.owner && this._nodes.get(r.owner);
+    if (h) queueMicrotask(() => h.onPublish(sid));
+  }
+
+  /** The owner takes the published events waiting for the session (in order). */
+  async takeInbox(sid, token) {
+    const r = this._owned(sid, token);
+    return r.inbox.splice(0);
+  }
+
+  /** Forgets the session (it was closed or expired), if `token` still owns it. */
+  async remove(sid, token) {
+    const r = this._records.get(sid);
+    if (r && (token === undefined || r.token === token)) this._records.delete(sid);
+  }
+
+  /** true when the store holds the session. */
+  async has(sid) {
+    return this._records.has(sid);
+  }
+
+  async close() {
+    this.closed = true;
+  }
+}
+
+module.exports = { MemorySessionStore };

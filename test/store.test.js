@@ -1,0 +1,154 @@
+'use strict';
+// StreamServers sharing a session store (MemorySessionStore, docs/PROTOCOL.md
+// §10): a session outlives the server that held it; a producer that holds no
+// connection publishes to it; a takeover fences the previous holder; every
+// event and message exactly once, in order; seqs consecutive and nonces unique
+// across the servers that sealed for one session.
+const assert = require('node:assert');
+const { Harness, until, once } = require('./helpers/stream-harness');
+const { Balancer } = require('./helpers/balancer');
+const { StreamServer, MemorySessionStore } = require('../lib/server');
+const { backend } = require('../lib/binding');
+
+const FAST = { maxAttempts: 50, initialDelay: 5, maxDelay: 50 };
+const range = (a, b) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+const ev = (i) => ({ type: 'stdout', payload: { chunk: `${i}` } });
+
+describe(`session store: servers sharing a MemorySessionStore (${backend} backend)`, function () {
+  this.timeout(30000);
+  let h;
+  beforeEach(() => {
+    h = new Harness();
+  });
+  afterEach(() => h.cleanup());
+
+  async function fleet(enc, extra = {}) {
+    const store = new MemorySessionStore();
+    const opts = { store, encryption: enc ? 'required' : 'disabled', heartbeatIntervalMs: 1000, ...extra };
+    const a = h.add(new StreamServer(opts));
+    const b = h.add(new StreamServer(opts));
+    const pa = (await a.listen()).port;
+    const pb = (await b.listen()).port;
+    const lb = h.add(new Balancer([pa, pb]));
+    await lb.listen();
+    const got = [];
+    const fromClient = [];
+    const seen = new Map(); // server -> sessions it emitted
+    for (const [name, srv] of [['a', a], ['b', b]]) {
+      srv.on('session', (s) => {
+        seen.set(name, s);
+        s.on('message', (m) => fromClient.push(m.n));
+      });
+    }
+    const c = h.client({ url: lb.url, encryption: enc, reconnect: FAST, onMessage: (m) => got.push(m.seq) });
+    const errors = [];
+    c.on('error', (e) => errors.push(e.code));
+    await c.connect();
+    await until(() => seen.has('a'), 'server a holds the session');
+    return { store, a, b, lb, c, got, fromClient, seen, errors };
+  }
+
+  for (const enc of [false, true]) {
+    const what = enc ? 'encrypted' : 'plaintext';
+
+    it(`${what}: the server holding a session goes away; the client's reconnect lands on the other one, which takes the session over (resumed), exactly once both ways`, async () => {
+      const f = await fleet(enc, { rekeyAfterMessages: 40 });
+      const sa = f.seen.get('a');
+      for (let i = 1; i <= 100; i++) await sa.send(ev(i));
+      for (let n = 1; n <= 50; n++) await f.c.send({ n });
+      await until(() => f.got.length >= 30, 'some events');
+      f.lb.setUp(0, false);
+      await f.a.close(); // the node dies: the session stays in the store
+      await until(() => f.seen.has('b'), 'server b took the session over', 20000);
+      const sb = f.seen.get('b');
+      assert.strictEqual(sb.resumed, true);
+      assert.strictEqual(sb.id, sa.id);
+      for (let i = 101; i <= 150; i++) await sb.send(ev(i));
+      for (let n = 51; n <= 60; n++) await f.c.send({ n });
+      await f.c.flush();
+      await until(() => f.got.length >= 150, 'every event');
+      assert.deepStrictEqual(f.got, range(1, 150));
+      await until(() => f.fromClient.length >= 60, 'every message');
+      assert.deepStrictEqual(f.fromClient, range(1, 60));
+      assert.deepStrictEqual(f.errors, []);
+      if (enc) assert.ok(f.c.stats.rekeys >= 1, `rekeys ${f.c.stats.rekeys}`);
+    });
+
+    it(`${what}: a producer server that holds no connection publishes to the session; events interleave with the holder's, once, in order`, async () => {
+      const f = await fleet(enc);
+      const producer = h.add(new StreamServer({ store: f.store, encryption: enc ? 'required' : 'disabled' })); // never listens
+      const sa = f.seen.get('a');
+      const sid = f.c.sessionId;
+      for (let i = 1; i <= 60; i++) {
+        if (i % 2) await producer.publish(sid, ev(i));
+        else await sa.send(ev(i));
+      }
+      await until(() => f.got.length >= 60, 'every event');
+      assert.deepStrictEqual(f.got, range(1, 60));
+      await assert.rejects(producer.publish(sid, { payload: {} }), { code: 'ERR_STREAM_INVALID_EVENT' });
+      await assert.rejects(producer.publish('s_nobody', ev(1)), { code: 'SESSION_UNKNOWN' });
+    });
+
+    it(`${what}: events published while no server holds the session wait in the store and reach the client after its next resume`, async () => {
+      const f = await fleet(enc);
+      const producer = h.add(new StreamServer({ store: f.store, encryption: enc ? 'required' : 'disabled' }));
+      const sid = f.c.sessionId;
+      await f.seen.get('a').send(ev(1));
+      await until(() => f.got.length === 1, 'event 1');
+      f.lb.setUp(0, false);
+      f.lb.setUp(1, false); // nowhere to reconnect for now
+      await f.a.close();
+      for (let i = 2; i <= 20; i++) await producer.publish(sid, ev(i));
+      f.lb.setUp(1, true);
+      await until(() => f.got.length >= 20, 'the published events', 20000);
+      assert.deepStrictEqual(f.got, range(1, 20));
+    });
+
+    it(`${what}: a takeover fences the previous holder: its session closes with ERR_SESSION_MOVED and its sends reject; nothing is delivered twice`, async () => {
+      const f = await fleet(enc);
+      const sa = f.seen.get('a');
+      for (let i = 1; i <= 10; i++) await sa.send(ev(i));
+      await until(() => f.got.length === 10, 'first events');
+      const closed = once(sa, 'close');
+      f.lb.setUp(0, false);
+      f.lb.cutAll(); // the client reconnects through the balancer: to b, while a is alive
+      const err = await closed;
+      assert.strictEqual(err.code, 'ERR_SESSION_MOVED');
+      await assert.rejects(sa.send(ev(11)), { code: 'ERR_SESSION_CLOSED' });
+      await until(() => f.seen.has('b'), 'b holds it');
+      const sb = f.seen.get('b');
+      for (let i = 11; i <= 20; i++) await sb.send(ev(i));
+      await until(() => f.got.length >= 20, 'the rest');
+      assert.deepStrictEqual(f.got, range(1, 20));
+      assert.strictEqual(f.a.getSession(sb.id), undefined);
+    });
+  }
+
+  it('encrypted: two servers sealing for one session never repeat a seq or a nonce (each sealer draws its own nonce prefix)', async () => {
+    const f = await fleet(true);
+    const appended = []; // every line any server stored, in order
+    const append = f.store.append.bind(f.store);
+    f.store.append = (sid, token, lines, ...rest) => {
+      for (const l of lines) appended.push(l.line);
+      return append(sid, token, lines, ...rest);
+    };
+    const sa = f.seen.get('a');
+    for (let i = 1; i <= 30; i++) await sa.send(ev(i));
+    await until(() => f.got.length === 30, 'a events');
+    const byA = appended.length;
+    f.lb.setUp(0, false);
+    await f.a.close();
+    await until(() => f.seen.has('b'), 'b');
+    const sb = f.seen.get('b');
+    for (let i = 31; i <= 60; i++) await sb.send(ev(i));
+    await until(() => f.got.length === 60, 'b events');
+    const envs = appended.map((l) => JSON.parse(l));
+    assert.deepStrictEqual(envs.map((e) => e.seq), range(1, 60), 'consecutive seqs, each stored once');
+    assert.strictEqual(new Set(envs.map((e) => e.payload.nonceB64)).size, 60, 'unique nonces');
+    const prefix = (e) => e.payload.nonceB64.slice(0, 10); // the 8 random bytes lead the nonce
+    const pa = new Set(envs.slice(0, byA).map(prefix));
+    const pb = new Set(envs.slice(byA).map(prefix));
+    assert.ok([...pb].every((p) => !pa.has(p)), 'b sealed under nonce prefixes of its own');
+    assert.deepStrictEqual(f.got, range(1, 60));
+  });
+});
