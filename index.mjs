@@ -98,6 +98,7 @@ export const {
   StreamEventSchema,
   StreamServer,
   MemorySessionStore,
+  RedisSessionStore,
   SupportedCurve,
   SupportedCurveSchema,
   ToolCallEventSchema,

@@ -1,29 +1,57 @@
 'use strict';
-// StreamServers sharing a session store (MemorySessionStore, docs/PROTOCOL.md
-// §10): a session outlives the server that held it; a producer that holds no
-// connection publishes to it; a takeover fences the previous holder; every
-// event and message exactly once, in order; seqs consecutive and nonces unique
-// across the servers that sealed for one session.
+// StreamServers sharing a session store (docs/PROTOCOL.md §10), with
+// MemorySessionStore and with RedisSessionStore on a real redis-server that
+// the test starts: a session outlives the server that held it; a producer
+// that holds no connection publishes to it; a takeover fences the previous
+// holder; every event and message exactly once, in order; seqs consecutive
+// and nonces unique across the servers that sealed for one session.
 const assert = require('node:assert');
 const { Harness, until, once } = require('./helpers/stream-harness');
 const { Balancer } = require('./helpers/balancer');
-const { StreamServer, MemorySessionStore } = require('../lib/server');
+const nodeCrypto = require('node:crypto');
+const { StreamServer, MemorySessionStore, RedisSessionStore } = require('../lib/server');
 const { backend } = require('../lib/binding');
+const redisServer = require('./helpers/redis-server');
 
 const FAST = { maxAttempts: 50, initialDelay: 5, maxDelay: 50 };
 const range = (a, b) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 const ev = (i) => ({ type: 'stdout', payload: { chunk: `${i}` } });
 
-describe(`session store: servers sharing a MemorySessionStore (${backend} backend)`, function () {
+const KINDS = [
+  ['MemorySessionStore', () => new MemorySessionStore()],
+  ['RedisSessionStore', (redis) => new RedisSessionStore({ url: redis.url, keyPrefix: `esn-test-${nodeCrypto.randomUUID()}:`, encryptionKey: nodeCrypto.randomBytes(32) })],
+];
+
+for (const [kind, makeStore] of KINDS) {
+describe(`session store: servers sharing a ${kind} (${backend} backend)`, function () {
   this.timeout(30000);
   let h;
+  let redis = null;
+  before(async function () {
+    if (kind !== 'RedisSessionStore') return;
+    if (!redisServer.available()) {
+      if (process.env.CI) throw new Error('no redis-server: .ci/run installs it (apt-get install redis-server)');
+      console.log('    (skipped: no redis-server; apt-get install redis-server)');
+      this.skip();
+    }
+    redis = await redisServer.startRedis();
+  });
+  after(async () => {
+    if (redis) await redis.close();
+  });
   beforeEach(() => {
     h = new Harness();
   });
   afterEach(() => h.cleanup());
 
+  function newStore() {
+    const store = makeStore(redis);
+    h.add({ close: () => store.close() });
+    return store;
+  }
+
   async function fleet(enc, extra = {}) {
-    const store = new MemorySessionStore();
+    const store = newStore();
     const opts = { store, encryption: enc ? 'required' : 'disabled', heartbeatIntervalMs: 1000, ...extra };
     const a = h.add(new StreamServer(opts));
     const b = h.add(new StreamServer(opts));
@@ -152,3 +180,4 @@ describe(`session store: servers sharing a MemorySessionStore (${backend} backen
     assert.deepStrictEqual(f.got, range(1, 60));
   });
 });
+}

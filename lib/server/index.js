@@ -10,6 +10,7 @@ const { EventEmitter } = require('node:events');
 const { WebSocketServer } = require('ws');
 const { Session, SessionError } = require('./session');
 const { MemorySessionStore } = require('../store/memory');
+const { RedisSessionStore } = require('../store/redis');
 const { WsTransport, HttpStreamTransport } = require('./transports');
 const control = require('../protocol/control');
 const secure = require('../transport/secure');
@@ -517,4 +518,4 @@ class StreamServer extends EventEmitter {
 
 const DUMMY_KEY = new Uint8Array(32);
 
-module.exports = { StreamServer, Session, SessionError, MemorySessionStore, SERVER_DEFAULTS: DEFAULTS };
+module.exports = { StreamServer, Session, SessionError, MemorySessionStore, RedisSessionStore, SERVER_DEFAULTS: DEFAULTS };
