@@ -497,13 +497,14 @@ export declare class Session extends EventEmitter {
   readonly lastSeq: number;
   readonly lastClientSeq: number;
   readonly bufferedBytes: number;
-  readonly stats: { framesIn: number; framesOut: number; dataIn: number; dataOut: number; duplicates: number; acksOut: number; unknownControl: number; slowConsumer: number; held: number; heldBytes: number; gaps: number; rekeys: number };
+  readonly stats: { framesIn: number; framesOut: number; dataIn: number; dataOut: number; duplicates: number; acksOut: number; unknownControl: number; slowConsumer: number; held: number; heldBytes: number; gaps: number; rekeys: number; redelivered: number };
   /** the resume credential of a session made by server.createSession(), for the app to hand to its client (x-esn-credential) */
   credential: string | undefined;
   /** fills protocolVersion (2 unless given), sessionId and seq; resolves when within bounds */
   send(event: { type: string; payload?: unknown; protocolVersion?: 1 | 2; [k: string]: unknown }): Promise<void>;
   close(err?: Error): void;
-  on(event: 'message', l: (message: any) => void): this;
+  /** info.redelivered: after a takeover, a message the previous server may already have handed to its app */
+  on(event: 'message', l: (message: any, info?: { seq: number; redelivered: true }) => void): this;
   on(event: 'connect', l: (kind: 'ws' | 'http') => void): this;
   on(event: 'disconnect', l: (reason: string) => void): this;
   on(event: 'gap', l: (gap: StreamGap) => void): this;
@@ -520,7 +521,16 @@ export declare class MemorySessionStore {
   constructor();
   close(): Promise<void>;
 }
-export type SessionStore = MemorySessionStore;
+/**
+ * A SessionStore on Redis (ioredis, an optional peer dependency): servers in several processes serve the same
+ * sessions. encryptionKey (32 bytes, Buffer or base64) encrypts session keys and queued events at rest; every
+ * server of a fleet gets the same one. Records expire after ttlMs (1 day) without a write.
+ */
+export declare class RedisSessionStore {
+  constructor(options: { url?: string; client?: unknown; keyPrefix?: string; encryptionKey: Uint8Array | string; ttlMs?: number });
+  close(): Promise<void>;
+}
+export type SessionStore = MemorySessionStore | RedisSessionStore;
 
 export declare class StreamServer extends EventEmitter {
   constructor(options?: StreamServerOptions);

@@ -473,7 +473,8 @@ class ReconnectingStream extends EventEmitter {
     const rx = this._link.rx;
     const fields = [sid, t.challenge, t.cn, rx];
     const proof = this.channel ? this.channel.mac('resume', ...fields) : mac(this._credKey, 'resume', ...fields);
-    t.send(build.hello({ sid, resume: true, rx, cn: t.cn, proof }) + '\n');
+    // tx: what this client may have sent before (a server that takes the session over flags those it redelivers)
+    t.send(build.hello({ sid, resume: true, rx, cn: t.cn, proof, tx: this._link.outbox.nextSeq - 1 }) + '\n');
   }
 
   // Frames are read in arrival order: at once while everything is

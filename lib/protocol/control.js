@@ -11,7 +11,8 @@
 //
 //  t          dir   fields
 //  challenge  s->c  n                                     fresh server nonce, sent when the connection opens
-//  hello      c->s  sid, resume, rx, enc?, cn?, proof?    open a session, or resume one with a proof over n
+//  hello      c->s  sid, resume, rx, enc?, cn?, proof?, tx?  open a session, or resume one with a proof over n
+//                                                         (tx: the last message seq the client numbered)
 //  welcome    s->c  sid, resumed, rx, hb, first, next, max?, v, enc?, cred?, m?
 //  reject     s->c  code, message                         refused; the socket closes
 //  b          c->s  s                                     the client message lines that follow start at seq s
@@ -86,6 +87,7 @@ function checkControl(f) {
       if (f.resume && !isSid(f.sid)) return 'a resuming hello needs a sid';
       // a missing or malformed cn/proof is a failed proof (SESSION_AUTH_FAILED), not a malformed hello
       if ((f.cn !== undefined && typeof f.cn !== 'string') || (f.proof !== undefined && typeof f.proof !== 'string')) return 'hello.cn/proof must be strings';
+      if (f.tx !== undefined && !isSeq(f.tx)) return 'hello.tx must be an integer >= 0';
       return null;
     case 'welcome':
       if (!isSid(f.sid)) return 'welcome.sid must be a session id';
@@ -126,8 +128,9 @@ function gap(from, to, reason, m) {
 }
 const reject = (code, message) => `${v}"reject","code":${JSON.stringify(code)},"message":${JSON.stringify(String(message))}}`;
 const rekey = (t, ep, pub, m, s) => `${v}${JSON.stringify(t)},"ep":${ep},"pub":${JSON.stringify(pub)}${s === undefined ? '' : `,"s":${s}`},"m":"${m}"}`;
-function hello({ sid, resume, rx, enc, cn, proof }) {
+function hello({ sid, resume, rx, enc, cn, proof, tx }) {
   const o = { [CONTROL_KEY]: CONTROL_VERSION, t: 'hello', sid: sid ?? null, resume: !!resume, rx };
+  if (tx !== undefined) o.tx = tx;
   if (enc) o.enc = enc;
   if (cn !== undefined) o.cn = cn;
   if (proof !== undefined) o.proof = proof;

@@ -436,6 +436,8 @@ class StreamServer extends EventEmitter {
     if (token === null || ws.readyState !== 1 || this.sessions.has(sid)) return refuse(RejectCode.SessionAuthFailed, AUTH_FAILED);
     const s = this._newSession(sid, channel, verifier);
     s._restore(rec, this.store, token);
+    // messages the previous server may have handed to its app without recording it
+    if (Number.isSafeInteger(f.tx) && f.tx > rec.clientRx) s._redeliverUpTo = f.tx;
     this.emit('session', s);
     const ob = s.link.outbox;
     const m = s.channel ? s.channel.mac('welcome', s.id, f.cn, s.link.rx, ob.nextSeq) : undefined;

@@ -26,6 +26,8 @@ class Session extends EventEmitter {
     this._verifier = verifier || null; // plaintext: the key the client's resume proof is checked with
     this.credential = undefined; // set by server.createSession() for the app to hand to its client
     this.resumed = false; // true when this server took the session over from a store
+    this._redeliverUpTo = 0; // after a takeover: client seqs the previous server may have delivered
+    this.redelivered = 0;
     this._store = null; // a SessionStore (docs/PROTOCOL.md §10): { store, token, queue, ... }
     this._opts = opts;
     this._posting = null;
@@ -90,7 +92,7 @@ class Session extends EventEmitter {
 
   get stats() {
     const rekeys = this.channel ? this.channel.rekeys : 0;
-    return { ...this.link.stats, held: this.link.outbox.count, heldBytes: this.link.outbox.bytes, gaps: this.gaps, rekeys };
+    return { ...this.link.stats, held: this.link.outbox.count, heldBytes: this.link.outbox.bytes, gaps: this.gaps, rekeys, redelivered: this.redelivered };
   }
 
   /**
@@ -98,7 +100,7 @@ class Session extends EventEmitter {
    * seq, serializes once (and seals once when encrypted), and resolves when
    * the session's outbox and the socket buffer are within bounds.
    */
-  send(event) {
+  send(event, fromInbox = false) {
     if (this.closed) return Promise.reject(new SessionError('session is closed', 'ERR_SESSION_CLOSED'));
     if (event === null || typeof event !== 'object' || Array.isArray(event)) {
       return Promise.reject(new TypeError('session.send(event): event must be an object'));
@@ -118,7 +120,7 @@ class Session extends EventEmitter {
     this.link.enqueue(line, byteLength(line));
     const ch = this.channel;
     if (ch !== null && this.link.transport !== null && ch.due(this._rekeyAfterMessages, this._rekeyAfterMs, this.link.outbox.headSeq)) this._offerRekey();
-    if (this._store !== null) return Promise.all([this._stored({ seq, line }), this.link.wait()]).then(() => undefined);
+    if (this._store !== null) return Promise.all([this._stored({ seq, line, inbox: fromInbox }), this.link.wait()]).then(() => undefined);
     return this.link.wait();
   }
 
@@ -139,7 +141,7 @@ class Session extends EventEmitter {
 
   /** This session is kept in `store` under fencing `token` (this server owns it). */
   _useStore(store, token, created = null) {
-    this._store = { store, token, created, lines: [], waiters: [], metaWaiters: [], acked: false, clientRx: false, busy: false, epoch: this.channel ? this.channel.epoch : -1 };
+    this._store = { store, token, created, lines: [], waiters: [], metaWaiters: [], acked: false, clientRx: false, inbox: 0, busy: false, draining: false, again: false, epoch: this.channel ? this.channel.epoch : -1 };
     this.link.storedSeq = this.link.outbox.nextSeq - 1;
   }
 
@@ -176,6 +178,7 @@ class Session extends EventEmitter {
     if (change.line !== undefined) st.lines.push({ seq: change.seq, line: change.line });
     if (change.acked) st.acked = true;
     if (change.clientRx) st.clientRx = true;
+    if (change.inbox) st.inbox++;
     const p = change.meta ? new Promise((resolve, reject) => st.metaWaiters.push({ resolve, reject })) : change.line !== undefined ? new Promise((resolve, reject) => st.waiters.push({ seq: change.seq, resolve, reject })) : null;
     if (!st.busy) {
       st.busy = true;
@@ -197,12 +200,14 @@ class Session extends EventEmitter {
       }
       st.token = token;
     }
-    while (st && !this.closed && (st.lines.length || st.acked || st.clientRx || st.metaWaiters.length || (this.channel && this.channel.epoch !== st.epoch))) {
+    while (st && !this.closed && (st.lines.length || st.acked || st.clientRx || st.inbox || st.metaWaiters.length || (this.channel && this.channel.epoch !== st.epoch))) {
       const lines = st.lines.splice(0);
       const metaWaiters = st.metaWaiters.splice(0);
       const patch = {};
       if (st.acked) patch.acked = this.link.outbox.acked;
       if (st.clientRx) patch.clientRx = this.link.rx;
+      if (st.inbox) patch.inbox = st.inbox; // published events sealed into these lines leave the inbox with them
+      st.inbox = 0;
       if (metaWaiters.length || (this.channel && this.channel.epoch !== st.epoch)) {
         st.epoch = this.channel ? this.channel.epoch : -1;
         patch.meta = this._meta(); // new keys (or an offered rekey) go with (before) the first lines sealed under them
@@ -227,21 +232,44 @@ class Session extends EventEmitter {
     if (st) st.busy = false;
   }
 
-  /** Events published through the store for this session (another process's server.publish()). */
+  /**
+   * Events published through the store for this session (another process's
+   * server.publish()), sent in order with backpressure, one batch at a time.
+   * An event leaves the inbox in the same store write as the line sealed
+   * from it, so a server that dies meanwhile loses none: its successor sends it.
+   */
   async _drainInbox() {
     const st = this._store;
     if (st === null || this.closed) return;
-    let events;
-    try {
-      events = await st.store.takeInbox(this.id, st.token);
-    } catch (err) {
-      if (err && err.code === 'ERR_SESSION_MOVED') this._movedAway(err);
+    if (st.draining) {
+      st.again = true;
       return;
     }
-    for (const e of events) {
-      this.send(e).catch((err) => {
-        if (this.listenerCount('error')) this.emit('error', err);
-      });
+    st.draining = true;
+    try {
+      do {
+        st.again = false;
+        let events;
+        try {
+          events = await st.store.peekInbox(this.id, st.token, 256);
+        } catch (err) {
+          if (err && err.code === 'ERR_SESSION_MOVED') this._movedAway(err);
+          return;
+        }
+        for (const e of events) {
+          if (this.closed) return;
+          try {
+            await this.send(e, true);
+          } catch (err) {
+            if (this.closed) return;
+            this._stored({ inbox: true }); // refused (it fails the schemas): it leaves the inbox, reported
+            if (this.listenerCount('error')) this.emit('error', err);
+          }
+        }
+        if (events.length === 256) st.again = true;
+      } while (st.again && !this.closed);
+    } finally {
+      st.draining = false;
     }
   }
 
@@ -300,7 +328,11 @@ class Session extends EventEmitter {
       if (this.link.transport !== null && ch.due(this._rekeyAfterMessages, this._rekeyAfterMs, this.link.outbox.headSeq)) this._offerRekey();
     }
     this._refusals.clear();
-    this.emit('message', msg);
+    if (seq <= this._redeliverUpTo) {
+      // possibly a duplicate: the server that held the session before may have delivered it
+      this.redelivered++;
+      this.emit('message', msg, { seq, redelivered: true });
+    } else this.emit('message', msg);
     if (this._store !== null) this._stored({ clientRx: true });
     return true;
   }

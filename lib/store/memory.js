@@ -68,7 +68,7 @@ class MemorySessionStore {
 
   /**
    * Appends sealed event lines (consecutive seqs) and applies a metadata
-   * patch ({ meta?, clientRx?, acked? }), all or nothing; rejects with
+   * patch ({ meta?, clientRx?, acked?, inbox? (published events now sealed) }), all or nothing; rejects with
    * ERR_SESSION_MOVED when `token` is no longer the owner's. Events beyond
    * maxEvents/maxBytes are trimmed from the oldest.
    */
@@ -80,6 +80,7 @@ class MemorySessionStore {
       r.nextSeq++;
     }
     if (patch) {
+      if (patch.inbox) r.inbox.splice(0, patch.inbox);
       if (patch.meta) r.meta = clone(patch.meta);
       if (patch.clientRx !== undefined && patch.clientRx > r.clientRx) r.clientRx = patch.clientRx;
       if (patch.acked !== undefined) this._trim(r, patch.acked + 1);
@@ -110,10 +111,10 @@ class MemorySessionStore {
     if (h) queueMicrotask(() => h.onPublish(sid));
   }
 
-  /** The owner takes the published events waiting for the session (in order). */
-  async takeInbox(sid, token) {
+  /** The oldest `max` published events waiting (an append with patch.inbox = k removes k, with the lines sealed from them). */
+  async peekInbox(sid, token, max = 256) {
     const r = this._owned(sid, token);
-    return r.inbox.splice(0);
+    return clone(r.inbox.slice(0, max));
   }
 
   /** Forgets the session (it was closed or expired), if `token` still owns it. */

@@ -37,7 +37,7 @@ local token = redis.call('HINCRBY', KEYS[1], 'token', 1)
 redis.call('HSET', KEYS[1], 'owner', ARGV[1])
 for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
 return { token, prev }`,
-  // KEYS: m, e, i ; ARGV: token, ttl, firstSeq, count, meta|'', clientRx|'', acked|'', maxEvents, maxBytes, line1, line2, ...
+  // KEYS: m, e, i ; ARGV: token, ttl, firstSeq, count, meta|'', clientRx|'', acked|'', maxEvents, maxBytes, inboxDone, line1, line2, ...
   append: `
 if tonumber(redis.call('HGET', KEYS[1], 'token')) ~= tonumber(ARGV[1]) then return redis.error_reply('ESN_MOVED') end
 local nxt = tonumber(redis.call('HGET', KEYS[1], 'next'))
@@ -45,12 +45,13 @@ local count = tonumber(ARGV[4])
 if count > 0 and tonumber(ARGV[3]) ~= nxt then return redis.error_reply('ESN_SEQ expected ' .. nxt) end
 local bytes = tonumber(redis.call('HGET', KEYS[1], 'bytes'))
 for k = 1, count do
-  local line = ARGV[9 + k]
+  local line = ARGV[10 + k]
   redis.call('XADD', KEYS[2], (nxt) .. '-1', 'l', line)
   bytes = bytes + #line
   nxt = nxt + 1
 end
 redis.call('HSET', KEYS[1], 'next', nxt)
+if tonumber(ARGV[10]) > 0 then redis.call('LTRIM', KEYS[3], tonumber(ARGV[10]), -1) end
 if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'meta', ARGV[5]) end
 if ARGV[6] ~= '' and tonumber(ARGV[6]) > tonumber(redis.call('HGET', KEYS[1], 'rx')) then redis.call('HSET', KEYS[1], 'rx', ARGV[6]) end
 local head = tonumber(redis.call('HGET', KEYS[1], 'head'))
@@ -83,12 +84,10 @@ if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('ESN_UNKNOWN
 redis.call('RPUSH', KEYS[3], ARGV[2])
 for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[1]) end
 return redis.call('HGET', KEYS[1], 'owner')`,
-  // ARGV: token
-  takeInbox: `
+  // ARGV: token, max
+  peekInbox: `
 if tonumber(redis.call('HGET', KEYS[1], 'token')) ~= tonumber(ARGV[1]) then return redis.error_reply('ESN_MOVED') end
-local items = redis.call('LRANGE', KEYS[3], 0, -1)
-redis.call('DEL', KEYS[3])
-return items`,
+return redis.call('LRANGE', KEYS[3], 0, tonumber(ARGV[2]) - 1)`,
   // ARGV: token or ''
   remove: `
 if ARGV[1] ~= '' and tonumber(redis.call('HGET', KEYS[1], 'token')) ~= tonumber(ARGV[1]) then return 0 end
@@ -232,6 +231,7 @@ class RedisSessionStore {
       patch.acked === undefined ? '' : patch.acked,
       Number.isFinite(limits.maxEvents) ? limits.maxEvents : 2 ** 53,
       Number.isFinite(limits.maxBytes) ? limits.maxBytes : 2 ** 53,
+      patch.inbox || 0,
     ];
     for (const l of lines) args.push(l.line);
     try {
@@ -254,11 +254,12 @@ class RedisSessionStore {
     if (owner) await this.redis.publish(`${this.prefix}n:${owner}`, `publish ${sid}`);
   }
 
-  async takeInbox(sid, token) {
+  /** The oldest `max` published events waiting (not removed: an append with patch.inbox = k removes k). */
+  async peekInbox(sid, token, max = 256) {
     const keys = this._keys(sid);
     let items;
     try {
-      items = await this.redis.esn_takeInbox(keys.length, ...keys, token);
+      items = await this.redis.esn_peekInbox(keys.length, ...keys, token, max);
     } catch (err) {
       if (String(err && err.message).includes('ESN_MOVED')) throw moved(sid);
       throw err;
