@@ -181,3 +181,52 @@ describe(`session store: servers sharing a ${kind} (${backend} backend)`, functi
   });
 });
 }
+
+describe('RedisSessionStore options', function () {
+  this.timeout(20000);
+  let redis = null;
+  before(async function () {
+    if (!redisServer.available()) {
+      if (process.env.CI) throw new Error('no redis-server: .ci/run installs it (apt-get install redis-server)');
+      this.skip();
+    }
+    redis = await redisServer.startRedis();
+  });
+  after(async () => {
+    if (redis) await redis.close();
+  });
+
+  it('takes { client } (an ioredis connection it does not close) and keyPrefix (stores with other prefixes do not see its sessions); a record written under another encryptionKey is refused (ERR_STORE_KEY); bad options are TypeErrors', async () => {
+    const Redis = require('ioredis');
+    const client = new Redis(redis.url);
+    const key = nodeCrypto.randomBytes(32);
+    const s1 = new RedisSessionStore({ client, keyPrefix: 'esn-a:', encryptionKey: key });
+    const s2 = new RedisSessionStore({ url: redis.url, keyPrefix: 'esn-b:', encryptionKey: key.toString('base64') });
+    const s3 = new RedisSessionStore({ url: redis.url, keyPrefix: 'esn-a:', encryptionKey: nodeCrypto.randomBytes(32) });
+    try {
+      const node = s1.register({ onTakeover() {}, onPublish() {} });
+      assert.strictEqual(await s1.create('s_opt', { enc: false, verifier: 'v', channel: null }, node), 1);
+      assert.strictEqual(await s1.create('s_opt', { enc: false, verifier: 'v', channel: null }, node), null, 'exists');
+      assert.strictEqual(await s2.has('s_opt'), false);
+      assert.strictEqual((await s1.load('s_opt')).meta.verifier, 'v');
+      const raw = await client.hget('esn-a:s:{s_opt}:m', 'meta');
+      assert.ok(!raw.includes('"verifier"'), 'the metadata is encrypted at rest');
+      await assert.rejects(s3.load('s_opt'), { code: 'ERR_STORE_KEY' });
+      await assert.rejects(s1.append('s_opt', 99, [{ seq: 1, line: 'x' }]), { code: 'ERR_SESSION_MOVED' });
+      await s1.append('s_opt', 1, [{ seq: 1, line: 'a' }, { seq: 2, line: 'b' }]);
+      await assert.rejects(s1.append('s_opt', 1, [{ seq: 5, line: 'c' }]), { code: 'ERR_STORE' });
+      await s1.append('s_opt', 1, [], { acked: 1 });
+      const rec = await s1.load('s_opt');
+      assert.deepStrictEqual([rec.headSeq, rec.nextSeq, rec.events.map((e) => e.line)], [2, 3, ['b']]);
+      assert.ok((await client.pttl('esn-a:s:{s_opt}:m')) > 0, 'a TTL');
+    } finally {
+      await s1.close();
+      await s2.close();
+      await s3.close();
+    }
+    assert.strictEqual(await client.ping(), 'PONG', 'a given client stays open');
+    client.disconnect();
+    assert.throws(() => new RedisSessionStore({ encryptionKey: nodeCrypto.randomBytes(32) }), TypeError);
+    assert.throws(() => new RedisSessionStore({ url: redis.url, encryptionKey: 'short' }), TypeError);
+  });
+});
