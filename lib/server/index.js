@@ -75,6 +75,7 @@ class StreamServer extends EventEmitter {
     this.sessions = new Map();
     this.closed = false;
     this._pendingHellos = 0; // connections open whose hello was not yet accepted
+    this._claiming = new Map(); // sid -> Promise: a takeover from the store in progress
     this.store = o.store || null;
     if (this.store) {
       if (typeof this.store.register !== 'function' || typeof this.store.append !== 'function') throw new TypeError('StreamServer: options.store must be a SessionStore');
@@ -154,7 +155,7 @@ class StreamServer extends EventEmitter {
   async publish(sessionId, event) {
     const sid = canonicalSid(String(sessionId));
     const local = this.sessions.get(sid);
-    if (local && !local.closed) return local.send(event);
+    if (local && !local.closed) return local.send(event, false, true); // resolves once stored
     if (!this.store) throw new SessionError(`session ${sid} is unknown to this server (give StreamServer a store to publish across servers)`, RejectCode.SessionUnknown);
     if (event === null || typeof event !== 'object' || Array.isArray(event)) throw new TypeError('server.publish(sessionId, event): event must be an object');
     const v = { protocolVersion: event.protocolVersion === undefined ? 2 : event.protocolVersion, sessionId: sid, seq: 1, type: event.type, payload: event.payload };
@@ -412,6 +413,28 @@ class StreamServer extends EventEmitter {
    */
   async _resumeFromStore(ws, t, f, nonce) {
     const sid = canonicalSid(f.sid);
+    // one takeover of a session at a time in this server: a second resume
+    // (a reconnect while the first was loading) waits, then finds it held here
+    const busy = this._claiming.get(sid);
+    if (busy) {
+      await busy.catch(() => {});
+      if (ws.readyState !== 1) return null;
+      if (this.sessions.has(sid)) return this._resume(ws, t, f, nonce);
+    }
+    let done;
+    const mine = new Promise((resolve) => {
+      done = resolve;
+    });
+    this._claiming.set(sid, mine);
+    try {
+      return await this._takeOver(ws, t, f, nonce, sid);
+    } finally {
+      if (this._claiming.get(sid) === mine) this._claiming.delete(sid);
+      done();
+    }
+  }
+
+  async _takeOver(ws, t, f, nonce, sid) {
     const rec = await this.store.load(sid);
     let channel = null;
     let verifier = null;

@@ -100,7 +100,7 @@ class Session extends EventEmitter {
    * seq, serializes once (and seals once when encrypted), and resolves when
    * the session's outbox and the socket buffer are within bounds.
    */
-  send(event, fromInbox = false) {
+  send(event, fromInbox = false, untilStored = false) {
     if (this.closed) return Promise.reject(new SessionError('session is closed', 'ERR_SESSION_CLOSED'));
     if (event === null || typeof event !== 'object' || Array.isArray(event)) {
       return Promise.reject(new TypeError('session.send(event): event must be an object'));
@@ -120,7 +120,14 @@ class Session extends EventEmitter {
     this.link.enqueue(line, byteLength(line));
     const ch = this.channel;
     if (ch !== null && this.link.transport !== null && ch.due(this._rekeyAfterMessages, this._rekeyAfterMs, this.link.outbox.headSeq)) this._offerRekey();
-    if (this._store !== null) return Promise.all([this._stored({ seq, line, inbox: fromInbox }), this.link.wait()]).then(() => undefined);
+    if (this._store !== null) {
+      // With a store the line reaches the client only once it is stored;
+      // send() itself resolves on room in the buffers, like without a store,
+      // so a producer that awaits each send() still gets batched writes.
+      const stored = this._stored({ seq, line, inbox: fromInbox });
+      if (fromInbox || untilStored) return Promise.all([stored, this.link.wait()]).then(() => undefined);
+      stored.catch(() => {}); // reported by close()
+    }
     return this.link.wait();
   }
 

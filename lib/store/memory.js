@@ -35,7 +35,7 @@ class MemorySessionStore {
   /** Stores a new session owned by `node`; resolves with its fencing token, or null when the id exists. */
   async create(sid, meta, node) {
     if (this._records.has(sid)) return null;
-    this._records.set(sid, { meta: clone(meta), events: [], headSeq: 1, nextSeq: 1, clientRx: 0, owner: node, token: 1, inbox: [] });
+    this._records.set(sid, { meta: clone(meta), events: [], first: 0, bytes: 0, headSeq: 1, nextSeq: 1, clientRx: 0, owner: node, token: 1, inbox: [] });
     return 1;
   }
 
@@ -43,7 +43,7 @@ class MemorySessionStore {
   async load(sid) {
     const r = this._records.get(sid);
     if (!r) return null;
-    return { meta: clone(r.meta), events: r.events.map((e) => ({ ...e })), headSeq: r.headSeq, nextSeq: r.nextSeq, clientRx: r.clientRx, owner: r.owner };
+    return { meta: clone(r.meta), events: r.events.slice(r.first).map((e) => ({ ...e })), headSeq: r.headSeq, nextSeq: r.nextSeq, clientRx: r.clientRx, owner: r.owner };
   }
 
   /** `node` takes the session over: a new fencing token; the previous owner is told to let go. */
@@ -77,6 +77,7 @@ class MemorySessionStore {
     for (const e of lines) {
       if (e.seq !== r.nextSeq) throw new SessionError(`store: seq ${e.seq} appended after ${r.nextSeq - 1}`, 'ERR_STORE_SEQ');
       r.events.push({ seq: e.seq, line: e.line });
+      r.bytes += e.line.length;
       r.nextSeq++;
     }
     if (patch) {
@@ -86,19 +87,21 @@ class MemorySessionStore {
       if (patch.acked !== undefined) this._trim(r, patch.acked + 1);
     }
     if (limits) {
-      let bytes = 0;
-      for (const e of r.events) bytes += e.line.length;
-      while (r.events.length > 1 && (r.events.length > limits.maxEvents || bytes > limits.maxBytes)) {
-        bytes -= r.events[0].line.length;
-        this._trim(r, r.events[0].seq + 1);
-      }
+      while (r.events.length - r.first > 1 && (r.events.length - r.first > limits.maxEvents || r.bytes > limits.maxBytes)) this._trim(r, r.events[r.first].seq + 1);
     }
   }
 
+  // events[first..] are held; the array is compacted now and then (no O(n) work per call)
   _trim(r, fromSeq) {
-    let k = 0;
-    while (k < r.events.length && r.events[k].seq < fromSeq) k++;
-    if (k) r.events.splice(0, k);
+    while (r.first < r.events.length && r.events[r.first].seq < fromSeq) {
+      r.bytes -= r.events[r.first].line.length;
+      r.events[r.first] = undefined;
+      r.first++;
+    }
+    if (r.first > 1024 && r.first * 2 > r.events.length) {
+      r.events.splice(0, r.first);
+      r.first = 0;
+    }
     if (fromSeq > r.headSeq) r.headSeq = Math.min(fromSeq, r.nextSeq);
   }
 

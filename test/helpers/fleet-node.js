@@ -10,7 +10,7 @@ const { StreamServer, RedisSessionStore } = require('../../lib/server');
 
 const [url, keyPrefix, key, role] = process.argv.slice(2);
 const store = new RedisSessionStore({ url, keyPrefix, encryptionKey: key });
-const server = new StreamServer({ store, encryption: 'required', heartbeatIntervalMs: 500, rekeyAfterMessages: 2000 });
+const server = new StreamServer({ store, encryption: 'required', heartbeatIntervalMs: 2000, rekeyAfterMessages: 2000 });
 
 if (role === 'server') {
   server.on('session', (s) => {
