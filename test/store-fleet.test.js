@@ -80,6 +80,12 @@ describe('session store fleet: server processes on one redis-server', function (
     await until(() => got.length >= N / 4, 'a quarter of the events', 60000);
     lb.setUp(0, false);
     a.kill(); // SIGKILL mid-stream
+    // and the client's connections to b cut twice while b takes over and after (a takeover
+    // must never acknowledge client messages it has not recorded)
+    const mark = got.length;
+    lb.cutAll();
+    await until(() => got.length >= mark + N / 8, 'events after the takeover', 60000);
+    lb.cutAll();
     await until(() => producer.inbox.some((m) => m.published === N), 'the producer stored every event', 90000);
     await until(() => got.length >= N, `every event (got ${got.length}, last ${got[got.length - 1]}, state ${c.state})`, 90000);
     assert.deepStrictEqual(got.length, N);

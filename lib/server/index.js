@@ -396,7 +396,7 @@ class StreamServer extends EventEmitter {
       return null;
     }
     const ob = s.link.outbox;
-    const rx = s.link.rx;
+    const rx = Math.min(s.link.rx, s.link.ackLimit); // with a store: what it has recorded
     const m = s.channel ? s.channel.mac('welcome', s.id, f.cn, rx, ob.nextSeq) : undefined;
     ws.send(build.welcome({ sid: s.id, resumed: true, rx, hb: this.options.heartbeatIntervalMs, first: ob.headSeq, next: ob.nextSeq, max: this.options.maxPayload, m }) + '\n');
     s._attach(t, f.rx);
@@ -531,8 +531,13 @@ class StreamServer extends EventEmitter {
         if (res.writableEnded) return;
         const err = session._post(Buffer.concat(chunks));
         if (err) return refuse(400, err.code || RejectCode.BadRequest, err.message);
-        res.writeHead(200, ndjson);
-        res.end(build.ack(session.link.rx) + '\n');
+        const answer = () => {
+          res.writeHead(200, ndjson);
+          res.end(build.ack(Math.min(session.link.rx, session.link.ackLimit)) + '\n');
+        };
+        // with a store: acknowledge once the messages are recorded there
+        if (session._store !== null) session._stored({ meta: true }).then(answer, () => refuse(503, RejectCode.ServerClosing, 'the session moved or closed'));
+        else answer();
       });
       return;
     }

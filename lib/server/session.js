@@ -150,6 +150,9 @@ class Session extends EventEmitter {
   _useStore(store, token, created = null) {
     this._store = { store, token, created, lines: [], waiters: [], metaWaiters: [], acked: false, clientRx: false, inbox: 0, busy: false, draining: false, again: false, epoch: this.channel ? this.channel.epoch : -1 };
     this.link.storedSeq = this.link.outbox.nextSeq - 1;
+    // the client frees a message once acknowledged: acknowledge only what the store has recorded,
+    // so a server that takes the session over never asks for less than the client still holds
+    this.link.ackLimit = this.link.rx;
   }
 
   /** The store record's metadata of this session (its resume verifier or keys). */
@@ -212,7 +215,8 @@ class Session extends EventEmitter {
       const metaWaiters = st.metaWaiters.splice(0);
       const patch = {};
       if (st.acked) patch.acked = this.link.outbox.acked;
-      if (st.clientRx) patch.clientRx = this.link.rx;
+      const rx = this.link.rx;
+      if (st.clientRx) patch.clientRx = rx;
       if (st.inbox) patch.inbox = st.inbox; // published events sealed into these lines leave the inbox with them
       st.inbox = 0;
       if (metaWaiters.length || (this.channel && this.channel.epoch !== st.epoch)) {
@@ -229,6 +233,10 @@ class Session extends EventEmitter {
         return;
       }
       for (const w of metaWaiters) w.resolve();
+      if (patch.clientRx !== undefined && patch.clientRx > this.link.ackLimit) {
+        this.link.ackLimit = patch.clientRx;
+        this.link.flushSoon();
+      }
       if (lines.length) {
         const last = lines[lines.length - 1].seq;
         this.link.storedSeq = last;

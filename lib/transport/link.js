@@ -54,6 +54,7 @@ class Link {
     this._pong = -1; // index in ctrl of the pending pong (one at a time)
     this._errSink = null; // receiveFrame(data, sink): errors go to the caller instead of the owner
     this.storedSeq = Infinity; // lines after this seq wait (a session store has not stored them yet)
+    this.ackLimit = Infinity; // acks never go past this (a session store has recorded the peer's lines up to it)
     this.transport = null;
     this.rx = 0; // highest peer seq delivered
     this.sentAck = 0; // highest rx told to the peer
@@ -191,9 +192,10 @@ class Link {
     if (!t) return;
     if (this._slow(t)) return;
     let parts = null;
-    if (this.rx !== this.sentAck && t.acks !== false) {
-      parts = [build.ack(this.rx, this.auth ? this.auth.mac('ack', this.rx) : undefined)];
-      this.sentAck = this.rx;
+    const upto = this.rx < this.ackLimit ? this.rx : this.ackLimit;
+    if (upto !== this.sentAck && t.acks !== false) {
+      parts = [build.ack(upto, this.auth ? this.auth.mac('ack', upto) : undefined)];
+      this.sentAck = upto;
       this.stats.acksOut++;
     }
     if (this.ctrl.length) {
