@@ -9,6 +9,7 @@ const os = require('node:os');
 const path = require('node:path');
 const net = require('node:net');
 const { spawn, spawnSync } = require('node:child_process');
+const { freePort } = require('./stream-harness');
 
 const BIN = process.env.REDIS_SERVER || '/usr/bin/redis-server';
 
@@ -19,17 +20,6 @@ function available() {
   } catch {
     return false;
   }
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function waitReady(port, child) {
