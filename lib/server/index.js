@@ -8,7 +8,7 @@ const http = require('node:http');
 const nodeCrypto = require('node:crypto');
 const { EventEmitter } = require('node:events');
 const { WebSocketServer } = require('ws');
-const { Session, SessionError } = require('./session');
+const { Session, SessionError, checkOutgoing, sessionMeta } = require('./session');
 const { MemorySessionStore } = require('../store/memory');
 const { RedisSessionStore } = require('../store/redis');
 const { WsTransport, HttpStreamTransport } = require('./transports');
@@ -16,7 +16,6 @@ const control = require('../protocol/control');
 const secure = require('../transport/secure');
 const { frameLines } = require('../transport/wire');
 const { checkMac, randomToken, safeEqual } = require('../crypto/hmac');
-const { checkEvent, zodErrorMessage, CHECK_INVALID } = require('../validate');
 
 const { build, RejectCode, canonicalSid } = control;
 const AUTH_FAILED = 'session resume refused';
@@ -134,14 +133,13 @@ class StreamServer extends EventEmitter {
     else sid = canonicalSid(String(id));
     if (this.sessions.has(sid)) throw new SessionError(`session ${sid} exists`, RejectCode.SessionExists);
     if (this.sessions.size >= this.options.maxSessions) throw new SessionError(`this server holds maxSessions (${this.options.maxSessions}) sessions`, RejectCode.TooManySessions);
-    const cred = secure.newCredential();
+    const cred = randomToken(32);
     const verifier = secure.credentialKey(cred, sid);
     const s = this._newSession(sid, null, verifier);
     s.credential = cred;
     if (this.store) {
       // stored before its first event is: _persist waits for the record
-      const meta = { enc: false, verifier: Buffer.from(verifier).toString('base64'), channel: null };
-      s._useStore(this.store, null, this.store.create(sid, meta, this._node));
+      s._useStore(this.store, null, this.store.create(sid, sessionMeta(null, verifier), this._node));
     }
     return s;
   }
@@ -158,8 +156,8 @@ class StreamServer extends EventEmitter {
     if (local && !local.closed) return local.send(event, false, true); // resolves once stored
     if (!this.store) throw new SessionError(`session ${sid} is unknown to this server (give StreamServer a store to publish across servers)`, RejectCode.SessionUnknown);
     if (event === null || typeof event !== 'object' || Array.isArray(event)) throw new TypeError('server.publish(sessionId, event): event must be an object');
-    const v = { protocolVersion: event.protocolVersion === undefined ? 2 : event.protocolVersion, sessionId: sid, seq: 1, type: event.type, payload: event.payload };
-    if (checkEvent(v) === CHECK_INVALID) throw new SessionError(`server.publish(): the event fails the stream event schemas: ${zodErrorMessage(v)}`, 'ERR_STREAM_INVALID_EVENT');
+    const pv = event.protocolVersion === undefined ? 2 : event.protocolVersion;
+    checkOutgoing({ protocolVersion: pv, sessionId: sid, seq: 1 }, event, pv, 1, 'server.publish()');
     return this.store.publish(sid, event);
   }
 
@@ -355,7 +353,7 @@ class StreamServer extends EventEmitter {
         this._reject(ws, err.code || RejectCode.HandshakeFailed, err.message);
         return null;
       }
-    } else cred = secure.newCredential();
+    } else cred = randomToken(32);
     const verifier = channel ? null : secure.credentialKey(cred, sid);
     const open = (token) => {
       if (ws.readyState !== 1 || this.closed || this.sessions.has(sid)) {
@@ -372,8 +370,7 @@ class StreamServer extends EventEmitter {
       return s;
     };
     if (!this.store) return open(undefined);
-    const meta = { enc: !!channel, verifier: verifier ? Buffer.from(verifier).toString('base64') : null, channel: channel ? channel.export() : null };
-    return this.store.create(sid, meta, this._node).then((token) => {
+    return this.store.create(sid, sessionMeta(channel, verifier), this._node).then((token) => {
       if (token === null || token === undefined) {
         if (channel) channel.dispose();
         this._reject(ws, RejectCode.SessionExists, `session ${sid} already exists`);
@@ -395,13 +392,22 @@ class StreamServer extends EventEmitter {
       this._reject(ws, RejectCode.ResumeOutOfRange, `hello.rx ${f.rx} is beyond the last event sent (${s.lastSeq})`);
       return null;
     }
+    this._welcomeBack(ws, t, s, f);
+    return s;
+  }
+
+  /**
+   * Answers an accepted resume: the welcome (rx: what the session recorded;
+   * MACed over the client's nonce when encrypted), then the session moves to
+   * this connection.
+   */
+  _welcomeBack(ws, t, s, f) {
     const ob = s.link.outbox;
     const rx = Math.min(s.link.rx, s.link.ackLimit); // with a store: what it has recorded
     const m = s.channel ? s.channel.mac('welcome', s.id, f.cn, rx, ob.nextSeq) : undefined;
     ws.send(build.welcome({ sid: s.id, resumed: true, rx, hb: this.options.heartbeatIntervalMs, first: ob.headSeq, next: ob.nextSeq, max: this.options.maxPayload, m }) + '\n');
     s._attach(t, f.rx);
     this.emit('resume', s);
-    return s;
   }
 
   /**
@@ -462,11 +468,7 @@ class StreamServer extends EventEmitter {
     // messages the previous server may have handed to its app without recording it
     if (Number.isSafeInteger(f.tx) && f.tx > rec.clientRx) s._redeliverUpTo = f.tx;
     this.emit('session', s);
-    const ob = s.link.outbox;
-    const m = s.channel ? s.channel.mac('welcome', s.id, f.cn, s.link.rx, ob.nextSeq) : undefined;
-    ws.send(build.welcome({ sid, resumed: true, rx: s.link.rx, hb: this.options.heartbeatIntervalMs, first: ob.headSeq, next: ob.nextSeq, max: this.options.maxPayload, m }) + '\n');
-    s._attach(t, f.rx);
-    this.emit('resume', s);
+    this._welcomeBack(ws, t, s, f);
     s._drainInbox();
     return s;
   }

@@ -17,6 +17,33 @@ const { checkEvent, zodErrorMessage, CHECK_INVALID } = require('../validate');
 // Times in a row the same client message may be refused before the session closes.
 const { Refusals } = require('../transport/refusals');
 
+/**
+ * Throws ERR_STREAM_INVALID_EVENT unless `event` with protocolVersion `pv`
+ * and seq `seq` passes the package's schemas. `c` is a reused object holding
+ * the session id (no allocation on the success path); `who` names the caller.
+ */
+function checkOutgoing(c, event, pv, seq, who) {
+  c.protocolVersion = pv;
+  c.seq = seq;
+  c.type = event.type;
+  c.payload = event.payload;
+  const bad = checkEvent(c) === CHECK_INVALID;
+  c.type = c.payload = undefined;
+  if (bad) {
+    const v = { protocolVersion: pv, sessionId: c.sessionId, seq, type: event.type, payload: event.payload };
+    throw new SessionError(`${who}: the event fails the stream event schemas: ${zodErrorMessage(v)}`, 'ERR_STREAM_INVALID_EVENT');
+  }
+}
+
+/** A session's store metadata: its resume verifier (plaintext) or its exported keys (encrypted). */
+function sessionMeta(channel, verifier) {
+  return {
+    enc: channel !== null,
+    verifier: verifier ? Buffer.from(verifier).toString('base64') : null,
+    channel: channel ? channel.export() : null,
+  };
+}
+
 class Session extends EventEmitter {
   constructor(server, id, opts, channel, verifier) {
     super();
@@ -157,11 +184,7 @@ class Session extends EventEmitter {
 
   /** The store record's metadata of this session (its resume verifier or keys). */
   _meta() {
-    return {
-      enc: this.channel !== null,
-      verifier: this._verifier ? Buffer.from(this._verifier).toString('base64') : null,
-      channel: this.channel ? this.channel.export() : null,
-    };
+    return sessionMeta(this.channel, this._verifier);
   }
 
   /** Rebuilds the state a store record holds (a takeover): held lines, seqs, the client seq delivered. */
@@ -300,17 +323,7 @@ class Session extends EventEmitter {
 
   /** Throws ERR_STREAM_INVALID_EVENT unless the event, as it will be sent, passes the package's schemas. */
   _validate(event, pv, seq) {
-    const c = this._check;
-    c.protocolVersion = pv;
-    c.seq = seq;
-    c.type = event.type;
-    c.payload = event.payload;
-    const bad = checkEvent(c) === CHECK_INVALID;
-    c.type = c.payload = undefined;
-    if (bad) {
-      const v = { protocolVersion: pv, sessionId: this.id, seq, type: event.type, payload: event.payload };
-      throw new SessionError(`session.send(): the event fails the stream event schemas: ${zodErrorMessage(v)}`, 'ERR_STREAM_INVALID_EVENT');
-    }
+    checkOutgoing(this._check, event, pv, seq, 'session.send()');
   }
 
   _line(event, seq) {
@@ -479,4 +492,4 @@ class Session extends EventEmitter {
   }
 }
 
-module.exports = { Session, SessionError };
+module.exports = { Session, SessionError, checkOutgoing, sessionMeta };

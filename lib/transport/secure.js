@@ -52,11 +52,6 @@ function credentialKey(credential, sid) {
   return hkdf32(b, sid, AUTH_C2S);
 }
 
-/** A fresh resume credential: 32 random bytes, base64url. */
-function newCredential() {
-  return Buffer.from(nodeCrypto.randomBytes(32)).toString('base64url');
-}
-
 const kidOf = (kid0, ep) => (ep === 0 ? kid0 : `${kid0}.${ep}`);
 
 function wipe(k) {
@@ -570,7 +565,6 @@ module.exports = {
   clientHandshake,
   serverHandshake,
   credentialKey,
-  newCredential,
   Channel,
   SecureError,
   MAX_NONCES,
