@@ -16,7 +16,7 @@ const control = require('../protocol/control');
 const secure = require('../transport/secure');
 const { Serial, isThenable } = require('../serial');
 const { Refusals } = require('../transport/refusals');
-const { mac, checkMac, randomToken } = require('../crypto/hmac');
+const { mac, randomToken } = require('../crypto/hmac');
 
 const { build, RejectCode } = control;
 
@@ -273,11 +273,8 @@ class ReconnectingStream extends EventEmitter {
     const st = this.state;
     if (st === 'closed') return Promise.reject(new StreamError('stream is closed', 'ERR_STREAM_CLOSED'));
     if (st === 'failed') return Promise.reject(this._failError());
-    if (this._link.tooManyPending()) {
-      return Promise.reject(
-        new StreamError(`send(): ${this._link.maxPendingSends} sends already wait for room (maxPendingSends); await send() or raise the limit`, 'ERR_STREAM_TOO_MANY_PENDING'),
-      );
-    }
+    const full = this._link.pendingRefusal(StreamError, 'send()');
+    if (full) return Promise.reject(full);
     let inner;
     try {
       inner = encodeLine(message);

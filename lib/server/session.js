@@ -132,11 +132,8 @@ class Session extends EventEmitter {
     if (event === null || typeof event !== 'object' || Array.isArray(event)) {
       return Promise.reject(new TypeError('session.send(event): event must be an object'));
     }
-    if (this.link.tooManyPending()) {
-      return Promise.reject(
-        new SessionError(`session.send(): ${this.link.maxPendingSends} sends already wait for room (maxPendingSends); await send() or raise the limit`, 'ERR_STREAM_TOO_MANY_PENDING'),
-      );
-    }
+    const full = this.link.pendingRefusal(SessionError, 'session.send()');
+    if (full) return Promise.reject(full);
     let line;
     const seq = this.link.outbox.nextSeq;
     try {

@@ -129,9 +129,14 @@ class Link {
     this.flushSoon();
   }
 
-  /** true when one more send() would exceed maxPendingSends waiting calls. */
-  tooManyPending() {
-    return this.waiters.length >= this.maxPendingSends;
+  /**
+   * The error one more send() gets when maxPendingSends calls already wait
+   * for room (ERR_STREAM_TOO_MANY_PENDING, of class `Err`; `who` names the
+   * call), else null.
+   */
+  pendingRefusal(Err, who) {
+    if (this.waiters.length < this.maxPendingSends) return null;
+    return new Err(`${who}: ${this.maxPendingSends} sends already wait for room (maxPendingSends); await send() or raise the limit`, 'ERR_STREAM_TOO_MANY_PENDING');
   }
 
   /**
