@@ -244,25 +244,19 @@ async function run({ quick = false, rounds: R = 7 } = {}) {
     const mem = () => new MemorySessionStore();
     const red = () => redisStore(redis.url);
 
+    // the runs of one table: { name: () => run(store, evs, encrypted) } for each store, plain and encrypted
+    const variants = (run, evs, stores) => {
+      const o = {};
+      for (const [name, make] of Object.entries(stores)) {
+        o[name] = () => run(make, evs, false);
+        o[`${name}Enc`] = () => run(make, evs, true);
+      }
+      return o;
+    };
+
     // 1. end to end, the producer awaiting each send()
-    const fns = {
-      none: () => e2e(null, events, false),
-      mem: () => e2e(mem, events, false),
-      redis: () => e2e(red, events, false),
-      noneEnc: () => e2e(null, events, true),
-      memEnc: () => e2e(mem, events, true),
-      redisEnc: () => e2e(red, events, true),
-    };
-    const warmN = events.slice(0, 100);
-    const warm = {
-      none: () => e2e(null, warmN, false),
-      mem: () => e2e(mem, warmN, false),
-      redis: () => e2e(red, warmN, false),
-      noneEnc: () => e2e(null, warmN, true),
-      memEnc: () => e2e(mem, warmN, true),
-      redisEnc: () => e2e(red, warmN, true),
-    };
-    let t = await rounds(fns, R, warm);
+    const e2eStores = { none: null, mem, redis: red };
+    let t = await rounds(variants(e2e, events, e2eStores), R, variants(e2e, events.slice(0, 100), e2eStores));
     await admin.flushall();
     const row = (name, times, baseTimes, baselineName, goal = '', n = N) => {
       const r = ratios(baseTimes, times);
@@ -280,21 +274,8 @@ async function run({ quick = false, rounds: R = 7 } = {}) {
     const P = quick ? 150 : 400;
     const pev = events.slice(0, P);
     const pwarm = events.slice(0, 50);
-    t = await rounds(
-      {
-        mem: () => publishRun(mem, pev, false),
-        redis: () => publishRun(red, pev, false),
-        memEnc: () => publishRun(mem, pev, true),
-        redisEnc: () => publishRun(red, pev, true),
-      },
-      R,
-      {
-        mem: () => publishRun(mem, pwarm, false),
-        redis: () => publishRun(red, pwarm, false),
-        memEnc: () => publishRun(mem, pwarm, true),
-        redisEnc: () => publishRun(red, pwarm, true),
-      },
-    );
+    const pubStores = { mem, redis: red };
+    t = await rounds(variants(publishRun, pev, pubStores), R, variants(publishRun, pwarm, pubStores));
     await admin.flushall();
     row(`producer.publish() -> server -> client, plain, MemorySessionStore, ${P} x 1 KiB, await publish(), delivered`, t.mem, t.mem, 'Memory', '', P);
     row('... plain, RedisSessionStore', t.redis, t.mem, 'Memory', '', P);
