@@ -518,7 +518,8 @@ export declare class Session extends EventEmitter {
  * serves every session in it, one owner at a time. MemorySessionStore lives in this process.
  */
 export declare class MemorySessionStore {
-  constructor();
+  /** maxInboxEvents: published events that may wait per session (10,000; then ERR_STORE_INBOX_FULL) */
+  constructor(options?: { maxInboxEvents?: number });
   close(): Promise<void>;
 }
 /**
@@ -527,7 +528,7 @@ export declare class MemorySessionStore {
  * server of a fleet gets the same one. Records expire after ttlMs (1 day) without a write.
  */
 export declare class RedisSessionStore {
-  constructor(options: { url?: string; client?: unknown; keyPrefix?: string; encryptionKey: Uint8Array | string; ttlMs?: number });
+  constructor(options: { url?: string; client?: unknown; keyPrefix?: string; encryptionKey: Uint8Array | string; ttlMs?: number; maxInboxEvents?: number });
   close(): Promise<void>;
 }
 export type SessionStore = MemorySessionStore | RedisSessionStore;

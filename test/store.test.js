@@ -18,8 +18,8 @@ const range = (a, b) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 const ev = (i) => ({ type: 'stdout', payload: { chunk: `${i}` } });
 
 const KINDS = [
-  ['MemorySessionStore', () => new MemorySessionStore()],
-  ['RedisSessionStore', (redis) => new RedisSessionStore({ url: redis.url, keyPrefix: `esn-test-${nodeCrypto.randomUUID()}:`, encryptionKey: nodeCrypto.randomBytes(32) })],
+  ['MemorySessionStore', (redis, o = {}) => new MemorySessionStore(o)],
+  ['RedisSessionStore', (redis, o = {}) => new RedisSessionStore({ url: redis.url, keyPrefix: `esn-test-${nodeCrypto.randomUUID()}:`, encryptionKey: nodeCrypto.randomBytes(32), ...o })],
 ];
 
 for (const [kind, makeStore] of KINDS) {
@@ -44,14 +44,14 @@ describe(`session store: servers sharing a ${kind} (${backend} backend)`, functi
   });
   afterEach(() => h.cleanup());
 
-  function newStore() {
-    const store = makeStore(redis);
+  function newStore(o) {
+    const store = makeStore(redis, o);
     h.add({ close: () => store.close() });
     return store;
   }
 
-  async function fleet(enc, extra = {}) {
-    const store = newStore();
+  async function fleet(enc, extra = {}, storeOpts = undefined) {
+    const store = newStore(storeOpts);
     const opts = { store, encryption: enc ? 'required' : 'disabled', heartbeatIntervalMs: 1000, ...extra };
     const a = h.add(new StreamServer(opts));
     const b = h.add(new StreamServer(opts));
@@ -151,6 +151,56 @@ describe(`session store: servers sharing a ${kind} (${backend} backend)`, functi
       assert.strictEqual(f.a.getSession(sb.id), undefined);
     });
   }
+
+  it('maxInboxEvents: events published while no server holds the session stop at the bound (ERR_STORE_INBOX_FULL); every accepted one arrives once, in order', async () => {
+    const f = await fleet(false, {}, { maxInboxEvents: 5 });
+    const producer = h.add(new StreamServer({ store: f.store }));
+    const sid = f.c.sessionId;
+    await f.seen.get('a').send(ev(1));
+    await until(() => f.got.length === 1, 'event 1');
+    f.lb.setUp(0, false);
+    f.lb.setUp(1, false);
+    await f.a.close();
+    for (let i = 2; i <= 6; i++) await producer.publish(sid, ev(i));
+    await assert.rejects(producer.publish(sid, ev(7)), { code: 'ERR_STORE_INBOX_FULL' });
+    f.lb.setUp(1, true);
+    await until(() => f.got.length >= 6, 'the accepted events', 20000);
+    assert.deepStrictEqual(f.got, range(1, 6));
+    await producer.publish(sid, ev(7)); // room again once drained
+    await until(() => f.got.length >= 7, 'event 7');
+    assert.deepStrictEqual(f.got, range(1, 7));
+  });
+
+  it('a peer that floods frames while its hello waits for the store is closed 1008 past maxHelloBytes; the server goes on', async () => {
+    const WebSocket = require('ws');
+    const store = newStore();
+    let open;
+    const gate = new Promise((resolve) => {
+      open = resolve;
+    });
+    const create = store.create.bind(store);
+    store.create = async (...a) => {
+      await gate; // the store answers slowly
+      return create(...a);
+    };
+    const server = h.add(new StreamServer({ store, maxHelloBytes: 4096 }));
+    const addr = await server.listen();
+    const ws = new WebSocket(addr.url, { perMessageDeflate: false });
+    ws.on('error', () => {});
+    const closed = new Promise((resolve) => ws.on('close', (code) => resolve(code)));
+    await new Promise((resolve) => ws.once('open', resolve));
+    ws.send('{"$esn":2,"t":"hello","sid":null,"resume":false,"rx":0}\n');
+    for (let i = 0; i < 3; i++) ws.send(`{"pad":"${'x'.repeat(3000)}"}\n`);
+    assert.strictEqual(await closed, 1008);
+    open();
+    store.create = create;
+    const got = [];
+    const sessionP = once(server, 'session');
+    const c = h.client({ url: addr.url, reconnect: FAST, onMessage: (m) => got.push(m.seq) });
+    await c.connect();
+    await (await sessionP).send(ev(1));
+    await until(() => got.length === 1, 'another client is served');
+  });
 
   it('encrypted: two servers sealing for one session never repeat a seq or a nonce (each sealer draws its own nonce prefix)', async () => {
     const f = await fleet(true);

@@ -261,7 +261,8 @@ class StreamServer extends EventEmitter {
       settled();
       if (session) session._detached(t, 'connection closed');
     });
-    let queued = null; // frames that arrive while a hello waits for the store
+    let queued = null; // frames that arrive while a hello waits for the store (at most maxHelloBytes in all)
+    let queuedBytes = 0;
     const accepted = (s) => {
       session = s;
       // accepted: messages up to maxPayload from now on (ws keeps the limit in its receiver)
@@ -275,6 +276,13 @@ class StreamServer extends EventEmitter {
         return;
       }
       if (queued) {
+        // a client sends nothing before its welcome: a peer that does is bounded
+        queuedBytes += data.length;
+        if (queuedBytes > this.options.maxHelloBytes) {
+          queued = [];
+          ws.close(1008, 'too much sent before the welcome');
+          return;
+        }
         queued.push(data);
         return;
       }

@@ -13,8 +13,20 @@ function moved(sid) {
   return new SessionError(`session ${sid} was taken over by another server`, 'ERR_SESSION_MOVED');
 }
 
+function inboxLimit(o, name) {
+  const n = o.maxInboxEvents === undefined ? 10000 : o.maxInboxEvents;
+  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`${name}: options.maxInboxEvents must be a positive integer, got ${JSON.stringify(n)}`);
+  return n;
+}
+
+function inboxFull(sid, n) {
+  return new SessionError(`session ${sid}: ${n} published events already wait for its server (maxInboxEvents)`, 'ERR_STORE_INBOX_FULL');
+}
+
 class MemorySessionStore {
-  constructor() {
+  /** @param {object} [o] maxInboxEvents: published events that may wait per session (10,000) */
+  constructor(o = {}) {
+    this.maxInboxEvents = inboxLimit(o || {}, 'MemorySessionStore');
     this._records = new Map(); // sid -> record
     this._nodes = new Map(); // node id -> { onTakeover(sid), onPublish(sid) }
     this._next = 0;
@@ -109,6 +121,7 @@ class MemorySessionStore {
   async publish(sid, event) {
     const r = this._records.get(sid);
     if (!r) throw new SessionError(`session ${sid} is unknown to the store`, 'SESSION_UNKNOWN');
+    if (r.inbox.length >= this.maxInboxEvents) throw inboxFull(sid, this.maxInboxEvents);
     r.inbox.push(clone(event));
     const h = r.owner && this._nodes.get(r.owner);
     if (h) queueMicrotask(() => h.onPublish(sid));
@@ -136,4 +149,4 @@ class MemorySessionStore {
   }
 }
 
-module.exports = { MemorySessionStore };
+module.exports = { MemorySessionStore, inboxLimit, inboxFull };

@@ -18,6 +18,7 @@
 
 const nodeCrypto = require('node:crypto');
 const { SessionError } = require('../errors');
+const { inboxLimit, inboxFull } = require('./memory');
 
 const moved = (sid) => new SessionError(`session ${sid} was taken over by another server`, 'ERR_SESSION_MOVED');
 
@@ -78,9 +79,10 @@ while redis.call('XLEN', KEYS[2]) > 1 and (redis.call('XLEN', KEYS[2]) > maxEven
 redis.call('HSET', KEYS[1], 'head', head, 'bytes', bytes)
 for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[2]) end
 return nxt`,
-  // ARGV: ttl, event -> owner or false
+  // ARGV: ttl, event, maxInboxEvents -> owner or false
   publish: `
 if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('ESN_UNKNOWN') end
+if redis.call('LLEN', KEYS[3]) >= tonumber(ARGV[3]) then return redis.error_reply('ESN_INBOX_FULL') end
 redis.call('RPUSH', KEYS[3], ARGV[2])
 for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[1]) end
 return redis.call('HGET', KEYS[1], 'owner')`,
@@ -116,7 +118,8 @@ class RedisSessionStore {
    * @param {object} o { url } or { client } (an ioredis connection), keyPrefix ('esn:'),
    *   encryptionKey (32 bytes, Buffer or base64: session keys and queued events are
    *   encrypted at rest under it; every server of a fleet gets the same one),
-   *   ttlMs (records expire after this long without a write; default 1 day)
+   *   ttlMs (records expire after this long without a write; default 1 day),
+   *   maxInboxEvents (published events that may wait per session; 10,000)
    */
   constructor(o = {}) {
     if (!o || (typeof o.url !== 'string' && !o.client)) throw new TypeError('RedisSessionStore: options.url or options.client is required');
@@ -124,6 +127,7 @@ class RedisSessionStore {
     this.ttlMs = o.ttlMs === undefined ? 24 * 60 * 60 * 1000 : o.ttlMs;
     if (!Number.isSafeInteger(this.ttlMs) || this.ttlMs < 1) throw new RangeError('RedisSessionStore: options.ttlMs must be a positive integer');
     this._key = keyOf(o.encryptionKey);
+    this.maxInboxEvents = inboxLimit(o, 'RedisSessionStore');
     const Redis = o.client ? null : loadIoredis();
     this._own = !o.client;
     this.redis = o.client || new Redis(o.url, { maxRetriesPerRequest: 3, enableAutoPipelining: true });
@@ -246,8 +250,9 @@ class RedisSessionStore {
     const keys = this._keys(sid);
     let owner;
     try {
-      owner = await this.redis.esn_publish(keys.length, ...keys, this.ttlMs, this._seal(event, sid));
+      owner = await this.redis.esn_publish(keys.length, ...keys, this.ttlMs, this._seal(event, sid), this.maxInboxEvents);
     } catch (err) {
+      if (String(err && err.message).includes('ESN_INBOX_FULL')) throw inboxFull(sid, this.maxInboxEvents);
       if (String(err && err.message).includes('ESN_UNKNOWN')) throw new SessionError(`session ${sid} is unknown to the store`, 'SESSION_UNKNOWN');
       throw err;
     }
