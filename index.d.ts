@@ -520,6 +520,8 @@ export declare class Session extends EventEmitter {
 export declare class MemorySessionStore {
   /** maxInboxEvents: published events that may wait per session (10,000; then ERR_STORE_INBOX_FULL) */
   constructor(options?: { maxInboxEvents?: number });
+  /** true for the store of a server given none: its sessions stay in the server's memory; not shareable */
+  readonly embedded: boolean;
   close(): Promise<void>;
 }
 /**
@@ -536,6 +538,8 @@ export type SessionStore = MemorySessionStore | RedisSessionStore;
 export declare class StreamServer extends EventEmitter {
   constructor(options?: StreamServerOptions);
   readonly sessions: Map<string, Session>;
+  /** options.store, or an embedded MemorySessionStore of this server's own */
+  readonly store: SessionStore;
   listen(): Promise<{ address: string; family: string; port: number; url: string; httpUrl: string }>;
   address(): { address: string; family: string; port: number; url: string; httpUrl: string } | null;
   getSession(id: string): Session | undefined;

@@ -280,3 +280,23 @@ describe('RedisSessionStore options', function () {
     assert.throws(() => new RedisSessionStore({ url: redis.url, encryptionKey: 'short' }), TypeError);
   });
 });
+
+describe('the default store', function () {
+  it('a StreamServer given no store has an embedded MemorySessionStore of its own (its sessions in its memory, nothing written twice); another server cannot share it', async () => {
+    const a = new StreamServer({ port: 0 });
+    try {
+      assert.ok(a.store instanceof MemorySessionStore);
+      // ENCLAVE_STREAM_STORE=memory (one of the npm test runs) serves the suite through a private MemorySessionStore instead
+      assert.strictEqual(a.store.embedded, process.env.ENCLAVE_STREAM_STORE !== 'memory');
+      if (a.store.embedded) {
+        assert.throws(() => new StreamServer({ port: 0, store: a.store }), { name: 'TypeError', message: /embedded store of another server/ });
+        const s = a.createSession();
+        await s.send({ type: 'stdout', payload: { chunk: 'x' } });
+        assert.strictEqual(await a.store.has(s.id), false, 'the embedded store records nothing');
+        await assert.rejects(a.publish('s_nobody', { type: 'stdout', payload: { chunk: 'x' } }), { code: 'SESSION_UNKNOWN' });
+      }
+    } finally {
+      await a.close();
+    }
+  });
+});

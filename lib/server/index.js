@@ -47,7 +47,7 @@ const DEFAULTS = {
   rekeyAfterMessages: 1000000,
   rekeyAfterMs: 60 * 60 * 1000,
   httpRoutes: undefined, // default: true when the server owns its http.Server
-  store: undefined, // a SessionStore shared by the servers that serve the same sessions (docs/PROTOCOL.md §10)
+  store: undefined, // a SessionStore shared by the servers that serve the same sessions (docs/PROTOCOL.md §10); default: embedded
 };
 
 function posInt(name, v, allowZero = false) {
@@ -75,11 +75,14 @@ class StreamServer extends EventEmitter {
     this.closed = false;
     this._pendingHellos = 0; // connections open whose hello was not yet accepted
     this._claiming = new Map(); // sid -> Promise: a takeover from the store in progress
-    this.store = o.store || null;
-    if (this.store) {
-      if (typeof this.store.register !== 'function' || typeof this.store.append !== 'function') throw new TypeError('StreamServer: options.store must be a SessionStore');
-      this._node = this.store.register({ onTakeover: (sid) => this._takenOver(sid), onPublish: (sid) => this._published(sid) });
-    }
+    if (o.store && (typeof o.store.register !== 'function' || typeof o.store.append !== 'function')) throw new TypeError('StreamServer: options.store must be a SessionStore');
+    // The default is an embedded MemorySessionStore private to this server:
+    // its sessions are the server's own (nothing is written twice), as
+    // before stores existed. ENCLAVE_STREAM_STORE=memory serves them through
+    // a private MemorySessionStore instead, the whole store path (testing).
+    this.store = o.store || (process.env.ENCLAVE_STREAM_STORE === 'memory' ? new MemorySessionStore() : MemorySessionStore.embedded());
+    this._store = this.store.embedded ? null : this.store; // the store written to, or null (embedded)
+    this._node = this.store.register({ onTakeover: (sid) => this._takenOver(sid), onPublish: (sid) => this._published(sid) });
     this._ownServer = !o.server;
     this.httpServer = o.server || http.createServer();
     this._httpRoutes = o.httpRoutes === undefined ? this._ownServer : !!o.httpRoutes;
@@ -137,9 +140,9 @@ class StreamServer extends EventEmitter {
     const verifier = secure.credentialKey(cred, sid);
     const s = this._newSession(sid, null, verifier);
     s.credential = cred;
-    if (this.store) {
+    if (this._store) {
       // stored before its first event is: _persist waits for the record
-      s._useStore(this.store, null, this.store.create(sid, sessionMeta(null, verifier), this._node));
+      s._useStore(this._store, null, this._store.create(sid, sessionMeta(null, verifier), this._node));
     }
     return s;
   }
@@ -154,11 +157,11 @@ class StreamServer extends EventEmitter {
     const sid = canonicalSid(String(sessionId));
     const local = this.sessions.get(sid);
     if (local && !local.closed) return local.send(event, false, true); // resolves once stored
-    if (!this.store) throw new SessionError(`session ${sid} is unknown to this server (give StreamServer a store to publish across servers)`, RejectCode.SessionUnknown);
+    if (!this._store) throw new SessionError(`session ${sid} is unknown to this server (give StreamServer a store to publish across servers)`, RejectCode.SessionUnknown);
     if (event === null || typeof event !== 'object' || Array.isArray(event)) throw new TypeError('server.publish(sessionId, event): event must be an object');
     const pv = event.protocolVersion === undefined ? 2 : event.protocolVersion;
     checkOutgoing({ protocolVersion: pv, sessionId: sid, seq: 1 }, event, pv, 1, 'server.publish()');
-    return this.store.publish(sid, event);
+    return this._store.publish(sid, event);
   }
 
   /** The store says another server took `sid` over. */
@@ -209,7 +212,7 @@ class StreamServer extends EventEmitter {
       s.close(new SessionError('server closed', 'ERR_SERVER_CLOSED'), { keepStored: true });
       if (t) t.terminate();
     }
-    if (this.store) this.store.unregister(this._node);
+    this.store.unregister(this._node);
     for (const ws of this.wss.clients) ws.terminate();
     await new Promise((resolve) => this.wss.close(() => resolve()));
     if (this._ownServer) {
@@ -365,20 +368,20 @@ class StreamServer extends EventEmitter {
     const verifier = channel ? null : secure.credentialKey(cred, sid);
     const open = (token) => {
       if (ws.readyState !== 1 || this.closed || this.sessions.has(sid)) {
-        if (token !== undefined) this.store.remove(sid, token).catch(() => {});
+        if (token !== undefined) this._store.remove(sid, token).catch(() => {});
         if (ws.readyState === 1) this._reject(ws, RejectCode.SessionExists, `session ${sid} already exists`);
         if (channel) channel.dispose();
         return null;
       }
       const s = this._newSession(sid, channel, verifier);
-      if (token !== undefined) s._useStore(this.store, token);
+      if (token !== undefined) s._useStore(this._store, token);
       ws.send(build.welcome({ sid, resumed: false, rx: 0, hb: this.options.heartbeatIntervalMs, enc: serverHello, cred, first: 1, next: 1, max: this.options.maxPayload }) + '\n');
       s._attach(t, 0);
       this.emit('session', s);
       return s;
     };
-    if (!this.store) return open(undefined);
-    return this.store.create(sid, sessionMeta(channel, verifier), this._node).then((token) => {
+    if (!this._store) return open(undefined);
+    return this._store.create(sid, sessionMeta(channel, verifier), this._node).then((token) => {
       if (token === null || token === undefined) {
         if (channel) channel.dispose();
         this._reject(ws, RejectCode.SessionExists, `session ${sid} already exists`);
@@ -391,7 +394,7 @@ class StreamServer extends EventEmitter {
   /** A resuming hello: proof, then range, then the session moves to this connection. */
   _resume(ws, t, f, nonce) {
     const s = this.sessions.get(canonicalSid(f.sid));
-    if (!s && this.store) return this._resumeFromStore(ws, t, f, nonce);
+    if (!s && this._store) return this._resumeFromStore(ws, t, f, nonce);
     if (!this._proven(s && s.channel, s && s._verifier, f, nonce)) {
       this._reject(ws, RejectCode.SessionAuthFailed, AUTH_FAILED);
       return null;
@@ -449,7 +452,7 @@ class StreamServer extends EventEmitter {
   }
 
   async _takeOver(ws, t, f, nonce, sid) {
-    const rec = await this.store.load(sid);
+    const rec = await this._store.load(sid);
     let channel = null;
     let verifier = null;
     if (rec) {
@@ -469,10 +472,10 @@ class StreamServer extends EventEmitter {
       if (channel) channel.dispose();
       return this._resume(ws, t, f, nonce);
     }
-    const token = await this.store.claim(sid, this._node);
+    const token = await this._store.claim(sid, this._node);
     if (token === null || ws.readyState !== 1 || this.sessions.has(sid)) return refuse(RejectCode.SessionAuthFailed, AUTH_FAILED);
     const s = this._newSession(sid, channel, verifier);
-    s._restore(rec, this.store, token);
+    s._restore(rec, this._store, token);
     // messages the previous server may have handed to its app without recording it
     if (Number.isSafeInteger(f.tx) && f.tx > rec.clientRx) s._redeliverUpTo = f.tx;
     this.emit('session', s);

@@ -23,18 +23,34 @@ function inboxFull(sid, n) {
   return new SessionError(`session ${sid}: ${n} published events already wait for its server (maxInboxEvents)`, 'ERR_STORE_INBOX_FULL');
 }
 
+const EMBEDDED = Symbol('embedded');
+
 class MemorySessionStore {
   /** @param {object} [o] maxInboxEvents: published events that may wait per session (10,000) */
   constructor(o = {}) {
     this.maxInboxEvents = inboxLimit(o || {}, 'MemorySessionStore');
+    // embedded: the default store of one StreamServer, which keeps its
+    // sessions itself and writes nothing here (MemorySessionStore.embedded())
+    this.embedded = !!(o && o[EMBEDDED]);
     this._records = new Map(); // sid -> record
     this._nodes = new Map(); // node id -> { onTakeover(sid), onPublish(sid) }
     this._next = 0;
     this.closed = false;
   }
 
+  /**
+   * The default store of a StreamServer given none: the server's sessions
+   * live in its own memory and die with it; it serves that server only.
+   */
+  static embedded() {
+    return new MemorySessionStore({ [EMBEDDED]: true });
+  }
+
   /** A StreamServer joins: returns its node id. */
   register(handlers) {
+    if (this.embedded && this._nodes.size > 0) {
+      throw new TypeError('StreamServer: options.store is the embedded store of another server (it keeps its sessions to itself); give the servers one new MemorySessionStore() to share');
+    }
     const id = `n${++this._next}`;
     this._nodes.set(id, handlers);
     return id;
