@@ -5,16 +5,22 @@
 // the client's reconnect lands on the other, which takes the session over.
 // Encrypted events published by the producer reach the client exactly once,
 // in order; every client message is delivered. Also: a server process
-// restarted on the same Redis, and Redis restarted with its append-only file.
+// restarted on the same Redis, and Redis restarted with its append-only file;
+// a client process killed with SIGKILL together with the server holding its
+// session, continued from its resumeState() in a new process.
 const assert = require('node:assert');
+const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const nodeCrypto = require('node:crypto');
 const { fork } = require('node:child_process');
 const { Harness, until } = require('./helpers/stream-harness');
 const { Balancer } = require('./helpers/balancer');
 const redisServer = require('./helpers/redis-server');
+const { webOnly } = require('../lib/crypto/keys');
 
 const NODE = path.join(__dirname, 'helpers', 'fleet-node.js');
+const CLIENT = path.join(__dirname, 'helpers', 'resume-child.js');
 const range = (a, b) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 
 describe('session store fleet: server processes on one redis-server', function () {
@@ -138,5 +144,69 @@ describe('session store fleet: server processes on one redis-server', function (
     await until(() => got.length >= 300, 'events after the Redis restart', 30000);
     assert.deepStrictEqual(got, range(1, 300));
     s1 = null;
+  });
+
+  it('a client process and the server process holding its session both killed with SIGKILL: a new client process from the last resumeState() resumes through the other server; events exactly once, in order; every message delivered', async function () {
+    if (webOnly()) this.skip(); // crypto.subtle keys are not extractable: no resumeState() (test/resume-state.test.js)
+    const N = 3000;
+    redis = await redisServer.startRedis();
+    const env = { prefix: `esn-fleet-${nodeCrypto.randomUUID()}:`, key: nodeCrypto.randomBytes(32).toString('base64') };
+    const a = await serverNode(env);
+    const b = await serverNode(env);
+    const lb = h.add(new Balancer([a.port, b.port]));
+    await lb.listen();
+    const producer = spawnNode('producer', env);
+    await until(() => producer.inbox.find((m) => m.ready), 'the producer');
+    // the first client process writes { got, sent, state } after every event it handles (resume-child.js)
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'esn-fleet-client-')), 'state.json');
+    const read = () => JSON.parse(fs.readFileSync(file, 'utf8'));
+    const child = fork(CLIENT, [lb.url, file, '1'], { stdio: 'ignore', serialization: 'json' });
+    h.add({ close: () => child.kill('SIGKILL') });
+    let sid = null;
+    child.on('message', (m) => {
+      if (m && m.connected) sid = m.sid;
+    });
+    await until(() => sid, 'the client process connected', 30000);
+    producer.child.send({ publish: sid, from: 1, to: N });
+    await until(() => fs.existsSync(file) && read().got.length >= N / 3, 'a third of the events in the client process', 60000);
+    // the client process and the server holding its session die together
+    child.kill('SIGKILL');
+    const holder = a.inbox.some((m) => m.session === sid) ? a : b;
+    assert.ok(holder.inbox.some((m) => m.session === sid), 'the holder reported the session');
+    const survivor = holder === a ? b : a;
+    holder.kill();
+    lb.setUp(holder === a ? 0 : 1, false);
+    const snap = read();
+    assert.ok(snap.got.length < N, 'killed mid-stream');
+    const got = [];
+    const sent = [...snap.sent];
+    const c = h.client({
+      url: lb.url,
+      encryption: true,
+      resume: snap.state,
+      reconnect: { maxAttempts: 100, initialDelay: 10, maxDelay: 100 },
+      onMessage: (m) => {
+        got.push(m.seq);
+        if (m.seq % 3 === 0) {
+          sent.push(sent.length + 1);
+          c.send({ n: sent.length }).catch(() => {});
+        }
+      },
+    });
+    await c.connect();
+    await until(() => producer.inbox.some((m) => m.published === N), 'the producer stored every event', 90000);
+    await until(() => snap.got.length + got.length >= N, `every event (got ${snap.got.length} + ${got.length})`, 90000);
+    assert.deepStrictEqual([...snap.got, ...got], range(1, N), 'events exactly once, in order, across two client processes and two servers');
+    await c.flush();
+    const messages = () => [...a.inbox, ...b.inbox].filter((m) => m.msg !== undefined);
+    await until(() => new Set(messages().map((m) => m.msg)).size >= N / 3, 'every message', 30000);
+    const all = messages();
+    assert.deepStrictEqual([...new Set(all.map((m) => m.msg))].sort((x, y) => x - y), range(1, N / 3), 'every message delivered');
+    const seen = new Set();
+    for (const m of all) {
+      if (seen.has(m.msg)) assert.strictEqual(m.redelivered, true, `message ${m.msg} twice without the redelivered flag`);
+      seen.add(m.msg);
+    }
+    assert.ok(survivor.inbox.some((m) => m.session === sid && m.resumed), 'the survivor took the session over');
   });
 });

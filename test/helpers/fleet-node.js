@@ -2,7 +2,8 @@
 // One process of the fleet test (test/store-fleet.test.js), speaking to the
 // parent over IPC. argv: redisUrl keyPrefix encryptionKey(b64) role
 //   role 'server':   a StreamServer on a free port with a RedisSessionStore;
-//                    reports { port }, then every client message it delivers
+//                    reports { port }, every session it serves ({ session: sid,
+//                    resumed }), then every client message it delivers
 //                    ({ msg: n, sid, redelivered }).
 //   role 'producer': never listens; on { publish: sid, from, to } publishes
 //                    events from..to with server.publish() and reports { published: to }.
@@ -14,6 +15,7 @@ const server = new StreamServer({ store, encryption: 'required', heartbeatInterv
 
 if (role === 'server') {
   server.on('session', (s) => {
+    process.send({ session: s.id, resumed: s.resumed });
     s.on('message', (m, info) => process.send({ msg: m.n, sid: s.id, redelivered: !!(info && info.redelivered) }));
     s.on('error', () => {});
   });

@@ -31,4 +31,4 @@ stream = new ReconnectingStream({
     save(); // same tick as the event and the send: the snapshot covers both
   },
 });
-stream.connect().then(() => process.send && process.send('connected'));
+stream.connect().then(() => process.send && process.send({ connected: true, sid: stream.sessionId }));
