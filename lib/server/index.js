@@ -206,6 +206,8 @@ class StreamServer extends EventEmitter {
     this.closed = true;
     this.httpServer.off('upgrade', this._onUpgrade);
     this.httpServer.off('request', this._onRequest);
+    // with a store: what send() accepted is written there before the sessions let go
+    if (this._store) await Promise.all([...this.sessions.values()].map((s) => (s.closed ? null : s._stored({ meta: true }).catch(() => {}))));
     for (const s of [...this.sessions.values()]) {
       const t = s.link.transport;
       // with a store the sessions stay there: another server (or this one restarted) takes them over
@@ -428,15 +430,34 @@ class StreamServer extends EventEmitter {
    * previous holder lets go), emits 'session' with session.resumed === true,
    * and serves it.
    */
-  async _resumeFromStore(ws, t, f, nonce) {
-    const sid = canonicalSid(f.sid);
-    // one takeover of a session at a time in this server: a second resume
-    // (a reconnect while the first was loading) waits, then finds it held here
+  _resumeFromStore(ws, t, f, nonce) {
+    return this._fromStore(canonicalSid(f.sid), {
+      proven: (channel, verifier) => this._proven(channel, verifier, f, nonce),
+      rx: f.rx,
+      tx: f.tx,
+      alive: () => ws.readyState === 1,
+      refuse: (code, message) => {
+        if (ws.readyState === 1) this._reject(ws, code, message);
+        return null;
+      },
+      held: () => this._resume(ws, t, f, nonce),
+      attach: (s) => this._welcomeBack(ws, t, s, f),
+    });
+  }
+
+  /**
+   * Takes session `sid` over from the store for a connection (`how`: its
+   * proof check, resume point, liveness, refusal, and what to do when the
+   * session is held here after all or once it is taken over). One takeover
+   * of a session at a time in this server: a second one (a reconnect while
+   * the first was loading) waits, then finds it held here.
+   */
+  async _fromStore(sid, how) {
     const busy = this._claiming.get(sid);
     if (busy) {
       await busy.catch(() => {});
-      if (ws.readyState !== 1) return null;
-      if (this.sessions.has(sid)) return this._resume(ws, t, f, nonce);
+      if (!how.alive()) return null;
+      if (this.sessions.has(sid)) return how.held();
     }
     let done;
     const mine = new Promise((resolve) => {
@@ -444,14 +465,14 @@ class StreamServer extends EventEmitter {
     });
     this._claiming.set(sid, mine);
     try {
-      return await this._takeOver(ws, t, f, nonce, sid);
+      return await this._takeOver(sid, how);
     } finally {
       if (this._claiming.get(sid) === mine) this._claiming.delete(sid);
       done();
     }
   }
 
-  async _takeOver(ws, t, f, nonce, sid) {
+  async _takeOver(sid, how) {
     const rec = await this._store.load(sid);
     let channel = null;
     let verifier = null;
@@ -461,25 +482,24 @@ class StreamServer extends EventEmitter {
     }
     const refuse = (code, message) => {
       if (channel) channel.dispose();
-      if (ws.readyState === 1) this._reject(ws, code, message);
-      return null;
+      return how.refuse(code, message);
     };
-    if (!this._proven(channel, verifier, f, nonce)) return refuse(RejectCode.SessionAuthFailed, AUTH_FAILED);
-    if (f.rx > rec.nextSeq - 1) return refuse(RejectCode.ResumeOutOfRange, `hello.rx ${f.rx} is beyond the last event sent (${rec.nextSeq - 1})`);
-    if (ws.readyState !== 1 || this.closed) return refuse(RejectCode.ServerClosing, 'the connection or the server closed');
+    if (!how.proven(channel, verifier)) return refuse(RejectCode.SessionAuthFailed, AUTH_FAILED);
+    if (how.rx > rec.nextSeq - 1) return refuse(RejectCode.ResumeOutOfRange, `resume point ${how.rx} is beyond the last event sent (${rec.nextSeq - 1})`);
+    if (!how.alive() || this.closed) return refuse(RejectCode.ServerClosing, 'the connection or the server closed');
     if (this.sessions.has(sid)) {
       // taken over here by a concurrent resume meanwhile: the ordinary path
       if (channel) channel.dispose();
-      return this._resume(ws, t, f, nonce);
+      return how.held();
     }
     const token = await this._store.claim(sid, this._node);
-    if (token === null || ws.readyState !== 1 || this.sessions.has(sid)) return refuse(RejectCode.SessionAuthFailed, AUTH_FAILED);
+    if (token === null || !how.alive() || this.sessions.has(sid)) return refuse(RejectCode.SessionAuthFailed, AUTH_FAILED);
     const s = this._newSession(sid, channel, verifier);
     s._restore(rec, this._store, token);
     // messages the previous server may have handed to its app without recording it
-    if (Number.isSafeInteger(f.tx) && f.tx > rec.clientRx) s._redeliverUpTo = f.tx;
+    if (Number.isSafeInteger(how.tx) && how.tx > rec.clientRx) s._redeliverUpTo = how.tx;
     this.emit('session', s);
-    this._welcomeBack(ws, t, s, f);
+    how.attach(s);
     s._drainInbox();
     return s;
   }
@@ -502,60 +522,167 @@ class StreamServer extends EventEmitter {
     } catch {
       sid = '';
     }
-    const session = this.sessions.get(sid);
     const ndjson = { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' };
     const refuse = (status, code, message) => {
+      if (res.headersSent) return;
       res.writeHead(status, ndjson);
       res.end(build.reject(code, message) + '\n');
     };
+    const route = m[2] === 'stream' && req.method === 'GET' ? 'stream' : m[2] === 'messages' && req.method === 'POST' ? 'messages' : null;
+    if (!route) {
+      res.writeHead(405, ndjson);
+      res.end(build.reject('METHOD_NOT_ALLOWED', `${req.method} not allowed`) + '\n');
+      return;
+    }
     // The credential travels in a header, never in the URL. Unknown session,
     // encrypted session (no credential) and wrong credential look the same.
     const cred = req.headers['x-esn-credential'];
-    const key = session && !session.encrypted && typeof cred === 'string' ? secure.credentialKey(cred, sid) : null;
-    if (!key || !safeEqual(Buffer.from(key).toString('base64'), Buffer.from(session._verifier).toString('base64'))) {
+    const proven = (verifier) => {
+      const key = verifier && typeof cred === 'string' ? secure.credentialKey(cred, sid) : null;
+      return !!key && safeEqual(Buffer.from(key).toString('base64'), Buffer.from(verifier).toString('base64'));
+    };
+    const session = this.sessions.get(sid);
+    if (!session && this._store && sid) {
+      // held by another server, or by none: through the store (docs/PROTOCOL.md §10)
+      if (route === 'stream') this._httpStreamFromStore(sid, url, req, res, proven, refuse);
+      else this._readBody(req, res, refuse, (body) => this._postThroughStore(sid, body, proven, res, refuse));
+      return;
+    }
+    if (!session || session.encrypted || !proven(session._verifier)) {
       refuse(403, RejectCode.SessionAuthFailed, AUTH_FAILED);
       req.resume();
       return;
     }
-    if (m[2] === 'stream' && req.method === 'GET') {
-      const from = url.searchParams.has('fromSeq') ? Number(url.searchParams.get('fromSeq')) : 1;
-      if (!Number.isSafeInteger(from) || from < 0) return refuse(400, RejectCode.BadRequest, 'fromSeq must be an integer >= 0');
+    if (route === 'stream') {
+      const from = this._fromSeq(url, refuse);
+      if (from === null) return;
       if (from - 1 > session.lastSeq) return refuse(416, RejectCode.ResumeOutOfRange, `fromSeq ${from} is beyond the next event (${session.lastSeq + 1})`);
-      res.writeHead(200, ndjson);
-      res.flushHeaders();
-      const t = new HttpStreamTransport(res);
-      res.on('close', () => session._detached(t, 'http stream closed'));
-      session._attach(t, Math.max(0, from - 1));
+      this._httpStream(session, res, from);
       return;
     }
-    if (m[2] === 'messages' && req.method === 'POST') {
-      const chunks = [];
-      let size = 0;
-      req.on('data', (c) => {
-        size += c.length;
-        if (size > this.options.maxPostBytes) {
-          if (!res.headersSent) refuse(413, 'TOO_LARGE', 'request body too large');
-          req.destroy();
-          return;
-        }
-        chunks.push(c);
-      });
-      req.on('end', () => {
-        if (res.writableEnded) return;
-        const err = session._post(Buffer.concat(chunks));
-        if (err) return refuse(400, err.code || RejectCode.BadRequest, err.message);
-        const answer = () => {
-          res.writeHead(200, ndjson);
-          res.end(build.ack(Math.min(session.link.rx, session.link.ackLimit)) + '\n');
-        };
-        // with a store: acknowledge once the messages are recorded there
-        if (session._store !== null) session._stored({ meta: true }).then(answer, () => refuse(503, RejectCode.ServerClosing, 'the session moved or closed'));
-        else answer();
-      });
-      return;
+    this._readBody(req, res, refuse, async (body) => {
+      let err = session._post(body);
+      if (err && err.code === 'ERR_STREAM_SEQ' && session._store !== null) {
+        // the client's previous POST may have gone to another server and wait in the store's inbox
+        await session._drainInbox();
+        err = session.closed ? err : session._post(body);
+      }
+      if (err) return refuse(400, err.code || RejectCode.BadRequest, err.message);
+      const answer = () => {
+        res.writeHead(200, ndjson);
+        res.end(build.ack(Math.min(session.link.rx, session.link.ackLimit)) + '\n');
+      };
+      // with a store: acknowledge once the messages are recorded there
+      if (session._store !== null) session._stored({ meta: true }).then(answer, () => refuse(503, RejectCode.ServerClosing, 'the session moved or closed'));
+      else answer();
+    });
+  }
+
+  _fromSeq(url, refuse) {
+    const from = url.searchParams.has('fromSeq') ? Number(url.searchParams.get('fromSeq')) : 1;
+    if (!Number.isSafeInteger(from) || from < 0) {
+      refuse(400, RejectCode.BadRequest, 'fromSeq must be an integer >= 0');
+      return null;
     }
-    res.writeHead(405, ndjson);
-    res.end(build.reject('METHOD_NOT_ALLOWED', `${req.method} not allowed`) + '\n');
+    return from;
+  }
+
+  /** Streams session `s` to an HTTP response from seq `from`. */
+  _httpStream(s, res, from) {
+    res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
+    res.flushHeaders();
+    const t = new HttpStreamTransport(res);
+    res.on('close', () => s._detached(t, 'http stream closed'));
+    s._attach(t, Math.max(0, from - 1));
+  }
+
+  /** A request body of at most maxPostBytes (413 past it), then `then(body)`. */
+  _readBody(req, res, refuse, then) {
+    const chunks = [];
+    let size = 0;
+    req.on('data', (c) => {
+      size += c.length;
+      if (size > this.options.maxPostBytes) {
+        refuse(413, 'TOO_LARGE', 'request body too large');
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => {
+      if (!res.writableEnded) then(Buffer.concat(chunks));
+    });
+  }
+
+  /** GET …/stream of a session this server does not hold: a takeover from the store (as a WebSocket resume). */
+  _httpStreamFromStore(sid, url, req, res, proven, refuse) {
+    const from = this._fromSeq(url, refuse);
+    if (from === null) return;
+    let gone = false;
+    res.on('close', () => {
+      gone = true;
+    });
+    const how = {
+      proven: (channel, verifier) => !channel && proven(verifier),
+      rx: Math.max(0, from - 1),
+      alive: () => !gone,
+      refuse: (code, message) => {
+        refuse(code === RejectCode.ResumeOutOfRange ? 416 : code === RejectCode.SessionAuthFailed ? 403 : 503, code, message);
+        return null;
+      },
+      held: () => {
+        const s = this.sessions.get(sid);
+        if (!s || s.encrypted || !proven(s._verifier)) return how.refuse(RejectCode.SessionAuthFailed, AUTH_FAILED);
+        if (from - 1 > s.lastSeq) return how.refuse(RejectCode.ResumeOutOfRange, `fromSeq ${from} is beyond the next event (${s.lastSeq + 1})`);
+        this._httpStream(s, res, from);
+        return s;
+      },
+      attach: (s) => {
+        this._httpStream(s, res, from);
+        this.emit('resume', s);
+      },
+    };
+    this._fromStore(sid, how).catch((err) => refuse(503, RejectCode.ServerClosing, `the session store failed: ${err && err.message}`));
+  }
+
+  /**
+   * POST …/messages of a session this server does not hold: the body goes
+   * into the session's inbox in the store, and the server holding the
+   * session (or the next one to take it over) delivers it as if posted
+   * there. Checked here: the credential, and that each line is JSON and each
+   * control frame well-formed. Answered with an ack of what the store has
+   * recorded as delivered; the rest is acknowledged on the event stream.
+   */
+  async _postThroughStore(sid, body, proven, res, refuse) {
+    let rec;
+    try {
+      rec = await this._store.load(sid, { events: false });
+    } catch (err) {
+      return refuse(503, RejectCode.ServerClosing, `the session store failed: ${err && err.message}`);
+    }
+    if (!rec || rec.meta.channel || !rec.meta.verifier || !proven(new Uint8Array(Buffer.from(rec.meta.verifier, 'base64')))) {
+      return refuse(403, RejectCode.SessionAuthFailed, AUTH_FAILED);
+    }
+    const text = body.toString('utf8');
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      let v;
+      try {
+        v = JSON.parse(line);
+      } catch (err) {
+        return refuse(400, 'ERR_STREAM_BAD_LINE', `invalid JSON line: ${err.message}`);
+      }
+      const bad = v !== null && typeof v === 'object' && v.$esn !== undefined && !control.isUnknownType(v) ? control.checkControl(v) : null;
+      if (bad) return refuse(400, 'ERR_STREAM_CONTROL', `bad control frame: ${bad}`);
+    }
+    try {
+      await this._store.post(sid, text);
+    } catch (err) {
+      if (err && err.code === 'SESSION_UNKNOWN') return refuse(403, RejectCode.SessionAuthFailed, AUTH_FAILED);
+      return refuse(503, (err && err.code) || RejectCode.ServerClosing, err && err.message);
+    }
+    res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
+    res.end(build.ack(rec.clientRx) + '\n');
   }
 }
 

@@ -268,10 +268,14 @@ class Session extends EventEmitter {
   }
 
   /**
-   * Events published through the store for this session (another process's
-   * server.publish()), sent in order with backpressure, one batch at a time.
-   * An event leaves the inbox in the same store write as the line sealed
-   * from it, so a server that dies meanwhile loses none: its successor sends it.
+   * The session's inbox in the store, in order, one batch at a time: events
+   * published through it (another process's server.publish()), sent with
+   * backpressure; and client POST bodies that reached another server,
+   * delivered as if posted here. An item leaves the inbox in the same store
+   * write as the line sealed from it or the client seq it delivered, so a
+   * server that dies meanwhile loses none: its successor handles it (client
+   * messages a taken-over inbox delivers are flagged `redelivered`: the
+   * previous server may have handed them to its app).
    */
   async _drainInbox() {
     const st = this._store;
@@ -284,28 +288,53 @@ class Session extends EventEmitter {
     try {
       do {
         st.again = false;
-        let events;
+        let items;
         try {
-          events = await st.store.peekInbox(this.id, st.token, 256);
+          items = await st.store.peekInbox(this.id, st.token, 256);
         } catch (err) {
           if (err && err.code === 'ERR_SESSION_MOVED') this._movedAway(err);
           return;
         }
-        for (const e of events) {
+        const inherited = this.resumed && !st.drained; // the first batch after a takeover
+        st.drained = true;
+        for (const item of items) {
           if (this.closed) return;
+          if (item.c !== undefined) {
+            this._postFromInbox(item.c, inherited);
+            continue;
+          }
           try {
-            await this.send(e, true);
+            await this.send(item.e, true);
           } catch (err) {
             if (this.closed) return;
             this._stored({ inbox: true }); // refused (it fails the schemas): it leaves the inbox, reported
             if (this.listenerCount('error')) this.emit('error', err);
           }
         }
-        if (events.length === 256) st.again = true;
+        if (items.length === 256) st.again = true;
       } while (st.again && !this.closed);
     } finally {
       st.draining = false;
     }
+  }
+
+  /**
+   * A client POST body from the store's inbox: delivered like a POST to this
+   * server (messages already delivered are skipped by seq); it leaves the
+   * inbox with the client seq it delivered. A refused body is reported on
+   * 'error' (the client resends what was not acknowledged after its resume).
+   */
+  _postFromInbox(body, inherited) {
+    const upTo = this._redeliverUpTo;
+    if (inherited) this._redeliverUpTo = Number.MAX_SAFE_INTEGER;
+    let err;
+    try {
+      err = this._post(Buffer.from(body, 'utf8'));
+    } finally {
+      this._redeliverUpTo = upTo;
+    }
+    this._stored({ inbox: true, clientRx: true });
+    if (err && this.listenerCount('error')) this.emit('error', err);
   }
 
   /** Another server took this session over: let go here, without forgetting it in the store. */

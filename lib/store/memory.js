@@ -67,11 +67,14 @@ class MemorySessionStore {
     return 1;
   }
 
-  /** The session as stored: { meta, events: [{ seq, line }], headSeq, nextSeq, clientRx, owner }, or null. */
-  async load(sid) {
+  /**
+   * The session as stored: { meta, events: [{ seq, line }], headSeq, nextSeq, clientRx, owner }, or null;
+   * with { events: false } without the event lines (events: []).
+   */
+  async load(sid, { events = true } = {}) {
     const r = this._records.get(sid);
     if (!r) return null;
-    return { meta: clone(r.meta), events: r.events.slice(r.first).map((e) => ({ ...e })), headSeq: r.headSeq, nextSeq: r.nextSeq, clientRx: r.clientRx, owner: r.owner };
+    return { meta: clone(r.meta), events: events ? r.events.slice(r.first).map((e) => ({ ...e })) : [], headSeq: r.headSeq, nextSeq: r.nextSeq, clientRx: r.clientRx, owner: r.owner };
   }
 
   /** `node` takes the session over: a new fencing token; the previous owner is told to let go. */
@@ -96,7 +99,7 @@ class MemorySessionStore {
 
   /**
    * Appends sealed event lines (consecutive seqs) and applies a metadata
-   * patch ({ meta?, clientRx?, acked?, inbox? (published events now sealed) }), all or nothing; rejects with
+   * patch ({ meta?, clientRx?, acked?, inbox? (inbox items now sealed or delivered) }), all or nothing; rejects with
    * ERR_SESSION_MOVED when `token` is no longer the owner's. Events beyond
    * maxEvents/maxBytes are trimmed from the oldest.
    */
@@ -135,15 +138,31 @@ class MemorySessionStore {
 
   /** Queues an event for the session's owner (or the next one); resolves once it is stored. */
   async publish(sid, event) {
+    this._enqueue(sid, { e: clone(event) });
+  }
+
+  /**
+   * Queues the body of a client's POST /sessions/:id/messages that reached
+   * a server not holding the session, for the owner to deliver (as if
+   * posted to it); resolves once it is stored.
+   */
+  async post(sid, body) {
+    this._enqueue(sid, { c: String(body) });
+  }
+
+  _enqueue(sid, item) {
     const r = this._records.get(sid);
     if (!r) throw new SessionError(`session ${sid} is unknown to the store`, 'SESSION_UNKNOWN');
     if (r.inbox.length >= this.maxInboxEvents) throw inboxFull(sid, this.maxInboxEvents);
-    r.inbox.push(clone(event));
+    r.inbox.push(item);
     const h = r.owner && this._nodes.get(r.owner);
     if (h) queueMicrotask(() => h.onPublish(sid));
   }
 
-  /** The oldest `max` published events waiting (an append with patch.inbox = k removes k, with the lines sealed from them). */
+  /**
+   * The oldest `max` inbox items waiting: { e: event } published, { c: body } posted (an append with
+   * patch.inbox = k removes k, with the lines sealed from them or the client seq they delivered).
+   */
   async peekInbox(sid, token, max = 256) {
     const r = this._owned(sid, token);
     return clone(r.inbox.slice(0, max));

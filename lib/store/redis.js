@@ -8,7 +8,8 @@
 //               seq delivered), bytes (held), meta (the session's resume
 //               verifier or keys, AES-256-GCM under the store's encryptionKey)
 //   e   stream  the event lines exactly as sent, entry id "<seq>-1"
-//   i   list    published events waiting for the owner (encrypted at rest too)
+//   i   list    inbox: published events and client POST bodies that reached
+//               another server, waiting for the owner (encrypted at rest too)
 // Every write is one Lua script checking the fencing token, so a server that
 // lost the session cannot append to it; all keys get `ttlMs` again on each
 // write. Servers are told of takeovers and publications on the pub/sub
@@ -198,10 +199,17 @@ class RedisSessionStore {
     return r === 1 ? 1 : null;
   }
 
-  async load(sid) {
+  /** The session as stored (see MemorySessionStore.load); { events: false }: without the event lines. */
+  async load(sid, { events = true } = {}) {
     const [m, e] = this._keys(sid);
-    const [[err1, h], [err2, entries]] = await this.redis.multi().hgetall(m).xrange(e, '-', '+').exec();
-    if (err1 || err2) throw err1 || err2;
+    let h;
+    let entries = [];
+    if (events) {
+      const [[err1, hash], [err2, list]] = await this.redis.multi().hgetall(m).xrange(e, '-', '+').exec();
+      if (err1 || err2) throw err1 || err2;
+      h = hash;
+      entries = list;
+    } else h = await this.redis.hgetall(m);
     if (!h || !h.token) return null;
     return {
       meta: this._open(h.meta, sid),
@@ -247,10 +255,19 @@ class RedisSessionStore {
   }
 
   async publish(sid, event) {
+    return this._enqueue(sid, { e: event });
+  }
+
+  /** A client POST body that reached a server not holding the session, for the owner (see MemorySessionStore.post). */
+  async post(sid, body) {
+    return this._enqueue(sid, { c: String(body) });
+  }
+
+  async _enqueue(sid, item) {
     const keys = this._keys(sid);
     let owner;
     try {
-      owner = await this.redis.esn_publish(keys.length, ...keys, this.ttlMs, this._seal(event, sid), this.maxInboxEvents);
+      owner = await this.redis.esn_publish(keys.length, ...keys, this.ttlMs, this._seal(item, sid), this.maxInboxEvents);
     } catch (err) {
       if (String(err && err.message).includes('ESN_INBOX_FULL')) throw inboxFull(sid, this.maxInboxEvents);
       if (String(err && err.message).includes('ESN_UNKNOWN')) throw new SessionError(`session ${sid} is unknown to the store`, 'SESSION_UNKNOWN');
@@ -259,7 +276,7 @@ class RedisSessionStore {
     if (owner) await this.redis.publish(`${this.prefix}n:${owner}`, `publish ${sid}`);
   }
 
-  /** The oldest `max` published events waiting (not removed: an append with patch.inbox = k removes k). */
+  /** The oldest `max` inbox items ({ e: event } | { c: body }; not removed: an append with patch.inbox = k removes k). */
   async peekInbox(sid, token, max = 256) {
     const keys = this._keys(sid);
     let items;

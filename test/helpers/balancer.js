@@ -1,12 +1,15 @@
 'use strict';
 // A TCP load balancer for the session-store tests: each new connection goes
-// to the first target that is up; setUp(i, false) takes a target out (its
-// open connections stay until cutAll()).
+// to the first target that is up, or with { roundRobin: true } to the next
+// one up in turn; setUp(i, false) takes a target out (its open connections
+// stay until cutAll()).
 const net = require('node:net');
 
 class Balancer {
-  constructor(ports) {
+  constructor(ports, { roundRobin = false } = {}) {
     this.targets = ports.map((port) => ({ port, up: true }));
+    this.roundRobin = roundRobin;
+    this.next = 0;
     this.sockets = new Set();
     this.server = net.createServer((c) => this._accept(c));
   }
@@ -19,12 +22,23 @@ class Balancer {
     return `ws://127.0.0.1:${this.server.address().port}`;
   }
 
+  get httpUrl() {
+    return `http://127.0.0.1:${this.server.address().port}`;
+  }
+
   setUp(i, up) {
     this.targets[i].up = up;
   }
 
   _accept(c) {
-    const t = this.targets.find((x) => x.up);
+    let t = null;
+    for (let k = 0; k < this.targets.length && !t; k++) {
+      const i = this.roundRobin ? (this.next + k) % this.targets.length : k;
+      if (this.targets[i].up) {
+        t = this.targets[i];
+        if (this.roundRobin) this.next = i + 1;
+      }
+    }
     if (!t) return c.destroy();
     const u = net.connect(t.port, '127.0.0.1');
     for (const s of [c, u]) {
