@@ -127,6 +127,7 @@ class ReconnectingStream extends EventEmitter {
       },
       {
         onData: (v, seq) => this._onData(v, seq),
+        onOpened: (text, seq, kid) => this._onData(null, seq, text, kid),
         onControl: (f) => this._onControl(f),
         onGap: (g) => this._onGap(g),
         onDead: (reason) => this._drop(`heartbeat timeout: ${reason}`),
@@ -769,12 +770,13 @@ class ReconnectingStream extends EventEmitter {
 
   // ---- inbound ---------------------------------------------------------
 
-  _onData(v, seq) {
+  /** Data line `seq`: `v` as parsed, or (encrypted, opened by the Link in a batch) the plaintext `text` under key `kid`. */
+  _onData(v, seq, text = null, kid = null) {
     let msg = v;
     const ch = this.channel;
     if (ch) {
       try {
-        msg = ch.open(v, seq, 'event');
+        msg = text === null ? ch.open(v, seq, 'event') : ch.opened(text, seq, 'event', kid);
       } catch (err) {
         return this._refuse(seq, new StreamError(err.message, err.code, err.replay ? { replay: true } : undefined));
       }

@@ -82,6 +82,7 @@ class Session extends EventEmitter {
       },
       {
         onData: (v, seq) => this._onData(v, seq),
+        onOpened: (text, seq, kid) => this._onData(null, seq, text, kid),
         onControl: (f) => this._onControl(f),
         onDead: (reason) => this._drop(reason),
         onProtocolError: (err) => this._drop(err.message, err),
@@ -369,12 +370,13 @@ class Session extends EventEmitter {
     return this.channel ? this.channel.seal(seq, inner) : inner;
   }
 
-  _onData(v, seq) {
+  /** Client message `seq`: `v` as parsed, or (encrypted, opened by the Link in a batch) the plaintext `text` under key `kid`. */
+  _onData(v, seq, text = null, kid = null) {
     let msg = v;
     const ch = this.channel;
     if (ch) {
       try {
-        msg = ch.open(v, seq, 'message');
+        msg = text === null ? ch.open(v, seq, 'message') : ch.opened(text, seq, 'message', kid);
       } catch (err) {
         return this._refuse(seq, err);
       }
