@@ -358,29 +358,15 @@ class Link {
       }
       if (count > 0) {
         const k = fo.open(buf, pos, end, count);
-        const res = fo.res;
-        for (let i = 0; i < count; i++) {
-          const ls = starts[i];
-          const le = i + 1 < count ? starts[i + 1] - 1 : end;
-          let handled = false;
-          if (i < k && res[5 * i + 3] === 0) {
-            const seq = res[5 * i];
-            const t = ls + head.length + digits(seq);
-            if (fo.tail.compare(buf, t, t + fo.tail.length) === 0) {
-              const o = res[5 * i + 1];
-              this.stats.openedInBatch++;
-              if (!this._data(seq, null, fo.out.utf8Slice(o, o + res[5 * i + 2]), fo.kid)) return false;
-              handled = true;
-            }
-          }
-          if (!handled && !this._line(buf.utf8Slice(ls, le))) return false;
-          // a rekey may have moved the peer to another key: the rest of the run goes line by line
-          if (this.auth.frameOpener() !== fo) {
-            for (let j = i + 1; j < count; j++) {
-              if (!this._line(buf.utf8Slice(starts[j], j + 1 < count ? starts[j + 1] - 1 : end))) return false;
-            }
-            return this._receiveLines(frameLines(buf.subarray(Math.min(end + 1, n))));
-          }
+        fo._used = end - pos;
+        try {
+          if (!this._openedRun(buf, fo, k, count, end)) return false;
+        } finally {
+          fo.release();
+        }
+        if (this._rekeyed) {
+          this._rekeyed = false;
+          return this._receiveLines(frameLines(buf.subarray(Math.min(end + 1, n))));
         }
         pos = end + 1;
         continue;
@@ -391,6 +377,38 @@ class Link {
       const lines = frameLines(buf.subarray(pos, e));
       if (lines.length && !this._line(lines[0])) return false;
       pos = e + 1;
+    }
+    return true;
+  }
+
+  /** The results of one opened run (see _receiveSealed); false when a line ended the frame. */
+  _openedRun(buf, fo, k, count, end) {
+    const starts = this._starts;
+    const head = fo.head;
+    const res = fo.res;
+    for (let i = 0; i < count; i++) {
+      const ls = starts[i];
+      const le = i + 1 < count ? starts[i + 1] - 1 : end;
+      let handled = false;
+      if (i < k && res[5 * i + 3] === 0) {
+        const seq = res[5 * i];
+        const t = ls + head.length + digits(seq);
+        if (fo.tail.compare(buf, t, t + fo.tail.length) === 0) {
+          const o = res[5 * i + 1];
+          this.stats.openedInBatch++;
+          if (!this._data(seq, null, fo.out.utf8Slice(o, o + res[5 * i + 2]), fo.kid)) return false;
+          handled = true;
+        }
+      }
+      if (!handled && !this._line(buf.utf8Slice(ls, le))) return false;
+      // a rekey may have moved the peer to another key: the rest of the run goes line by line
+      if (this.auth.frameOpener() !== fo) {
+        for (let j = i + 1; j < count; j++) {
+          if (!this._line(buf.utf8Slice(starts[j], j + 1 < count ? starts[j + 1] - 1 : end))) return false;
+        }
+        this._rekeyed = true;
+        return true;
+      }
     }
     return true;
   }

@@ -107,22 +107,43 @@ class FrameOpener {
     this.head = Buffer.from(`{"protocolVersion":2,"sessionId":${JSON.stringify(sid)},"seq":`, 'utf8');
     this.tail = Buffer.from(`,"type":"enc","payload":{"kid":${JSON.stringify(kid)},"nonceB64":"`, 'utf8');
     this.kid = kid;
-    this.res = new Float64Array(5 * 64); // per line: seq, offset, length, -status, counter
-    this.out = Buffer.allocUnsafe(64 * 1024);
+    this.res = null; // per line: seq, offset, length, -status, counter (the scratch of the run being read)
+    this.out = null; // the plaintexts of that run
   }
 
-  /** Opens the lines of buf[start, end) (each one of `count` lines already shaped as above); returns the result count. */
+  /**
+   * Opens the lines of buf[start, end) (`count` lines, each shaped as above)
+   * into this.out / this.res; returns the result count. The scratch is
+   * shared by every session (an idle session holds none of it); a Link
+   * reading a frame while another one is being read (from inside an app
+   * handler) gets its own. Call release() once the run's results are read.
+   */
   open(buf, start, end, count) {
-    if (this.res.length < 5 * count) this.res = new Float64Array(5 * count);
-    if (this.out.length < end - start) this.out = Buffer.allocUnsafe(end - start);
+    const mine = SCRATCH.busy ? { res: null, out: null, busy: false } : SCRATCH;
+    mine.busy = true;
+    if (mine.res === null || mine.res.length < 5 * count) mine.res = new Float64Array(Math.max(5 * count, 320));
+    if (mine.out === null || mine.out.length < end - start) mine.out = Buffer.allocUnsafe(Math.max(end - start, 64 * 1024));
+    this.res = mine.res;
+    this.out = mine.out;
+    this._scratch = mine;
     return this._c.openBatch(buf, start, end - start, this.out, this.res);
+  }
+
+  release() {
+    const mine = this._scratch;
+    if (!mine) return;
+    mine.out.fill(0, 0, Math.min(mine.out.length, this._used || mine.out.length)); // no plaintext left behind
+    mine.busy = false;
+    this._scratch = this.res = this.out = null;
   }
 
   dispose() {
     this._c.dispose();
-    this.out.fill(0); // the last plaintexts
   }
 }
+
+// The plaintext scratch of FrameOpener.open (one at a time; see there).
+const SCRATCH = { res: null, out: null, busy: false };
 
 /** The crypto.subtle twin: open() is a Promise of the text. */
 class WebKeyOpener {
