@@ -4,15 +4,18 @@
 //   seal: JSON.stringify(inner) + createCipheriv('aes-256-gcm') + base64 + JSON.stringify(envelope)
 //   open: JSON.parse(line) + base64 decode + createDecipheriv + JSON.parse(inner)
 // Candidates: the fast API (createEnvelopeCipher: sealBatch/openBatch per 256
-// events, and seal/open per call) and the reference-compatible per-call API
+// events, and seal/open per call; sealBatchBuffer also against sealBatch) and the reference-compatible per-call API
 // (SessionEncryptionContext.createEnvelope + serializeEvent; parseLine +
 // decryptJson). Handshakes: key pair + ECDH + both HKDF keys, vs WebCrypto.
+// Each ratio is the median of 7 paired rounds (min-max after it). Goals
+// (issue 12): native >= 1.5x at 16 KiB, batch and per call, for seal and
+// open; sealBatchBuffer >= sealBatch; the JS backend >= 1x at every size.
 // Usage: node bench/crypto.js [--quick]
 const nodeCrypto = require('node:crypto');
 const { backend, native } = require('../lib/binding');
 const c = require('../lib/crypto');
 const { serializeEvent, parseLine } = require('../lib/ndjson');
-const { printTable, childRows, gc } = require('./harness');
+const { printTable, childRows, compareAsync } = require('./harness');
 
 const SID = 's_4c9184f37cff01bcdc32dc486ec36961';
 const KID = 'k_e93816311a605d21110e0d9c45ae8dcd';
@@ -59,43 +62,28 @@ function baselineOpen(key) {
 }
 
 
-async function timeIt(fn) {
-  gc();
-  const t0 = process.hrtime.bigint();
-  await fn();
-  return Number(process.hrtime.bigint() - t0) / 1e9;
-}
-
-/** Alternates baseline and candidate; best time of each. */
-async function compareAsync(baseline, candidate, rounds) {
-  await baseline();
-  await candidate();
-  let b = Infinity;
-  let cand = Infinity;
-  for (let i = 0; i < rounds; i++) {
-    b = Math.min(b, await timeIt(baseline));
-    cand = Math.min(cand, await timeIt(candidate));
-  }
-  return { baseline: b, candidate: cand, ratio: b / cand };
-}
-
 async function run({ quick = false } = {}) {
-  const rounds = quick ? 5 : 7; // best of: more short runs ride out the shared machine's noise better
+  const rounds = 7; // median of 7 paired rounds, min-max shown
   const rows = [];
   const key = nodeCrypto.randomBytes(32);
   const prefix = nodeCrypto.randomBytes(8);
   const B = 256;
-  const goals = {
-    100: { fast: '>= 8x', ref: '>= 3x' },
-    1024: { fast: '>= 5x', ref: '>= 1.5x' },
-    16384: { fast: '> 1x', ref: '> 1x' },
-  };
+  const js = backend !== 'native';
+  // issue 12: native >= 1.5x node:crypto by hand at 16 KiB (batch and per
+  // call); the JS backend (node:crypto underneath) >= 1x at every size.
+  const goals = js
+    ? { 100: { fast: '>= 1x', ref: '' }, 1024: { fast: '>= 1x', ref: '' }, 16384: { fast: '>= 1x', ref: '' } }
+    : {
+        100: { fast: '>= 8x', ref: '>= 3x' },
+        1024: { fast: '>= 5x', ref: '>= 1.5x' },
+        16384: { fast: '>= 1.5x', ref: '> 1x' },
+      };
   for (const size of [100, 1024, 16384]) {
-    const N = Math.max(500, Math.floor((quick ? 2.5e6 : 3.5e6) / Math.max(size, 400)));
+    const N = Math.max(quick ? 300 : 500, Math.floor((quick ? 1.5e6 : 3.5e6) / Math.max(size, 400)));
     const events = makeEvents(N, size);
     const bytes = events.reduce((a, e) => a + JSON.stringify(e).length, 0);
-    const row = (name, r, goal) =>
-      rows.push({ backend, name: `${name}, ${size} B`, events: N, bytes, seconds: r.candidate, ratio: r.ratio, baselineName: 'node:crypto by hand', goal });
+    const row = (name, r, goal, baselineName = 'node:crypto by hand') =>
+      rows.push({ backend, name: `${name}, ${size} B`, events: N, bytes, seconds: r.candidate, ratio: r.ratio, spread: r.spread, baselineName, goal });
     // 2^32 nonces per cipher: far more than the rounds use.
     const mk = () => c.createEnvelopeCipher({ key, sessionId: SID, kid: KID, maxNonces: 2 ** 32 });
     let sink = 0;
@@ -106,18 +94,22 @@ async function run({ quick = false } = {}) {
     const batches = [];
     for (let i = 0; i < N; i += B) batches.push(events.slice(i, i + B));
     const ci = mk();
-    let r = await compareAsync(base, () => {
+    const sealBatch = () => {
       for (const b of batches) sink += ci.sealBatch(b).length;
-    }, rounds);
-    row('seal, fast API sealBatch(256) -> string', r, goals[size].fast);
-    r = await compareAsync(base, () => {
+    };
+    const sealBatchBuffer = () => {
       for (const b of batches) sink += ci.sealBatchBuffer(b).length;
-    }, rounds);
+    };
+    let r = await compareAsync(base, sealBatch, rounds);
+    row('seal, fast API sealBatch(256) -> string', r, goals[size].fast);
+    r = await compareAsync(base, sealBatchBuffer, rounds);
     row('seal, fast API sealBatchBuffer(256) -> Buffer', r, goals[size].fast);
+    r = await compareAsync(sealBatch, sealBatchBuffer, rounds);
+    row('seal, sealBatchBuffer(256) vs sealBatch(256)', r, '>= 1x', 'sealBatch');
     r = await compareAsync(base, () => {
       for (let i = 0; i < N; i++) sink += ci.seal(events[i]).length;
     }, rounds);
-    row('seal, fast API seal() per event', r, '');
+    row('seal, fast API seal() per event', r, js ? '>= 1x' : size === 16384 ? '>= 1.5x' : '');
     const ctx = await c.SessionEncryptionContext.fromKeyBytes(key, KID);
     r = await compareAsync(base, async () => {
       for (let i = 0; i < N; i++) sink += serializeEvent(await ctx.createEnvelope(SID, events[i].seq, events[i])).length;
@@ -136,11 +128,11 @@ async function run({ quick = false } = {}) {
     r = await compareAsync(baseOpen, () => {
       for (const ch of chunksOf) sink += opener.openBatch(ch).length;
     }, rounds);
-    row('open, fast API openBatch(256 lines)', r, '');
+    row('open, fast API openBatch(256 lines)', r, js ? '>= 1x' : size === 16384 ? '>= 1.5x' : '');
     r = await compareAsync(baseOpen, () => {
       for (let i = 0; i < N; i++) sink += opener.open(lines[i]).seq;
     }, rounds);
-    row('open, fast API open() per line', r, '');
+    row('open, fast API open() per line', r, js ? '>= 1x' : size === 16384 ? '>= 1.5x' : '');
     r = await compareAsync(baseOpen, async () => {
       for (let i = 0; i < N; i++) {
         const env = parseLine(lines[i]);
@@ -186,7 +178,7 @@ async function run({ quick = false } = {}) {
     };
   }
   const r = await compareAsync(web, hs, rounds);
-  rows.push({ backend, name: 'handshakes (key pair + ECDH + 2 HKDF)', events: H, bytes: 0, seconds: r.candidate, ratio: r.ratio, baselineName: `WebCrypto (${(H / r.baseline / 1000).toFixed(1)} k/s)`, goal: '>= 10 k/s' });
+  rows.push({ backend, name: 'handshakes (key pair + ECDH + 2 HKDF)', events: H, bytes: 0, seconds: r.candidate, ratio: r.ratio, spread: r.spread, baselineName: `WebCrypto (${(H / r.baseline / 1000).toFixed(1)} k/s)`, goal: '>= 10 k/s' });
   return rows;
 }
 

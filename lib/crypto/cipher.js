@@ -8,13 +8,15 @@ const nodeCrypto = require('../platform/crypto');
 const { Buffer } = require('../platform/buffer');
 const { native } = require('../binding');
 const { AesGcmError, fromStatus, Status } = require('./errors');
-const { asBuffer, decodeStrict } = require('./base64');
+const { asBuffer } = require('./base64');
+const { decodeStrict, decodeStrictRange, decodeNonce16, ctBase64 } = require('./payload');
 const { needSync } = require('./keys');
 
 const MAX_NONCES = 2 ** 30;
 const DECRYPT = 'ENCRYPTION_DECRYPTION_FAILED';
 const PAD = 64; // ESN_JSON_PADDING
 const EMPTY = Buffer.alloc(0);
+const CT_KEY = '","ciphertextB64":"';
 
 function checkSeq(seq) {
   if (!Number.isSafeInteger(seq) || seq < 0) {
@@ -26,6 +28,11 @@ function stringify(event) {
   const text = JSON.stringify(event);
   if (typeof text !== 'string') throw new TypeError('the inner event is not JSON-serializable');
   return text;
+}
+
+// The same string, flat (not a concatenation): compared on every open.
+function flat(s) {
+  return JSON.parse(JSON.stringify(s));
 }
 
 function toNumber(v, name) {
@@ -125,12 +132,23 @@ class EnvelopeCipherBase {
     return this._linesBuffer(this.sealBatch(events, seqs));
   }
   _linesBuffer(text) {
-    const b = Buffer.from(text, 'utf8');
+    let b;
     let k = 0;
-    for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) k++;
-    if (!this._ends || this._ends.length < k) this._ends = new Uint32Array(k);
-    k = 0;
-    for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) this._ends[k++] = i + 1;
+    if (this._ascii) {
+      // ASCII lines (session id and kid are): the bytes are the Latin-1 of
+      // the text, and the line ends are found in the string itself.
+      b = Buffer.from(text, 'latin1');
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) k++;
+      if (!this._ends || this._ends.length < k) this._ends = new Uint32Array(k);
+      k = 0;
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this._ends[k++] = i + 1;
+    } else {
+      b = Buffer.from(text, 'utf8');
+      for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) k++;
+      if (!this._ends || this._ends.length < k) this._ends = new Uint32Array(k);
+      k = 0;
+      for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) this._ends[k++] = i + 1;
+    }
     this._nEnds = k;
     return b;
   }
@@ -160,6 +178,10 @@ class EnvelopeCipherBase {
 }
 
 // ---- native ----------------------------------------------------------------
+const NONE = Buffer.alloc(0);
+const NO_U32 = new Uint32Array(0);
+const NO_F64 = new Float64Array(0);
+
 class NativeEnvelopeCipher extends EnvelopeCipherBase {
   constructor(options) {
     super();
@@ -177,12 +199,15 @@ class NativeEnvelopeCipher extends EnvelopeCipherBase {
     );
     // line bytes are ASCII unless the session id or kid are not
     this._ascii = /^[\x20-\x7e]*$/.test(o.sessionId + o.kid);
-    this._in = Buffer.allocUnsafe(4096);
-    this._out = Buffer.allocUnsafe(8192);
-    this._lens = new Uint32Array(64);
-    this._seqs = new Float64Array(64);
-    this._res = new Float64Array(5 * 64);
-    this._ends = new Uint32Array(64);
+    // Scratch, allocated on first use and grown as needed: a session's
+    // cipher only ever seals strings (the addon returns the line itself), so
+    // an idle encrypted session holds none of it.
+    this._in = NONE;
+    this._out = NONE;
+    this._lens = NO_U32;
+    this._seqs = NO_F64;
+    this._res = NO_F64; // openBatch results: 5 per line; a frame of up to 256 lines in one call
+    this._ends = NO_U32;
     this._nEnds = 0;
     this._chunk = 1 << 30; // events per JSON.stringify in sealBatch (adapts)
     this.lastSeq = -1;
@@ -409,6 +434,7 @@ class NativeEnvelopeCipher extends EnvelopeCipherBase {
     let off = 0;
     while (off < len) {
       if (this._out.length < (len - off) + 64) this._out = Buffer.allocUnsafe(len - off + 64);
+      if (this._res.length === 0) this._res = new Float64Array(5 * 256);
       const k = this._c.openBatch(buf, off, len - off, this._out, this._res);
       const consumed = this._state[1];
       const rs = this._res;
@@ -445,9 +471,13 @@ class JsEnvelopeCipher extends EnvelopeCipherBase {
     this._o = o;
     this._key = Buffer.from(o.key);
     this._prefix = o.prefix ? Buffer.from(o.prefix) : nodeCrypto.randomBytes(8);
+    this._ivSeal = Buffer.alloc(12);
+    this._prefix.copy(this._ivSeal, 0);
     this._counter = o.counter;
-    this._head = `{"protocolVersion":2,"sessionId":${JSON.stringify(o.sessionId)},"seq":`;
-    this._mid = `,"type":"enc","payload":{"kid":${JSON.stringify(o.kid)},"nonceB64":"`;
+    this._head = flat(`{"protocolVersion":2,"sessionId":${JSON.stringify(o.sessionId)},"seq":`);
+    this._mid = flat(`,"type":"enc","payload":{"kid":${JSON.stringify(o.kid)},"nonceB64":"`);
+    this._iv = Buffer.alloc(12); // the nonce of the line being opened (_openFast)
+    this._ascii = /^[\x20-\x7e]*$/.test(this._head + this._mid); // the lines are ASCII
     this.lastSeq = -1;
     this.lastCounter = -1;
   }
@@ -461,8 +491,8 @@ class JsEnvelopeCipher extends EnvelopeCipherBase {
     if (this._counter >= this._o.maxNonces) {
       throw new AesGcmError('Key needs rotation: nonce limit reached', 'ENCRYPTION_KEY_EXPIRED');
     }
-    const nonce = Buffer.allocUnsafe(12);
-    this._prefix.copy(nonce, 0);
+    // one buffer, reused: node:crypto copies the IV when the cipher is made
+    const nonce = this._ivSeal;
     nonce.writeUInt32BE(this._counter >>> 0, 8);
     this._counter++;
     return nonce;
@@ -477,16 +507,57 @@ class JsEnvelopeCipher extends EnvelopeCipherBase {
       iv = this._nonce();
     }
     const c = nodeCrypto.createCipheriv('aes-256-gcm', this._key, iv);
-    const ct = Buffer.concat([c.update(data), c.final(), c.getAuthTag()]);
-    return `${this._head}${seq}${this._mid}${iv.toString('base64')}","ciphertextB64":"${ct.toString('base64')}"}}`;
+    const u = typeof data === 'string' ? c.update(data, 'utf8') : c.update(data);
+    c.final();
+    return `${this._head}${seq}${this._mid}${iv.toString('base64')}","ciphertextB64":"${ctBase64(u, c.getAuthTag())}"}}`;
   }
   sealText(seq, text, nonce) {
     checkSeq(seq);
-    return this._sealBuf(seq, Buffer.from(text, 'utf8'), nonce);
+    // a string goes to node:crypto as it is (the same UTF-8 as Buffer.from)
+    return this._sealBuf(seq, typeof text === 'string' ? text : Buffer.from(text, 'utf8'), nonce);
   }
   sealBytes(seq, bytes, nonce) {
     checkSeq(seq);
     return this._sealBuf(seq, asBuffer(bytes), nonce);
+  }
+  /**
+   * Like sealBatch, as a Buffer of its own. ASCII lines are written into it
+   * one by one (no joined string to flatten, which at 16 KiB events is a
+   * multi-megabyte string of its own).
+   */
+  sealBatchBuffer(events, seqs) {
+    if (!this._ascii) return super.sealBatchBuffer(events, seqs);
+    const count = events.length;
+    const texts = new Array(count);
+    const s = new Array(count);
+    for (let i = 0; i < count; i++) {
+      const q = seqs ? seqs[i] : events[i] && events[i].seq;
+      checkSeq(q);
+      s[i] = q;
+      texts[i] = stringify(events[i]);
+    }
+    const lines = new Array(count);
+    let total = 0;
+    for (let i = 0; i < count; i++) {
+      checkSeq(s[i]);
+      try {
+        lines[i] = this.sealText(s[i], texts[i]);
+      } catch (err) {
+        err.sealed = i;
+        throw err;
+      }
+      total += lines[i].length + 1;
+    }
+    if (!this._ends || this._ends.length < count) this._ends = new Uint32Array(count);
+    const b = Buffer.allocUnsafe(total);
+    let off = 0;
+    for (let i = 0; i < count; i++) {
+      off += b.latin1Write(lines[i], off);
+      b[off++] = 10;
+      this._ends[i] = off;
+    }
+    this._nEnds = count;
+    return b;
   }
   sealTextBatch(texts, seqs) {
     let s = '';
@@ -501,7 +572,54 @@ class JsEnvelopeCipher extends EnvelopeCipherBase {
     }
     return s;
   }
+  // The line exactly as this cipher writes it (same session id and kid,
+  // protocolVersion 2, keys in order, canonical base64): opened without
+  // JSON.parse. undefined for any other line, or one whose fields do not
+  // decode: _openLine's general path decides those, so results and errors
+  // stay the same.
+  _openFast(line) {
+    const head = this._head;
+    const L = line.length;
+    const d0 = head.length;
+    if (L < d0 || line.slice(0, d0) !== head) return undefined; // (startsWith is slower at this length)
+    let i = d0;
+    let seq = 0;
+    for (; i < L; i++) {
+      const ch = line.charCodeAt(i);
+      if (ch < 48 || ch > 57) break;
+      seq = seq * 10 + (ch - 48); // exact while safe; larger values round past 2^53 - 1
+    }
+    const nd = i - d0;
+    if (nd === 0 || nd > 16 || (nd > 1 && line.charCodeAt(d0) === 48) || !Number.isSafeInteger(seq)) return undefined;
+    if (!line.startsWith(this._mid, i)) return undefined;
+    i += this._mid.length;
+    const k = line.indexOf(CT_KEY, i);
+    if (k < 0 || !line.endsWith('"}}') || L - 3 < k + CT_KEY.length) return undefined;
+    const iv = this._iv;
+    if (k - i !== 16 || !decodeNonce16(line, i, iv)) return undefined;
+    const ct = decodeStrictRange(line, k + CT_KEY.length, L - 3);
+    if (!ct || ct.length < 16) return undefined;
+    this.lastSeq = seq;
+    return this._decrypt(iv, ct);
+  }
+  _decrypt(iv, ct) {
+    if (!this._key) throw new Error('EnvelopeCipher was disposed');
+    let text;
+    try {
+      const d = nodeCrypto.createDecipheriv('aes-256-gcm', this._key, iv);
+      d.setAuthTag(ct.subarray(ct.length - 16));
+      const pt = d.update(ct.subarray(0, ct.length - 16));
+      d.final(); // throws unless authentic: pt is used only after it
+      text = pt.toString('utf8');
+    } catch {
+      throw new AesGcmError('decryption failed: authentication failed or bad nonce/ciphertext', DECRYPT);
+    }
+    this.lastCounter = iv.readUInt32BE(8);
+    return text;
+  }
   _openLine(line) {
+    const fast = this._openFast(line);
+    if (fast !== undefined) return fast;
     let env;
     try {
       env = JSON.parse(line);
@@ -521,17 +639,7 @@ class JsEnvelopeCipher extends EnvelopeCipherBase {
     if (!iv || iv.length !== 12 || !ct || ct.length < 16) {
       throw new AesGcmError('decryption failed: authentication failed or bad nonce/ciphertext', DECRYPT);
     }
-    if (!this._key) throw new Error('EnvelopeCipher was disposed');
-    let text;
-    try {
-      const d = nodeCrypto.createDecipheriv('aes-256-gcm', this._key, iv);
-      d.setAuthTag(ct.subarray(ct.length - 16));
-      text = Buffer.concat([d.update(ct.subarray(0, ct.length - 16)), d.final()]).toString('utf8');
-    } catch {
-      throw new AesGcmError('decryption failed: authentication failed or bad nonce/ciphertext', DECRYPT);
-    }
-    this.lastCounter = iv.readUInt32BE(8);
-    return text;
+    return this._decrypt(iv, ct);
   }
   openText(line) {
     this.lastSeq = -1;
@@ -541,15 +649,31 @@ class JsEnvelopeCipher extends EnvelopeCipherBase {
   }
   openTextBatch(data) {
     const out = [];
-    for (const line of splitLines(data)) {
-      try {
-        const text = this._openLine(line);
-        out.push({ seq: this.lastSeq, counter: this.lastCounter, text });
-      } catch (error) {
-        out.push({ seq: this.lastSeq >= 0 ? this.lastSeq : undefined, error });
+    if (typeof data !== 'string' && ArrayBuffer.isView(data)) {
+      // Bytes: each line decoded on its own (a '\n' byte never sits inside a
+      // UTF-8 sequence, so this gives splitLines' lines) instead of the whole
+      // chunk as one string.
+      const b = asBuffer(data);
+      const n = b.length;
+      for (let pos = 0; pos < n; ) {
+        let end = b.indexOf(10, pos);
+        if (end < 0) end = n;
+        const line = b.utf8Slice(pos, end > pos && b[end - 1] === 13 ? end - 1 : end);
+        pos = end + 1;
+        if (line.trim() !== '') this._openInto(out, line);
       }
+      return out;
     }
+    for (const line of splitLines(data)) this._openInto(out, line);
     return out;
+  }
+  _openInto(out, line) {
+    try {
+      const text = this._openLine(line);
+      out.push({ seq: this.lastSeq, counter: this.lastCounter, text });
+    } catch (error) {
+      out.push({ seq: this.lastSeq >= 0 ? this.lastSeq : undefined, error });
+    }
   }
   dispose() {
     if (this._key) this._key.fill(0);
