@@ -15,6 +15,7 @@
         "csrc/json/json.cpp",
         "csrc/ndjson/framer.c",
         "csrc/ndjson/join.c",
+        "csrc/ndjson/scan.c",
         "csrc/ndjson/text.c",
         "csrc/validate/validate.c",
         "<!(node -p \"require('path').relative(process.cwd(), require.resolve('@nozbe/simdjson/src/simdjson.cpp')).split(require('path').sep).join('/')\")"

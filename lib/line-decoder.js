@@ -2,10 +2,14 @@
 // The NDJSON line decoder behind every reader in this package (StreamDecoder,
 // NdjsonStreamParser, parseLines, EventRouter...). Two backends with one
 // behaviour (docs/PROTOCOL.md section 1):
-//   - native: the C framer (csrc/ndjson/framer.c) - one call per chunk; the
-//     values of a chunk come back as ONE JSON array text, parsed with one
-//     JSON.parse; only rare lines (invalid, too long, JSON simdjson cannot
-//     represent) are looked at one by one here;
+//   - native: the C framer (csrc/ndjson/framer.c) - one call per chunk. For
+//     values (json/event) C parses nothing: it frames the lines over the
+//     bytes in one pass and checks that each bracketed line closes exactly
+//     at its end (csrc/ndjson/scan.c), so the chunk's lines come back as ONE
+//     JSON array text with one element per line, parsed with one JSON.parse;
+//     events are then validated here (as the JS backend does). Routing reads
+//     the routing fields in the same pass, in place. Only rare lines
+//     (invalid, too long, fields C cannot vouch for) are decided one by one;
 //   - js: the same framing written in JavaScript.
 // Both report to a sink: sink.value(v), sink.invalid(code, error, line,
 // offset, text), sink.route(RoutedEvent).
@@ -18,6 +22,12 @@ const { EVENT_TYPE_CODES, EVENT_TYPE_CODE } = require('./constants');
 // route: lines fully validated as events; 'route-fields': only the routing
 // fields are checked (see routableFields), the payload when it is read.
 const MODE = { json: 0, event: 1, route: 2, 'route-fields': 3 };
+// The framer mode (csrc/ndjson/framer.h) the native backend runs for each:
+// json and event lines are only syntax-checked in C (SCAN, no parse: the
+// values come from one JSON.parse of the batch array, and events are then
+// validated here, as in the JS backend); route-fields reads the routing
+// fields in the same one-pass scan (ROUTE_SCAN); route validates in C.
+const NATIVE_MODE = [4, 4, 2, 5];
 const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
 const REC = { VALUE: 0, NORMALIZE: 1, INVALID: 2, JS: 3, TOO_LONG: 4, ROUTE: 5 };
@@ -102,7 +112,7 @@ class NativeLineDecoder {
   constructor(mode, maxLineBytes) {
     this.mode = MODE[mode];
     this.maxLineBytes = maxLineBytes;
-    this._d = new native.Decoder(this.mode, maxLineBytes);
+    this._d = new native.Decoder(NATIVE_MODE[this.mode], maxLineBytes);
     this._recs = new Float64Array(2 + RECORDS * STRIDE);
     this._sid = '';
   }
@@ -134,15 +144,35 @@ class NativeLineDecoder {
     if (n === 0) return;
     const mode = this.mode;
     if (mode < 2) {
-      const values = batch === undefined ? null : JSON.parse(batch);
+      let values = null;
+      if (batch !== undefined) {
+        try {
+          values = JSON.parse(batch);
+        } catch {
+          values = null; // cannot happen (every line in it passed the scan); decided line by line
+        }
+      }
       let vi = 0;
       let side = null;
       for (let i = 0, o = 2; i < n; i++, o += STRIDE) {
         const kind = recs[o] & 0xff;
         if (kind === REC.VALUE) {
-          sink.value(values[vi++]);
-        } else if (kind === REC.NORMALIZE) {
-          sink.value(normalizeEvent(values[vi++]));
+          if (values === null) {
+            decideText(mode, batch.slice(recs[o + 4], recs[o + 5]), recs[o + 1], recs[o + 2], sink, null);
+            continue;
+          }
+          const v = values[vi++];
+          if (mode === 0) {
+            sink.value(v);
+            continue;
+          }
+          const verdict = checkJsonEvent(v);
+          if (verdict === 0) sink.value(v);
+          else if (verdict === 1) sink.value(normalizeEvent(v));
+          else {
+            const text = batch.slice(recs[o + 4], recs[o + 5]);
+            sink.invalid(ERR.EVENT, `Validation error: ${zodErrorMessage(v)}`, recs[o + 1], recs[o + 2], text);
+          }
         } else {
           if (side === null) side = this._d.side();
           this._rare(kind, side.slice(recs[o + 4], recs[o + 5]), recs[o + 1], recs[o + 2], sink);

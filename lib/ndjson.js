@@ -26,6 +26,30 @@ function wellFormed(s) {
   return typeof s.isWellFormed === 'function' ? s.isWellFormed() : !/[\uD800-\uDFFF]/.test(s);
 }
 
+/**
+ * The NDJSON lines of a whole message (string or bytes), framed by the
+ * package's one rule (docs/PROTOCOL.md section 1, as the line decoder does):
+ * UTF-8 decoded with replacement, split on '\n', each line trimmed like
+ * String.prototype.trim, blank lines dropped. For callers that need the line
+ * texts themselves (the transports' frames); readers of events use the line
+ * decoder. Never throws on bad bytes.
+ */
+function splitLines(data) {
+  let text;
+  if (typeof data === 'string') text = data;
+  else if (hasBuffer) text = Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(toBytes(data)).toString('utf8');
+  else text = new TextDecoder('utf-8').decode(toBytes(data));
+  const parts = text.split('\n');
+  const out = [];
+  for (let i = 0; i < parts.length; i++) {
+    let p = parts[i];
+    // Our own lines start with '{' and end with '}': nothing to trim.
+    if (p.charCodeAt(0) !== 123 || p.charCodeAt(p.length - 1) !== 125) p = p.trim();
+    if (p.length) out.push(p);
+  }
+  return out;
+}
+
 function preview(text) {
   return text.length > 100 ? text.slice(0, 100) + '...' : text;
 }
@@ -267,4 +291,4 @@ const api = {
   parseNdjsonStream,
 };
 
-module.exports = { ...api, api, toBytes, wellFormed, preview, stringifyLines };
+module.exports = { ...api, api, toBytes, wellFormed, preview, stringifyLines, splitLines };

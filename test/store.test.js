@@ -243,17 +243,17 @@ describe(`session store: servers sharing a ${kind} (${backend} backend)`, functi
       const r = await fetch(url, { method: 'POST', body, headers: { 'x-esn-credential': credential } });
       return { status: r.status, body: await r.text() };
     };
-    assert.strictEqual((await post('{"$esn":2,"t":"seq","s":1}\n{"n":1}\n', 'B'.repeat(43))).status, 403);
+    assert.strictEqual((await post('{"$esn":2,"t":"b","s":1}\n{"n":1}\n', 'B'.repeat(43))).status, 403);
     let r = await post('{"n":1\n');
     assert.deepStrictEqual([r.status, JSON.parse(r.body).code], [400, 'ERR_STREAM_BAD_LINE']);
     r = await post('{"$esn":2,"t":"ack","s":-4}\n');
     assert.deepStrictEqual([r.status, JSON.parse(r.body).code], [400, 'ERR_STREAM_CONTROL']);
     for (let n = 1; n <= 3; n++) {
-      r = await post(`{"$esn":2,"t":"seq","s":${n}}\n{"n":${n}}\n`);
+      r = await post(`{"$esn":2,"t":"b","s":${n}}\n{"n":${n}}\n`);
       assert.strictEqual(r.status, 200, r.body);
       assert.deepStrictEqual(JSON.parse(r.body), { $esn: 2, t: 'ack', s: 0 }, 'acknowledged: what the store recorded as delivered');
     }
-    r = await post('{"$esn":2,"t":"seq","s":4}\n{"n":4}\n');
+    r = await post('{"$esn":2,"t":"b","s":4}\n{"n":4}\n');
     assert.deepStrictEqual([r.status, JSON.parse(r.body).code], [503, 'ERR_STORE_INBOX_FULL']);
     // the stream is opened on b: b takes the session over and delivers the three accepted messages
     const msgs = [];

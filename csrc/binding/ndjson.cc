@@ -52,7 +52,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
     }
     int mode = info[0].As<Napi::Number>().Int32Value();
     double max = info[1].As<Napi::Number>().DoubleValue();
-    if (mode < ESN_MODE_JSON || mode > ESN_MODE_ROUTE_FIELDS) {
+    if (mode < ESN_MODE_JSON || mode > ESN_MODE_ROUTE_SCAN) {
       Napi::RangeError::New(env, "Decoder: unknown mode").ThrowAsJavaScriptException();
       return;
     }
@@ -130,7 +130,7 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
     size_t blen;
     const uint8_t *b = esn_framer_batch(framer_, &blen);
     if (blen == 0) return env.Undefined();
-    if (mode_ == ESN_MODE_ROUTE || mode_ == ESN_MODE_ROUTE_FIELDS) return Napi::Buffer<uint8_t>::Copy(env, b, blen);
+    if (mode_ == ESN_MODE_ROUTE || mode_ == ESN_MODE_ROUTE_FIELDS || mode_ == ESN_MODE_ROUTE_SCAN) return Napi::Buffer<uint8_t>::Copy(env, b, blen);
     // ASCII batches (the usual case) become strings without UTF-8 decoding.
     napi_value str;
     napi_status st = esn_framer_batch_ascii(framer_)

@@ -1,5 +1,6 @@
 /*
- * NDJSON framer properties (ndjson/framer.h), in all four modes:
+ * NDJSON framer properties (ndjson/framer.h), in all six modes (SCAN and
+ * ROUTE_SCAN: the first and third properties):
  *   - framing the input in random chunks (sizes and the per-run record cap
  *     derived from the input) yields exactly the records - kind, type, line
  *     number, byte offset, seq, session id, and the line's text read back from
@@ -123,7 +124,8 @@ static size_t fr_split(const uint8_t *b, size_t n, size_t *st, size_t *en, size_
 static void fr_drain(esn_framer *f, esn_mode mode, size_t cap, fr_buf *out) {
   esn_record recs[FR_RECS];
   int more;
-  int routes = mode == ESN_MODE_ROUTE || mode == ESN_MODE_ROUTE_FIELDS;
+  int routes = mode == ESN_MODE_ROUTE || mode == ESN_MODE_ROUTE_FIELDS || mode == ESN_MODE_ROUTE_SCAN;
+  int scan = mode == ESN_MODE_SCAN;
   do {
     long n = esn_framer_run(f, recs, cap, &more);
     PROP(n >= 0 && (size_t)n <= cap);
@@ -139,8 +141,9 @@ static void fr_drain(esn_framer *f, esn_mode mode, size_t cap, fr_buf *out) {
     size_t units = slen ? esn_utf16_length(side, slen) : 0;
     if (nvals && esn_framer_batch_ascii(f)) PROP(esn_is_ascii(batch, blen));
     size_t vst[FR_RECS], ven[FR_RECS], got = 0;
-    if (!routes && nvals) got = fr_split(batch, blen, vst, ven, FR_RECS);
-    PROP(routes || got == nvals);
+    if (!routes && !scan && nvals) got = fr_split(batch, blen, vst, ven, FR_RECS);
+    PROP(routes || scan || got == nvals);
+    fr_pos bat = {0, 0};
     size_t vi = 0, routed = 0;
     fr_pos at = {0, 0};
     const uint8_t *sid = NULL;
@@ -152,7 +155,15 @@ static void fr_drain(esn_framer *f, esn_mode mode, size_t cap, fr_buf *out) {
         case ESN_REC_VALUE:
         case ESN_REC_NORMALIZE:
           PROP(!routes && vi < nvals);
-          if (mode == ESN_MODE_JSON) PROP(r->kind == ESN_REC_VALUE && r->type == 0);
+          if (mode == ESN_MODE_JSON || scan) PROP(r->kind == ESN_REC_VALUE && r->type == 0);
+          if (scan) { /* the value's UTF-16 range in the batch */
+            size_t a = fr_u16_byte(batch, blen, r->start, &bat), b = fr_u16_byte(batch, blen, r->end, &bat);
+            PROP(a != (size_t)-1 && b != (size_t)-1 && a > 0 && a < b && b < blen);
+            PROP(batch[a - 1] == (vi ? ',' : '[') && batch[b] == (vi + 1 == nvals ? ']' : ','));
+            fr_text(out, 'X', batch + a, b - a);
+            vi++;
+            break;
+          }
           fr_text(out, 'X', batch + vst[vi], ven[vi] - vst[vi]);
           vi++;
           break;
@@ -341,11 +352,14 @@ void esn_prop_framer(const uint8_t *data, size_t size) {
   size_t cap = 1 + data[2] % FR_RECS;
   const uint8_t *s = data + 3;
   size_t n = size - 3;
-  for (int mode = 0; mode < 4; mode++) {
+  for (int mode = 0; mode < 6; mode++) {
     fr_buf whole = {0}, chunks = {0}, model = {0};
     fr_frame(s, n, (esn_mode)mode, max_line, FR_RECS, seed, 0, &whole);
     fr_frame(s, n, (esn_mode)mode, max_line, cap, seed, 1, &chunks);
-    fr_model(s, n, (esn_mode)mode, max_line, &model);
+    /* SCAN and ROUTE_SCAN: chunking invariance only (JS decides their
+     * other lines; test/decoder-diff.test.js compares the backends) */
+    if (mode < 4) fr_model(s, n, (esn_mode)mode, max_line, &model);
+    else fr_put(&model, whole.p, whole.len);
     if (whole.len != chunks.len || whole.len != model.len ||
         (whole.len && (memcmp(whole.p, chunks.p, whole.len) != 0 || memcmp(whole.p, model.p, whole.len) != 0))) {
       fprintf(stderr, "mode %d\n--- whole:%.*s\n--- chunked:%.*s\n--- model:%.*s\n", mode,

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ndjson/scan.h"
 #include "ndjson/text.h"
 #include "validate/validate.h"
 
@@ -89,7 +90,7 @@ struct esn_framer {
 };
 
 static int routes(const esn_framer *f) {
-  return f->mode == ESN_MODE_ROUTE || f->mode == ESN_MODE_ROUTE_FIELDS;
+  return f->mode == ESN_MODE_ROUTE || f->mode == ESN_MODE_ROUTE_FIELDS || f->mode == ESN_MODE_ROUTE_SCAN;
 }
 
 esn_framer *esn_framer_new(esn_json_parser *parser, esn_mode mode, size_t max_line) {
@@ -447,7 +448,10 @@ static int build_batch(esn_framer *f, esn_record *recs) {
   for (size_t k = 0; k < f->npend; k++) {
     esn_record *r = &recs[f->pend[k].rec];
     if (r->kind == ESN_REC_VALUE || r->kind == ESN_REC_NORMALIZE) {
-      if (add_value(f, L + r->start, r->end - r->start)) return -1;
+      uint32_t n = r->end - r->start;
+      if (add_value(f, L + r->start, n)) return -1;
+      r->end = (uint32_t)f->batch.len;
+      r->start = r->end - n;
     } else if (r->kind == ESN_REC_ROUTE) {
       uint32_t a = (uint32_t)f->batch.len;
       if (append(&f->batch, L + r->start, r->end - r->start) ||
@@ -468,8 +472,11 @@ static int build_batch(esn_framer *f, esn_record *recs) {
 
 /* Phase 2: parse every pending line, first all in one pass; when that fails
  * (some line is not exactly one JSON document), line by line. */
+static int finish_scan(esn_framer *f, esn_record *recs);
+
 static int finish(esn_framer *f, esn_record *recs) {
   if (f->npend == 0) return 0;
+  if (f->mode == ESN_MODE_SCAN || f->mode == ESN_MODE_ROUTE_SCAN) return finish_scan(f, recs);
   size_t batch_len = f->batch.len, side_len = f->side.len, side_units = f->side_units;
   size_t values = f->values;
   int sid_in_side = f->sid_in_side;
@@ -514,6 +521,136 @@ static int finish(esn_framer *f, esn_record *recs) {
     if (decide(f, r, root, s, n)) return -1;
   }
   return build_batch(f, recs);
+}
+
+/* ROUTE_SCAN: the routing checks on the fields esn_json_scan found, where
+ * it can decide them exactly; ESN_EV_NONE sends the line to the caller. */
+static esn_event_type scan_routable(const esn_scan_field *fl, double *seq) {
+  const esn_scan_field *t = &fl[RK_TYPE], *q = &fl[RK_SEQ], *sid = &fl[RK_SID], *v = &fl[RK_VERSION],
+                       *p = &fl[RK_PAYLOAD];
+  if (t->kind != ESN_JSON_STRING || t->esc) return ESN_EV_NONE;
+  if (v->kind != ESN_JSON_DOUBLE || v->n != 1 || (v->p[0] != '1' && v->p[0] != '2')) return ESN_EV_NONE;
+  if (sid->kind != ESN_JSON_STRING || sid->esc || sid->n < 3 || sid->p[0] != 's' || sid->p[1] != '_')
+    return ESN_EV_NONE;
+  /* A plain integer of at most 15 digits is exact and safe. */
+  if (q->kind != ESN_JSON_DOUBLE || q->n > 15) return ESN_EV_NONE;
+  double x = 0;
+  for (size_t i = 0; i < q->n; i++) {
+    uint8_t c = q->p[i];
+    if (c < '0' || c > '9') return ESN_EV_NONE;
+    x = x * 10 + (c - '0');
+  }
+  if (p->kind != ESN_JSON_OBJECT) return ESN_EV_NONE;
+  *seq = x;
+  return esn_event_type_from_name((const char *)t->p, t->n);
+}
+
+/* ROUTE_SCAN's fast path: a line in the schema's key order with nothing
+ * between the tokens, {"protocolVersion":V,"sessionId":"S","seq":Q,
+ * "type":"T","payload":{...}} - what this package and the reference write.
+ * Exact for everything but the payload (structure only, as in the general
+ * path); ESN_EV_NONE when the line has any other shape. */
+static int lit(const uint8_t *s, size_t n, size_t *i, const char *w, size_t wl) {
+  if (n - *i < wl || memcmp(s + *i, w, wl) != 0) return 0;
+  *i += wl;
+  return 1;
+}
+
+static esn_event_type route_fast(const uint8_t *s, size_t n, double *seq, const uint8_t **sid,
+                                 size_t *sid_len) {
+  size_t i = 0;
+  if (!lit(s, n, &i, "{\"protocolVersion\":", 19) || i >= n || (s[i] != '1' && s[i] != '2')) return ESN_EV_NONE;
+  i++;
+  if (!lit(s, n, &i, ",\"sessionId\":\"s_", 16)) return ESN_EV_NONE;
+  size_t a = i - 2;
+  i = esn_json_string_stop(s, i, n);
+  if (i >= n || s[i] != '"' || i - a < 3) return ESN_EV_NONE;
+  *sid = s + a;
+  *sid_len = i - a;
+  i++;
+  if (!lit(s, n, &i, ",\"seq\":", 7)) return ESN_EV_NONE;
+  size_t q = i;
+  double x = 0;
+  while (i < n && s[i] >= '0' && s[i] <= '9') x = x * 10 + (s[i++] - '0');
+  if (i == q || i - q > 15 || (s[q] == '0' && i - q > 1)) return ESN_EV_NONE;
+  if (!lit(s, n, &i, ",\"type\":\"", 9)) return ESN_EV_NONE;
+  size_t t = i;
+  i = esn_json_string_stop(s, i, n);
+  if (i >= n || s[i] != '"') return ESN_EV_NONE;
+  esn_event_type type = esn_event_type_from_name((const char *)s + t, i - t);
+  i++;
+  if (type == ESN_EV_NONE || !lit(s, n, &i, ",\"payload\":", 11) || i >= n || s[i] != '{') return ESN_EV_NONE;
+  size_t e = esn_json_skip_container(s, i, n);
+  if (e == 0 || e + 1 != n || s[e] != '}') return ESN_EV_NONE;
+  *seq = x;
+  return type;
+}
+
+/* SCAN / ROUTE_SCAN phase 2: each pending line checked in place. */
+static int finish_scan(esn_framer *f, esn_record *recs) {
+  int route_mode = f->mode == ESN_MODE_ROUTE_SCAN;
+  for (size_t k = 0; k < f->npend; k++) {
+    pending *p = &f->pend[k];
+    esn_record *r = &recs[p->rec];
+    const uint8_t *s = f->lines.p + p->start;
+    size_t n = p->end - p->start;
+    r->start = p->start;
+    r->end = p->end;
+    if (!route_mode) {
+      /* A bracketed line: its brackets alone (JSON.parse of the batch
+       * checks the syntax; if that fails the caller decides line by line). */
+      int ok = (s[0] == '{' || s[0] == '[') ? esn_json_skip_container(s, 0, n) == n
+                                            : esn_json_scan(s, n, NULL, 0, NULL, NULL, 0);
+      if (ok) {
+        r->kind = ESN_REC_VALUE;
+        f->values++;
+      } else {
+        r->kind = ESN_REC_JS;
+        if (side_text(f, s, n, &r->start, &r->end)) return -1;
+      }
+      continue;
+    }
+    esn_scan_field fl[RK_COUNT];
+    int key_escaped = 1;
+    double seq = 0;
+    const uint8_t *sid = NULL;
+    size_t sid_len = 0;
+    esn_event_type t = route_fast(s, n, &seq, &sid, &sid_len);
+    if (t != ESN_EV_NONE) {
+      r->type = (uint8_t)t;
+      f->values++;
+      if (route(f, r, seq, sid, sid_len)) return -1;
+      continue;
+    }
+    if (s[0] == '{' && esn_json_scan(s, n, kRouteKeys, RK_COUNT, fl, &key_escaped, ESN_SCAN_SKIP_NESTED) &&
+        !key_escaped)
+      t = scan_routable(fl, &seq);
+    if (t == ESN_EV_NONE) {
+      r->kind = ESN_REC_JS;
+      if (side_text(f, s, n, &r->start, &r->end)) return -1;
+      continue;
+    }
+    r->type = (uint8_t)t;
+    f->values++;
+    if (route(f, r, seq, fl[RK_SID].p, fl[RK_SID].n)) return -1;
+  }
+  if (build_batch(f, recs)) return -1;
+  if (route_mode || f->ascii || f->values == 0) return 0;
+  /* A batch with non-ASCII text: value ranges in UTF-16 units. */
+  size_t blen;
+  const uint8_t *b = esn_framer_batch(f, &blen);
+  size_t at = 0, units = 0;
+  for (size_t k = 0; k < f->npend; k++) {
+    esn_record *r = &recs[f->pend[k].rec];
+    if (r->kind != ESN_REC_VALUE) continue;
+    units += esn_utf16_length(b + at, r->start - at);
+    at = r->start;
+    r->start = (uint32_t)units;
+    units += esn_utf16_length(b + at, r->end - at);
+    at = r->end;
+    r->end = (uint32_t)units;
+  }
+  return 0;
 }
 
 /* The cut (if any) that ends at in.p[at]. */

@@ -37,7 +37,22 @@ typedef enum {
    * type, and a payload that is an object. The payload's content (its rule,
    * even its JSON syntax) is left to whoever reads it. Lines that fail these
    * checks are ESN_REC_JS: the caller validates them fully. */
-  ESN_MODE_ROUTE_FIELDS = 3
+  ESN_MODE_ROUTE_FIELDS = 3,
+  /* Like JSON, but no line is parsed in C: a line that starts with a bracket
+   * closed exactly at its end (esn_json_skip_container), or a scalar line
+   * that esn_json_scan accepts, is a VALUE; any other line is ESN_REC_JS.
+   * The batch array is then valid JSON exactly when its bracketed lines
+   * are, and each VALUE is one element of it: the caller parses it once
+   * (and, should that throw, decides the VALUE lines one by one). VALUE
+   * records carry the value's range in the batch text, in UTF-16 units. */
+  ESN_MODE_SCAN = 4,
+  /* Like ROUTE_FIELDS, with the top-level object read by esn_json_scan in
+   * one pass over the line in place: its keys and routing values are
+   * checked token by token, nested containers (the payload) only for their
+   * structure, as ROUTE_FIELDS leaves them to whoever reads them. Lines
+   * whose fields it cannot vouch for (escapes in a key or routing string,
+   * numbers other than plain integers, failed checks) are ESN_REC_JS. */
+  ESN_MODE_ROUTE_SCAN = 5
 } esn_mode;
 
 typedef enum {
@@ -55,7 +70,8 @@ typedef struct {
   double line;       /* 1-based line number; blank lines count */
   double offset;     /* byte offset of the line's first byte in the stream */
   double seq;        /* ROUTE: the event's seq */
-  uint32_t start;    /* ROUTE: byte range in the batch; others: UTF-16 range in the side text */
+  uint32_t start;    /* ROUTE: byte range in the batch; SCAN VALUE: UTF-16 range in the batch;
+                        others: UTF-16 range in the side text */
   uint32_t end;
   int64_t sid_start; /* ROUTE: UTF-16 range of the session id in the side text, -1: same as before */
   uint32_t sid_end;

@@ -13,6 +13,7 @@ const { MemorySessionStore } = require('../store/memory');
 const { RedisSessionStore } = require('../store/redis');
 const { WsTransport, HttpStreamTransport } = require('./transports');
 const control = require('../protocol/control');
+const { splitLines } = require('../ndjson');
 const secure = require('../transport/secure');
 const { frameLines } = require('../transport/wire');
 const { checkMac, randomToken, safeEqual } = require('../crypto/hmac');
@@ -664,16 +665,20 @@ class StreamServer extends EventEmitter {
       return refuse(403, RejectCode.SessionAuthFailed, AUTH_FAILED);
     }
     const text = body.toString('utf8');
-    for (const line of text.split('\n')) {
-      if (line === '') continue;
+    let last = 0; // the last client seq the body carries
+    let next = -1;
+    for (const line of splitLines(text)) {
       let v;
       try {
         v = JSON.parse(line);
       } catch (err) {
         return refuse(400, 'ERR_STREAM_BAD_LINE', `invalid JSON line: ${err.message}`);
       }
-      const bad = v !== null && typeof v === 'object' && v.$esn !== undefined && !control.isUnknownType(v) ? control.checkControl(v) : null;
-      if (bad) return refuse(400, 'ERR_STREAM_CONTROL', `bad control frame: ${bad}`);
+      if (v !== null && typeof v === 'object' && v.$esn !== undefined) {
+        const bad = control.isUnknownType(v) ? null : control.checkControl(v);
+        if (bad) return refuse(400, 'ERR_STREAM_CONTROL', `bad control frame: ${bad}`);
+        if (v.t === 'b') next = v.s;
+      } else if (next >= 0) last = next++;
     }
     try {
       await this._store.post(sid, text);
@@ -681,11 +686,28 @@ class StreamServer extends EventEmitter {
       if (err && err.code === 'SESSION_UNKNOWN') return refuse(403, RejectCode.SessionAuthFailed, AUTH_FAILED);
       return refuse(503, (err && err.code) || RejectCode.ServerClosing, err && err.message);
     }
+    // An HTTP client hears acks only in POST answers: wait (a little) for the
+    // session's server to record these messages, so the answer acknowledges them.
+    let rx = rec.clientRx;
+    const until = Date.now() + POST_ACK_WAIT_MS;
+    let gone = false;
+    res.once('close', () => {
+      gone = true;
+    });
+    while (rx < last && !gone && !this.closed && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const now = await this._store.load(sid, { events: false }).catch(() => null);
+      if (!now) break;
+      rx = now.clientRx;
+    }
+    if (gone) return;
     res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
-    res.end(build.ack(rec.clientRx) + '\n');
+    res.end(build.ack(rx) + '\n');
   }
 }
 
 const DUMMY_KEY = new Uint8Array(32);
+// A POST through the store waits at most this long for the session's server to record its messages.
+const POST_ACK_WAIT_MS = 1000;
 
 module.exports = { StreamServer, Session, SessionError, MemorySessionStore, RedisSessionStore, SERVER_DEFAULTS: DEFAULTS };

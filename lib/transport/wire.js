@@ -4,7 +4,7 @@
 // message (and kept as strings for replay), never re-serialized.
 const { Buffer } = require('../platform/buffer');
 
-const { serializeEvent } = require('../ndjson');
+const { serializeEvent, splitLines } = require('../ndjson');
 const { WireError } = require('../errors');
 
 // Strings JSON.stringify would write other than as "<the string>": control
@@ -109,19 +109,9 @@ function byteLength(s) {
 
 /**
  * Splits one transport frame (string or bytes holding whole lines) into
- * lines, trimming like docs/PROTOCOL.md section 1 and skipping blank ones.
+ * lines, trimming like docs/PROTOCOL.md section 1 and skipping blank ones:
+ * the package's one line splitter for whole texts (lib/ndjson.js).
  */
-function frameLines(data) {
-  const text = typeof data === 'string' ? data : Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data).toString('utf8');
-  const parts = text.split('\n');
-  const out = [];
-  for (let i = 0; i < parts.length; i++) {
-    let p = parts[i];
-    // Fast path: our own lines start with '{' and end with '}'.
-    if (p.charCodeAt(0) !== 123 || p.charCodeAt(p.length - 1) !== 125) p = p.trim();
-    if (p.length) out.push(p);
-  }
-  return out;
-}
+const frameLines = splitLines;
 
 module.exports = { encodeLine, decodeLine, byteLength, frameLines, stringify, WireError };
