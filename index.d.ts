@@ -429,7 +429,7 @@ export declare class ReconnectingStream extends EventEmitter {
   readonly bufferedBytes: number;
   readonly gaps: StreamGap[];
   readonly failure: { reason: string; code: string } | null;
-  readonly stats: { framesIn: number; framesOut: number; dataIn: number; dataOut: number; duplicates: number; acksOut: number; unknownControl: number; slowConsumer: number; reconnects: number; gaps: number; pending: number; rekeys: number; stalls: number };
+  readonly stats: { framesIn: number; framesOut: number; dataIn: number; dataOut: number; duplicates: number; acksOut: number; unknownControl: number; slowConsumer: number; openedInBatch: number; reconnects: number; gaps: number; pending: number; rekeys: number; stalls: number };
   /** the resume credential of a plaintext session (null when encrypted: the keys prove it). A secret. */
   readonly credential: string | null;
   /** JSON-serializable state for new ReconnectingStream({ url, resume }) in another process. A secret (it holds the credential or the keys). */
@@ -497,7 +497,7 @@ export declare class Session extends EventEmitter {
   readonly lastSeq: number;
   readonly lastClientSeq: number;
   readonly bufferedBytes: number;
-  readonly stats: { framesIn: number; framesOut: number; dataIn: number; dataOut: number; duplicates: number; acksOut: number; unknownControl: number; slowConsumer: number; held: number; heldBytes: number; gaps: number; rekeys: number; redelivered: number };
+  readonly stats: { framesIn: number; framesOut: number; dataIn: number; dataOut: number; duplicates: number; acksOut: number; unknownControl: number; slowConsumer: number; openedInBatch: number; held: number; heldBytes: number; gaps: number; rekeys: number; redelivered: number };
   /** the resume credential of a session made by server.createSession(), for the app to hand to its client (x-esn-credential) */
   credential: string | undefined;
   /** fills protocolVersion (2 unless given), sessionId and seq; resolves when within bounds */

@@ -50,7 +50,7 @@ describe('attacks: frames the batch opener does not take whole (MITM relay, encr
     for (let i = 1; i <= N; i++) await p.s.send(chunkEvent(i, 'x'.repeat(200)));
     await inOrder(p.got, N, { stop: () => p.c.state === 'failed' });
     assert.deepStrictEqual(codes(p.errors), []);
-    const batched = p.c._link.stats.openedInBatch;
+    const batched = p.c.stats.openedInBatch;
     if (nativeSync) assert.ok(batched > N / 2, `opened in batches: ${batched} of ${N}`);
     else assert.strictEqual(batched, 0);
   });
