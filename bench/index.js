@@ -59,7 +59,7 @@ function commit() {
     const rows = await mod.run({ quick, compare });
     if (!rows.length) continue; // skipped (bench/store.js without a redis-server, bench/fanout.js without file descriptors)
     const args = [...(quick ? ['--quick'] : []), ...(compare ? ['--compare', compare] : [])];
-    if (lib.backend === 'native' && !mod.noChild) rows.push(...childRows(path.join(__dirname, file), args));
+    if (lib.backend === 'native') rows.push(...childRows(path.join(__dirname, file), args));
     printTable(title, rows);
   }
   if (jsonOut) {
