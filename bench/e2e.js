@@ -33,7 +33,7 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const WebSocket = require('ws');
 const { backend } = require('../lib/binding');
-const { rounds, ratios, spread } = require('./harness');
+const { rounds, ratios, spread, guard, makeEvent } = require('./harness');
 
 const ROOT = path.join(__dirname, '..');
 
@@ -50,19 +50,6 @@ function treeLabel(dir) {
   const r = spawnSync('git', ['-C', dir, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
   const commit = r.status === 0 ? r.stdout.trim() : '';
   return commit ? `${commit} (${dir})` : dir;
-}
-
-function makeEvent(i) {
-  const chunk = `line ${i} `.padEnd(1024 - 80, 'x');
-  return { type: 'stdout', payload: { chunk } };
-}
-
-function guard(promise, what, ms = 120000) {
-  let timer;
-  const t = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no end after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, t]).finally(() => clearTimeout(timer));
 }
 
 async function rawWs(lines) {
@@ -99,7 +86,7 @@ async function rawWs(lines) {
       }
     });
   });
-  const s = await guard(done, 'raw ws');
+  const s = await guard(done, 'raw ws', 120000);
   await new Promise((r) => wss.close(r));
   return s;
 }
@@ -144,7 +131,7 @@ async function ours(tree, events, encryption, cpu = null) {
     onError: (err) => rejectDone(err),
   });
   await c.connect();
-  const s = await guard(done, `StreamServer -> ReconnectingStream (${encryption ? 'encrypted' : 'plain'})`);
+  const s = await guard(done, `StreamServer -> ReconnectingStream (${encryption ? 'encrypted' : 'plain'})`, 120000);
   if (c.reconnects) throw new Error(`the e2e run reconnected ${c.reconnects} times`);
   await c.close();
   await server.close();

@@ -54,20 +54,7 @@ const WS_OPTS = { perMessageDeflate: false };
 const PHASES = process.argv.includes('--phases');
 const CONNECTING = 100; // connections being opened at a time (the listen backlog is 511)
 
-function makeEvent(i) {
-  const chunk = `line ${i} `.padEnd(1024 - 80, 'x');
-  return { type: 'stdout', payload: { chunk } };
-}
-
-function guard(promise, what, ms = 60000) {
-  let timer;
-  const t = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no end after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, t]).finally(() => clearTimeout(timer));
-}
-
-const hrs = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
+const { guard, hrs } = require('./harness');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `fn(i)` for i < n, at most `c` at a time. */
@@ -317,7 +304,7 @@ function argNum(name, dflt, argv = process.argv) {
 /** `argv`: this file's own options (--sessions, --events, --rounds, --handshakes, --only); none from bench/index.js. */
 async function run({ quick = false, argv = [] } = {}) {
   const { backend } = require('../lib/binding');
-  const { rounds, ratios, spread, gc } = require('./harness');
+  const { rounds, ratios, spread, gc, makeEvent } = require('./harness');
   const K = argNum('--sessions', 1000, argv);
   const E = argNum('--events', 50, argv);
   const R = argNum('--rounds', quick ? 5 : 7, argv);

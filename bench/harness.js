@@ -248,4 +248,22 @@ function childRows(file, args = []) {
   return JSON.parse(lines.pop() || '[]');
 }
 
-module.exports = { time, compare, compareAsync, printTable, childRows, gc, spread, rounds, ratios, fmtRate, parseGoal, jsonRow, collected, QUICK };
+/** Rejects when `promise` has not settled within `ms` (a bench run that hangs says which). */
+function guard(promise, what, ms = 60000) {
+  let timer;
+  const t = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no end after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, t]).finally(() => clearTimeout(timer));
+}
+
+/** Event i of the socket suites: a 1 KiB stdout event (its line is about 1 KiB with the envelope fields). */
+function makeEvent(i) {
+  const chunk = `line ${i} `.padEnd(1024 - 80, 'x');
+  return { type: 'stdout', payload: { chunk } };
+}
+
+/** Seconds since process.hrtime.bigint() `t0`. */
+const hrs = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
+
+module.exports = { guard, makeEvent, hrs, time, compare, compareAsync, printTable, childRows, gc, spread, rounds, ratios, fmtRate, parseGoal, jsonRow, collected, QUICK };

@@ -48,19 +48,9 @@ const { backend } = require('../lib/binding');
 const secure = require('../lib/transport/secure');
 const { build } = require('../lib/protocol/control');
 const { mac, randomToken } = require('../lib/crypto/hmac');
-const { rounds, ratios, spread, fmtRate, printTable, childRows } = require('./harness');
+const { rounds, ratios, spread, fmtRate, printTable, childRows, guard, hrs } = require('./harness');
 
 const WS_OPTS = { perMessageDeflate: false };
-
-function guard(promise, what, ms = 60000) {
-  let timer;
-  const t = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no end after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, t]).finally(() => clearTimeout(timer));
-}
-
-const hrs = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
 
 /** Runs K workers of `iters` sequential iterations of `once(k)` each; resolves with the seconds taken. */
 async function workers(K, iters, once) {

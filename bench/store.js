@@ -36,25 +36,10 @@ const { ReconnectingStream } = require('../lib/client');
 const { backend } = require('../lib/binding');
 const secure = require('../lib/transport/secure');
 const { build } = require('../lib/protocol/control');
-const { rounds, ratios, spread, printTable } = require('./harness');
+const { rounds, ratios, spread, printTable, guard, makeEvent, hrs } = require('./harness');
 const redisServer = require('../test/helpers/redis-server');
 
 const ENC_KEY = nodeCrypto.randomBytes(32);
-
-function guard(promise, what, ms = 60000) {
-  let timer;
-  const t = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no end after ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, t]).finally(() => clearTimeout(timer));
-}
-
-function makeEvent(i) {
-  const chunk = `line ${i} `.padEnd(1024 - 80, 'x');
-  return { type: 'stdout', payload: { chunk } };
-}
-
-const hrs = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
 
 let prefixes = 0;
 /** A RedisSessionStore on its own key prefix (runs do not see each other's records). */
