@@ -13,16 +13,7 @@ const payload = require('../lib/crypto/payload');
 const { JsEnvelopeCipher, NativeEnvelopeCipher } = require('../lib/crypto/cipher');
 const { syncCrypto } = require('../lib/crypto/keys');
 
-function prng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { prng } = require('./helpers/prng');
 
 const SID = 's_4c9184f37cff01bcdc32dc486ec36961';
 const KID = 'k_e93816311a605d21110e0d9c45ae8dcd';

@@ -13,16 +13,7 @@ const vectors = require(path.join(__dirname, 'vectors', 'crypto.json'));
 const { subtle } = globalThis.crypto;
 const hex = (h) => Buffer.from(h, 'hex');
 
-function prng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { prng } = require('./helpers/prng');
 
 describe(`crypto (${backend} backend)`, function () {
   this.timeout(60000);

@@ -57,10 +57,8 @@ describe('session store fleet: server processes on one redis-server', function (
     return n;
   }
 
-  it('SIGKILL of the serving process mid-stream: the other process takes over; N encrypted events from a producer process arrive once, in order; every message is delivered', async () => {
-    const N = Number(process.env.FLEET_N || 20000);
-    const M = Number(process.env.FLEET_M || 20000);
-    redis = await redisServer.startRedis();
+  /** Two server processes behind a balancer and a producer process, on one prefix of the running Redis. */
+  async function twoServersAndProducer() {
     const env = { prefix: `esn-fleet-${nodeCrypto.randomUUID()}:`, key: nodeCrypto.randomBytes(32).toString('base64') };
     const a = await serverNode(env);
     const b = await serverNode(env);
@@ -68,6 +66,14 @@ describe('session store fleet: server processes on one redis-server', function (
     await lb.listen();
     const producer = spawnNode('producer', env);
     await until(() => producer.inbox.find((m) => m.ready), 'the producer');
+    return { a, b, lb, producer };
+  }
+
+  it('SIGKILL of the serving process mid-stream: the other process takes over; N encrypted events from a producer process arrive once, in order; every message is delivered', async () => {
+    const N = Number(process.env.FLEET_N || 20000);
+    const M = Number(process.env.FLEET_M || 20000);
+    redis = await redisServer.startRedis();
+    const { a, b, lb, producer } = await twoServersAndProducer();
     const got = [];
     // the client answers event k with message k (k <= M): both directions run across the crash
     const sendErrors = [];
@@ -150,13 +156,7 @@ describe('session store fleet: server processes on one redis-server', function (
     if (webOnly()) this.skip(); // crypto.subtle keys are not extractable: no resumeState() (test/resume-state.test.js)
     const N = 3000;
     redis = await redisServer.startRedis();
-    const env = { prefix: `esn-fleet-${nodeCrypto.randomUUID()}:`, key: nodeCrypto.randomBytes(32).toString('base64') };
-    const a = await serverNode(env);
-    const b = await serverNode(env);
-    const lb = h.add(new Balancer([a.port, b.port]));
-    await lb.listen();
-    const producer = spawnNode('producer', env);
-    await until(() => producer.inbox.find((m) => m.ready), 'the producer');
+    const { a, b, lb, producer } = await twoServersAndProducer();
     // the first client process writes { got, sent, state } after every event it handles (resume-child.js)
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'esn-fleet-client-')), 'state.json');
     const read = () => JSON.parse(fs.readFileSync(file, 'utf8'));
