@@ -313,11 +313,15 @@ describe(`crypto (${backend} backend)`, function () {
 
   for (const mode of ['sync', 'webcrypto']) describe(`createEncryptedChannel (${mode === 'sync' ? backend : 'crypto.subtle, as in browsers'})`, () => {
     if (mode === 'webcrypto') {
+      let was;
       before(() => {
+        was = process.env.ENCLAVE_STREAM_WEBCRYPTO;
         process.env.ENCLAVE_STREAM_WEBCRYPTO = '1';
       });
       after(() => {
-        delete process.env.ENCLAVE_STREAM_WEBCRYPTO;
+        // restored, not deleted: the ENCLAVE_STREAM_WEBCRYPTO=1 pass of npm test runs every later file with it
+        if (was === undefined) delete process.env.ENCLAVE_STREAM_WEBCRYPTO;
+        else process.env.ENCLAVE_STREAM_WEBCRYPTO = was;
       });
     }
     async function pair(extra = {}) {

@@ -94,12 +94,16 @@ describe(`crypto.subtle twin, as in browsers (sync side: ${backend})`, function 
 
   describe('ReconnectingStream on crypto.subtle', () => {
     let h;
+    let was;
     beforeEach(() => {
       h = new Harness();
+      was = process.env.ENCLAVE_STREAM_WEBCRYPTO;
       process.env.ENCLAVE_STREAM_WEBCRYPTO = '1';
     });
     afterEach(async () => {
-      delete process.env.ENCLAVE_STREAM_WEBCRYPTO;
+      // restored, not deleted: the ENCLAVE_STREAM_WEBCRYPTO=1 pass of npm test runs every later file with it
+      if (was === undefined) delete process.env.ENCLAVE_STREAM_WEBCRYPTO;
+      else process.env.ENCLAVE_STREAM_WEBCRYPTO = was;
       await h.cleanup();
     });
 
