@@ -187,12 +187,13 @@ async function run({ quick = false, compare = null, rounds: R = 7 } = {}) {
     rows.push({ backend, name, events: N, bytes, seconds: s.median, rateSpread: [N / s.max, N / s.min], ratio: r.median, spread: [r.min, r.max], baselineName, goal });
   };
   const tag = other ? ' (this tree)' : '';
-  row(`StreamServer -> ReconnectingStream, plain${tag}`, t.plain, '');
-  row(`... encrypted (AES-256-GCM via ${cur.crypto})${tag}`, t.enc, '>= 0.7x');
+  // goals of issue 12 (the native backend's; the js rows show the same goals for comparison)
+  row(`StreamServer -> ReconnectingStream, plain${tag}`, t.plain, '>= 1.4x');
+  row(`... encrypted (AES-256-GCM via ${cur.crypto})${tag}`, t.enc, '>= 1.0x');
   if (other) {
     const label = treeLabel(path.resolve(compare));
     row(`StreamServer -> ReconnectingStream, plain, ${label}`, t.oldPlain, '');
-    row(`... encrypted, ${label}`, t.oldEnc, '>= 0.7x');
+    row(`... encrypted, ${label}`, t.oldEnc, '');
     row(`plain: this tree vs ${label}, same rounds`, t.plain, '', t.oldPlain, label.split(' ')[0]);
     row(`encrypted: this tree vs ${label}, same rounds`, t.enc, '>= 0.9x (v2 costs <= 10 %)', t.oldEnc, label.split(' ')[0]);
     // CPU time of the whole process (server + client) per run: less exposed
