@@ -5,7 +5,8 @@
 // cuts the connection several times; progress on the terminal, then a
 // one-screen report.
 //
-//   node scripts/demo.js [--events N] [--cuts N] [--plain] [--redis]
+//   node scripts/demo.js [--events N] [--cuts N] [--plain] [--redis] [--help]
+//   (flags parsed with node:util parseArgs: --events=100 works, a bad value or an unknown flag exits 2)
 //
 // --redis: a fleet instead of one server (20000 events by default). Its own redis-server (free loopback
 // port, temporary directory), two server processes A and B sharing one
@@ -20,14 +21,52 @@ const { FaultProxy } = require('../lib/testing');
 const { backend } = require('../lib/binding');
 const secure = require('../lib/transport/secure');
 
-function arg(name, def) {
-  const i = process.argv.indexOf(name);
-  return i === -1 ? def : Number(process.argv[i + 1]);
+const { parseArgs } = require('node:util');
+
+const USAGE = `usage: npm run demo -- [--events N] [--cuts N] [--plain] [--redis]
+
+  --events N   events streamed to the client (default 50000; 20000 with --redis)
+  --cuts N     connection cuts by the proxy (default 8; one server only)
+  --plain      no end-to-end encryption
+  --redis      a fleet: its own redis-server, two server processes on one
+               RedisSessionStore, one of them killed midway
+  --help       this text`;
+
+/** The command line, or exits 2 with a one-line reason (and the usage) for a bad one. */
+function options(argv) {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { events: { type: 'string' }, cuts: { type: 'string' }, plain: { type: 'boolean' }, redis: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    console.error(`demo: ${err.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const count = (name, def, min) => {
+    if (values[name] === undefined) return def;
+    const n = Number(values[name]);
+    if (!/^\d+$/.test(values[name]) || !Number.isSafeInteger(n) || n < min) {
+      console.error(`demo: --${name} must be an integer >= ${min}, got ${JSON.stringify(values[name])}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    return n;
+  };
+  return { redis: !!values.redis, events: count('events', values.redis ? 20000 : 50000, 1), cuts: count('cuts', 8, 0), plain: !!values.plain };
 }
-const REDIS = process.argv.includes('--redis');
-const N = arg('--events', REDIS ? 20000 : 50000);
-const CUTS = arg('--cuts', 8);
-const ENCRYPT = !process.argv.includes('--plain');
+
+const OPTS = options(process.argv.slice(2));
+const REDIS = OPTS.redis;
+const N = OPTS.events;
+const CUTS = OPTS.cuts;
+const ENCRYPT = !OPTS.plain;
 const tty = process.stdout.isTTY;
 
 function bar(n, total, width = 24) {
