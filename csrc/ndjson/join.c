@@ -8,6 +8,7 @@
  * Only the brackets and commas outside strings are then visited in order,
  * a few per event, to track the depth: a comma at depth 0 becomes '\n'. */
 #include "ndjson/join.h"
+#include "ndjson/bits.h"
 
 #include <string.h>
 
@@ -70,27 +71,6 @@ static inline void classify_swar(const uint8_t *p, block_masks *m) {
   m->quote = mq, m->bslash = mb, m->open = mo, m->close = mc, m->comma = mk, m->high = mh;
 }
 
-static inline int lowest_bit(uint64_t x) {
-#if defined(__GNUC__) || defined(__clang__)
-  return __builtin_ctzll(x);
-#else
-  int n = 0;
-  while (!(x & 1)) x >>= 1, n++;
-  return n;
-#endif
-}
-
-/* Bit k = parity of the set bits at positions 0..k. */
-static inline uint64_t prefix_xor(uint64_t x) {
-  x ^= x << 1;
-  x ^= x << 2;
-  x ^= x << 4;
-  x ^= x << 8;
-  x ^= x << 16;
-  x ^= x << 32;
-  return x;
-}
-
 typedef struct {
   uint64_t escape_carry; /* 1: the first byte of the next block is escaped */
   uint64_t in_string;    /* all ones: the next block starts inside a string */
@@ -115,7 +95,7 @@ static inline void scan_block(scan_state *st, const uint8_t *p, uint8_t *out, si
   st->escape_carry = 0;
   uint64_t bs = m.bslash & ~escaped;
   while (bs) { /* each backslash that is not itself escaped escapes the next byte */
-    int k = lowest_bit(bs);
+    int k = (int)esn_ctz64(bs);
     bs &= bs - 1;
     if (k == 63) {
       st->escape_carry = 1;
@@ -124,12 +104,12 @@ static inline void scan_block(scan_state *st, const uint8_t *p, uint8_t *out, si
       bs &= ~(1ull << (k + 1));
     }
   }
-  uint64_t inside = prefix_xor(m.quote & ~escaped) ^ st->in_string;
+  uint64_t inside = esn_prefix_xor(m.quote & ~escaped) ^ st->in_string;
   st->in_string = (uint64_t)0 - (inside >> 63);
   uint64_t structural = (m.open | m.close | m.comma) & ~inside;
   if (avail < 64) structural &= (1ull << avail) - 1;
   while (structural) {
-    int k = lowest_bit(structural);
+    int k = (int)esn_ctz64(structural);
     structural &= structural - 1;
     uint64_t bit = 1ull << k;
     if (m.open & bit) {

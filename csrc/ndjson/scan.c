@@ -1,4 +1,5 @@
 #include "ndjson/scan.h"
+#include "ndjson/bits.h"
 
 #include <string.h>
 
@@ -8,19 +9,6 @@
 #if defined(__SSE2__) || defined(_M_X64)
 #include <emmintrin.h>
 #define ESN_SCAN_SSE2 1
-#endif
-
-#if defined(__GNUC__) || defined(__clang__)
-#define CTZ64(x) ((unsigned)__builtin_ctzll(x))
-#define CTZ32(x) ((unsigned)__builtin_ctz(x))
-#else
-static inline unsigned ctz64(uint64_t x) {
-  unsigned k = 0;
-  while (!(x & 1)) x >>= 1, k++;
-  return k;
-}
-#define CTZ64(x) ctz64(x)
-#define CTZ32(x) ctz64(x)
 #endif
 
 #define ONES 0x0101010101010101ull
@@ -53,7 +41,7 @@ static inline size_t string_stop(const uint8_t *s, size_t i, size_t n) {
     __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, q), _mm_cmpeq_epi8(x, bs)),
                              _mm_cmpeq_epi8(_mm_and_si128(x, hi), zero));
     unsigned bits = (unsigned)_mm_movemask_epi8(m);
-    if (bits) return i + CTZ32(bits);
+    if (bits) return i + esn_ctz64(bits);
     i += 16;
   }
 #endif
@@ -61,7 +49,7 @@ static inline size_t string_stop(const uint8_t *s, size_t i, size_t n) {
     while (i + 8 <= n) {
       uint64_t x = load64(s + i);
       uint64_t m = HAS_LESS(x, 0x20) | HAS_ZERO(x ^ (ONES * '"')) | HAS_ZERO(x ^ (ONES * '\\'));
-      if (m) return i + CTZ64(m) / 8;
+      if (m) return i + esn_ctz64(m) / 8;
       i += 8;
     }
   }
@@ -177,16 +165,6 @@ static inline void block64(const uint8_t *x, block_masks *m) {
 #endif
 }
 
-static inline uint64_t prefix_xor64(uint64_t q) {
-  q ^= q << 1;
-  q ^= q << 2;
-  q ^= q << 4;
-  q ^= q << 8;
-  q ^= q << 16;
-  q ^= q << 32;
-  return q;
-}
-
 size_t esn_json_skip_container(const uint8_t *s, size_t i, size_t n) {
   long depth = 0;
   uint64_t in_str = 0; /* all ones while a string continues into the next block */
@@ -204,7 +182,7 @@ size_t esn_json_skip_container(const uint8_t *s, size_t i, size_t n) {
     uint64_t bs = m.backslash, escaped = 0;
     if (escape) escaped = 1, bs &= ~(uint64_t)1, escape = 0;
     while (bs) { /* each unescaped backslash escapes the byte after it */
-      unsigned k = CTZ64(bs);
+      unsigned k = esn_ctz64(bs);
       if (k == 63) {
         escape = 1;
         break;
@@ -212,11 +190,11 @@ size_t esn_json_skip_container(const uint8_t *s, size_t i, size_t n) {
       escaped |= (uint64_t)1 << (k + 1);
       bs &= ~((uint64_t)3 << k);
     }
-    uint64_t str = prefix_xor64(m.quote & ~escaped) ^ in_str;
+    uint64_t str = esn_prefix_xor(m.quote & ~escaped) ^ in_str;
     in_str = (uint64_t)0 - (str >> 63);
     uint64_t open = m.open & ~str, close = m.close & ~str, ev = open | close;
     while (ev) {
-      unsigned k = CTZ64(ev);
+      unsigned k = esn_ctz64(ev);
       ev &= ev - 1;
       if ((open >> k) & 1) depth++;
       else if (--depth == 0) return b + k + 1;
