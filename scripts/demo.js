@@ -14,13 +14,6 @@
 // published through the store (server.publish()). Midway node A is killed
 // with SIGKILL: the client's reconnect lands on B, which takes the session over.
 
-process.env.ENCLAVE_STREAM_QUIET = process.env.ENCLAVE_STREAM_QUIET || '1';
-const { StreamServer } = require('../lib/server');
-const { ReconnectingStream } = require('../lib/client');
-const { FaultProxy } = require('../lib/testing');
-const { backend } = require('../lib/binding');
-const secure = require('../lib/transport/secure');
-
 const { parseArgs } = require('node:util');
 
 const USAGE = `usage: npm run demo -- [--events N] [--cuts N] [--plain] [--redis]
@@ -63,6 +56,15 @@ function options(argv) {
 }
 
 const OPTS = options(process.argv.slice(2));
+
+// the library only once the command line is good: --help and a bad flag load nothing
+process.env.ENCLAVE_STREAM_QUIET = process.env.ENCLAVE_STREAM_QUIET || '1';
+const { StreamServer } = require('../lib/server');
+const { ReconnectingStream } = require('../lib/client');
+const { FaultProxy } = require('../lib/testing');
+const { backend } = require('../lib/binding');
+const secure = require('../lib/transport/secure');
+
 const REDIS = OPTS.redis;
 const N = OPTS.events;
 const CUTS = OPTS.cuts;
