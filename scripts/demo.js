@@ -76,6 +76,24 @@ function bar(n, total, width = 24) {
   return '[' + '#'.repeat(k) + '.'.repeat(width - k) + ']';
 }
 
+/** The demo's client: counts server -> client events into s2c (duplicates, out of order) and logs its retries. */
+function demoClient(url, s2c, reconnectLog) {
+  const client = new ReconnectingStream({
+    url,
+    encryption: ENCRYPT,
+    reconnect: { maxAttempts: 20, initialDelay: 50, maxDelay: 400, backoffMultiplier: 2 },
+    onMessage: (e) => {
+      if (e.seq <= s2c.last) s2c.duplicates++;
+      else if (e.seq !== s2c.last + 1) s2c.outOfOrder++;
+      s2c.last = Math.max(s2c.last, e.seq);
+      s2c.received++;
+    },
+    onReconnect: (attempt, delayMs) => reconnectLog.push(`retry #${attempt} in ${delayMs} ms`),
+  });
+  client.on('gap', (g) => console.log(`\n  gap reported: ${JSON.stringify(g)}`));
+  return client;
+}
+
 async function main() {
   const server = new StreamServer({ encryption: ENCRYPT ? 'required' : 'disabled', heartbeatIntervalMs: 1000 });
   const addr = await server.listen();
@@ -107,20 +125,8 @@ async function main() {
     })().catch((err) => console.error('server producer:', err.message));
   });
 
-  let reconnectLog = [];
-  const client = new ReconnectingStream({
-    url: paddr.url,
-    encryption: ENCRYPT,
-    reconnect: { maxAttempts: 20, initialDelay: 50, maxDelay: 400, backoffMultiplier: 2 },
-    onMessage: (e) => {
-      if (e.seq <= s2c.last) s2c.duplicates++;
-      else if (e.seq !== s2c.last + 1) s2c.outOfOrder++;
-      s2c.last = Math.max(s2c.last, e.seq);
-      s2c.received++;
-    },
-    onReconnect: (attempt, delayMs) => reconnectLog.push(`retry #${attempt} in ${delayMs} ms`),
-  });
-  client.on('gap', (g) => console.log(`\n  gap reported: ${JSON.stringify(g)}`));
+  const reconnectLog = [];
+  const client = demoClient(paddr.url, s2c, reconnectLog);
 
   const t0 = Date.now();
   await client.connect();
@@ -266,20 +272,8 @@ async function mainRedis() {
     const store = new RedisSessionStore({ url: redis.url, keyPrefix, encryptionKey });
     const producer = new StreamServer({ store, encryption: mode });
 
-    let reconnectLog = [];
-    const client = new ReconnectingStream({
-      url: lb.url,
-      encryption: ENCRYPT,
-      reconnect: { maxAttempts: 20, initialDelay: 50, maxDelay: 400, backoffMultiplier: 2 },
-      onMessage: (e) => {
-        if (e.seq <= s2c.last) s2c.duplicates++;
-        else if (e.seq !== s2c.last + 1) s2c.outOfOrder++;
-        s2c.last = Math.max(s2c.last, e.seq);
-        s2c.received++;
-      },
-      onReconnect: (attempt, delayMs) => reconnectLog.push(`retry #${attempt} in ${delayMs} ms`),
-    });
-    client.on('gap', (g) => console.log(`\n  gap reported: ${JSON.stringify(g)}`));
+    const reconnectLog = [];
+    const client = demoClient(lb.url, s2c, reconnectLog);
 
     const t0 = Date.now();
     await client.connect();
