@@ -33,7 +33,7 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const WebSocket = require('ws');
 const { backend } = require('../lib/binding');
-const { rounds, ratios, spread, guard, makeEvent } = require('./harness');
+const { rounds, ratios, spread, guard, makeEvent, deferred } = require('./harness');
 
 const ROOT = path.join(__dirname, '..');
 
@@ -102,12 +102,7 @@ async function ours(tree, events, encryption, cpu = null) {
   let t0 = 0;
   let c0 = null;
   let n = 0;
-  let resolveDone;
-  let rejectDone;
-  const done = new Promise((resolve, reject) => {
-    resolveDone = resolve;
-    rejectDone = reject;
-  });
+  const { promise: done, resolve: resolveDone, reject: rejectDone } = deferred();
   server.once('session', async (s) => {
     t0 = process.hrtime.bigint();
     c0 = process.cpuUsage();

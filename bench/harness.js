@@ -263,7 +263,18 @@ function makeEvent(i) {
   return { type: 'stdout', payload: { chunk } };
 }
 
+/** A promise with its resolve and reject at hand. */
+function deferred() {
+  let resolve;
+  let reject;
+  const promise = new Promise((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
 /** Seconds since process.hrtime.bigint() `t0`. */
 const hrs = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
 
-module.exports = { guard, makeEvent, hrs, time, compare, compareAsync, printTable, childRows, gc, spread, rounds, ratios, fmtRate, parseGoal, jsonRow, collected, QUICK };
+module.exports = { guard, makeEvent, hrs, deferred, time, compare, compareAsync, printTable, childRows, gc, spread, rounds, ratios, fmtRate, parseGoal, jsonRow, collected, QUICK };

@@ -36,7 +36,7 @@ const { ReconnectingStream } = require('../lib/client');
 const { backend } = require('../lib/binding');
 const secure = require('../lib/transport/secure');
 const { build } = require('../lib/protocol/control');
-const { rounds, ratios, spread, printTable, guard, makeEvent, hrs } = require('./harness');
+const { rounds, ratios, spread, printTable, guard, makeEvent, hrs, deferred } = require('./harness');
 const redisServer = require('../test/helpers/redis-server');
 
 const ENC_KEY = nodeCrypto.randomBytes(32);
@@ -57,12 +57,7 @@ async function e2e(makeStore, events, encryption) {
   const addr = await server.listen();
   let t0 = 0n;
   let n = 0;
-  let resolveDone;
-  let rejectDone;
-  const done = new Promise((resolve, reject) => {
-    resolveDone = resolve;
-    rejectDone = reject;
-  });
+  const { promise: done, resolve: resolveDone, reject: rejectDone } = deferred();
   server.once('session', async (s) => {
     t0 = process.hrtime.bigint();
     try {
@@ -103,12 +98,7 @@ async function publishRun(makeStore, events, encryption) {
   const producer = new StreamServer({ store });
   const addr = await server.listen();
   let n = 0;
-  let resolveDone;
-  let rejectDone;
-  const done = new Promise((resolve, reject) => {
-    resolveDone = resolve;
-    rejectDone = reject;
-  });
+  const { promise: done, resolve: resolveDone, reject: rejectDone } = deferred();
   const session = new Promise((resolve) => server.once('session', resolve));
   const c = new ReconnectingStream({
     url: addr.url,
