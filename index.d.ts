@@ -401,7 +401,16 @@ export interface ReconnectingStreamOptions {
   WebSocket?: new (url: string) => any;
 }
 
-export declare class StreamError extends Error { code: string }
+/** Base of every error the package throws: a string `code` (see the README's Errors section) and `name` = class name. */
+export declare class CodedError extends Error { code: string; constructor(message: string, code: string, details?: object) }
+/** A stream session, client side: ERR_STREAM_*, SESSION_*, ENCRYPTION_* codes. */
+export declare class StreamError extends CodedError {}
+/** The peer broke the protocol (bad frame, forged resume, closed session). */
+export declare class StreamProtocolError extends StreamError {}
+/** A message that cannot be one NDJSON line on the transport (code ERR_STREAM_ENCODE). */
+export declare class WireError extends StreamError {}
+/** An envelope that does not open on an encrypted session (ENCRYPTION_*, ERR_STREAM_ENVELOPE). */
+export declare class SecureError extends StreamError {}
 
 /** What ReconnectingStream.resumeState() returns; store it like a password. */
 export interface ResumeState {
@@ -482,7 +491,7 @@ export interface StreamServerOptions {
   store?: SessionStore;          // share sessions with the other servers given the same store
 }
 
-export declare class SessionError extends Error { code: string }
+export declare class SessionError extends CodedError {}
 /** The server's option defaults. */
 export declare const SERVER_DEFAULTS: Readonly<Required<Omit<StreamServerOptions, 'server' | 'path' | 'heartbeatTimeoutMs' | 'httpRoutes' | 'store'>>> &
   Readonly<Pick<StreamServerOptions, 'path' | 'heartbeatTimeoutMs' | 'httpRoutes' | 'store'>>;

@@ -11,7 +11,7 @@
 // the JS decoder is checked chunked against itself whole.
 const assert = require('node:assert/strict');
 const { native } = require('../lib/binding');
-const { NativeLineDecoder, JsLineDecoder } = require('../lib/line-decoder');
+const { NativeLineDecoder, JsLineDecoder } = require('../lib/ndjson/line-decoder');
 const { prng } = require('./helpers/prng');
 const { runDecoder: run } = require('./helpers/decoder-log');
 

@@ -1,7 +1,7 @@
 'use strict';
 // Differential fuzzing of the event validator: the C validator (native
 // validateJson / eventInfo, csrc/validate) against the JavaScript one
-// (lib/validate.js checkJsonEvent), on a deterministic pseudo-random set of
+// (lib/validate/index.js checkJsonEvent), on a deterministic pseudo-random set of
 // mutations of the vector events (test/vectors/) and of the committed fuzzer
 // seeds (csrc/fuzz/seeds/validate/, if present). The C fuzzer
 // (csrc/fuzz/fuzz_validate.c) cannot run JavaScript; this is its JS half.

@@ -6,7 +6,7 @@
 // not parse, must still give exactly what the JavaScript decoder gives.
 const assert = require('node:assert/strict');
 const { native } = require('../lib/binding');
-const { NativeLineDecoder, JsLineDecoder } = require('../lib/line-decoder');
+const { NativeLineDecoder, JsLineDecoder } = require('../lib/ndjson/line-decoder');
 const { runDecoder: run } = require('./helpers/decoder-log');
 const { splitLines } = require('../lib/ndjson');
 const lib = require('..');

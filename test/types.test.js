@@ -8,7 +8,7 @@ const path = require('path');
 const { z } = require('zod');
 
 const constants = require('../lib/constants');
-const schemas = require('../lib/schemas');
+const schemas = require('../lib/validate/schemas');
 const ids = require('../lib/ids');
 
 const VECTORS = path.join(__dirname, 'vectors');

@@ -1,12 +1,12 @@
 'use strict';
 // Differential test of the C event validator (csrc/validate) against the zod
-// schemas (lib/schemas.js parseStreamEventOrEncrypted) and the JS twin
-// (lib/validate.js checkEvent). For every line simdjson parses, all three
+// schemas (lib/validate/schemas.js parseStreamEventOrEncrypted) and the JS twin
+// (lib/validate/index.js checkEvent). For every line simdjson parses, all three
 // must agree on valid/invalid, and a CANONICAL verdict from C must mean
 // JSON.stringify(zod data) === JSON.stringify(JSON.parse(line)).
 const assert = require('node:assert');
 const { native } = require('../lib/binding');
-const { parseStreamEventOrEncrypted } = require('../lib/schemas');
+const { parseStreamEventOrEncrypted } = require('../lib/validate/schemas');
 const { checkEvent } = require('../lib/validate');
 const { EVENT_TYPE_CODE } = require('../lib/constants');
 const { randomCases, DATETIMES_OK, DATETIMES_BAD, NUM_TOKENS } = require('./helpers/event-cases');

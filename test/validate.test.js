@@ -1,13 +1,13 @@
 'use strict';
-// Differential test: the hand-written validator (lib/validate.js) against the
-// zod schemas (lib/schemas.js) on generated and recorded event lines.
+// Differential test: the hand-written validator (lib/validate/index.js) against the
+// zod schemas (lib/validate/schemas.js) on generated and recorded event lines.
 const assert = require('assert');
 const fs = require('fs');
 const path = require('path');
 const { z } = require('zod');
 
 const V = require('../lib/validate');
-const S = require('../lib/schemas');
+const S = require('../lib/validate/schemas');
 const { randomCases, randomDatetimes, DATETIMES_OK, DATETIMES_BAD } = require('./helpers/event-cases');
 
 const LINES = JSON.parse(fs.readFileSync(path.join(__dirname, 'vectors', 'ndjson-lines.json'), 'utf8')).lines;

@@ -10,7 +10,7 @@
  *   - the shallow fields path (esn_json_fields, what ROUTE_FIELDS reads)
  *     reads a valid event's type, seq and session id exactly as the DOM did
  *     (or refuses it: the framer then leaves the line to the full validator).
- * Agreement with the JavaScript validator (lib/validate.js) is checked on
+ * Agreement with the JavaScript validator (lib/validate/index.js) is checked on
  * the JS side by test/fuzz-validate.test.js, over these seeds and mutations.
  */
 #include <math.h>

@@ -1,7 +1,7 @@
 /*
  * esn_validate: the stream-event rules of docs/PROTOCOL.md section 2, checked on a
  * parsed JSON value (json/json.h). Verdicts match the reference's zod schemas
- * (parseStreamEventOrEncrypted) exactly; lib/validate.js is the JavaScript twin.
+ * (parseStreamEventOrEncrypted) exactly; lib/validate/index.js is the JavaScript twin.
  */
 #ifndef ESN_VALIDATE_H
 #define ESN_VALIDATE_H
@@ -20,7 +20,7 @@ typedef enum {
    * in the schema's order. */
   ESN_VALID_CANONICAL = 0,
   /* Valid, but the schema's output differs from JSON.parse (keys to strip or
-   * reorder): the caller rebuilds the value (lib/validate.js normalizeEvent). */
+   * reorder): the caller rebuilds the value (lib/validate/index.js normalizeEvent). */
   ESN_VALID_NORMALIZE = 1,
   /* Not a valid stream event. */
   ESN_VALID_INVALID = 2

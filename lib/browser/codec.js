@@ -1,15 +1,15 @@
 'use strict';
 // Browsers: StreamEncoder and StreamDecoder without node:stream (replaces
-// lib/codec.js through the package.json "browser" field). The same methods and
+// lib/ndjson/codec.js through the package.json "browser" field). The same methods and
 // events as in Node (write, end, encode, encodeBatch, 'message', 'invalid',
 // 'data', 'finish', async iteration), and each object is also a WHATWG
 // { readable, writable } pair, so `response.body.pipeThrough(new StreamDecoder())`
 // works. Values reach the readable side only once it has been asked for.
 
 const EventEmitter = require('./events');
-const { createLineDecoder, DEFAULT_MAX_LINE_BYTES } = require('../line-decoder');
+const { createLineDecoder, DEFAULT_MAX_LINE_BYTES } = require('../ndjson/line-decoder');
 const { toBytes, wellFormed, preview } = require('../ndjson');
-const { encodeLine, validateMode, parseNDJSON, stringifyNDJSON, NdjsonError, NdjsonErrorCode } = require('../codec-common');
+const { encodeLine, validateMode, parseNDJSON, stringifyNDJSON, NdjsonError, NdjsonErrorCode } = require('../ndjson/codec-common');
 
 const utf8 = new TextEncoder();
 

@@ -844,4 +844,4 @@ class ReconnectingStream extends EventEmitter {
   }
 }
 
-module.exports = { ReconnectingStream, StreamError };
+module.exports = { ReconnectingStream };

@@ -1,31 +1,8 @@
 'use strict';
-// The reference's three error classes (each with a readonly `code` from
-// EncryptionErrorCode) and the mapping from the C core's status numbers.
+// The mapping from the C core's crypto status numbers to the reference's
+// error classes (lib/errors.js) and EncryptionErrorCode codes.
 const { native } = require('../binding');
-
-class EcdhError extends Error {
-  constructor(message, code) {
-    super(message);
-    this.code = code;
-    this.name = 'EcdhError';
-  }
-}
-
-class HkdfError extends Error {
-  constructor(message, code) {
-    super(message);
-    this.code = code;
-    this.name = 'HkdfError';
-  }
-}
-
-class AesGcmError extends Error {
-  constructor(message, code) {
-    super(message);
-    this.code = code;
-    this.name = 'AesGcmError';
-  }
-}
+const { EcdhError, HkdfError, AesGcmError } = require('../errors');
 
 const codes = native ? native.crypto.codes : [];
 const messages = native ? native.crypto.messages : [];

@@ -10,13 +10,12 @@
 
 const control = require('../protocol/control');
 const { frameLines, byteLength } = require('./wire');
-const { StreamError } = require('../errors');
+const { StreamProtocolError } = require('../errors');
 
 // Bytes in flight on a new WebSocket connection before the first ack.
 const START_WINDOW = 16 * 1024;
 
 /** A peer broke the protocol (bad line, control frame, order, authentication, range). */
-class StreamProtocolError extends StreamError {}
 
 const { build } = control;
 
@@ -533,4 +532,4 @@ class Link {
   }
 }
 
-module.exports = { Link, StreamProtocolError, byteLength };
+module.exports = { Link, byteLength };

@@ -11,6 +11,7 @@
 // Runs on lib/crypto: the native envelope cipher when the addon is loaded,
 // its node:crypto twin otherwise, crypto.subtle in browsers (then sealing
 // returns Promises and the client opens each frame ahead with prepare()).
+const { SecureError } = require('../errors');
 const nodeCrypto = require('../platform/crypto');
 const { Buffer } = require('../platform/buffer');
 const { native, backend } = require('../binding');
@@ -24,14 +25,6 @@ const { build } = require('../protocol/control');
 const web = require('../crypto/web');
 
 const MAX_NONCES = 2 ** 30;
-
-class SecureError extends Error {
-  constructor(message, code) {
-    super(message);
-    this.name = 'SecureError';
-    this.code = code;
-  }
-}
 
 const AUTH_C2S = 'esn2 auth c2s';
 const AUTH_S2C = 'esn2 auth s2c';

@@ -110,8 +110,8 @@ function byteLength(s) {
 /**
  * Splits one transport frame (string or bytes holding whole lines) into
  * lines, trimming like docs/PROTOCOL.md section 1 and skipping blank ones:
- * the package's one line splitter for whole texts (lib/ndjson.js).
+ * the package's one line splitter for whole texts (lib/ndjson/index.js).
  */
 const frameLines = splitLines;
 
-module.exports = { encodeLine, decodeLine, byteLength, frameLines, stringify, WireError };
+module.exports = { encodeLine, decodeLine, byteLength, frameLines, stringify };

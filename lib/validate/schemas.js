@@ -2,9 +2,9 @@
 // zod 4 schemas of the EnclaveJS protocol (@enclave-vm/types 2.15.2), built to
 // the rules of docs/PROTOCOL.md section 2. z.object() strips unknown keys; its output
 // lists keys in the order of the shape below (the hand-written validator in
-// lib/validate.js relies on that order, keep them in sync).
+// lib/validate/index.js relies on that order, keep them in sync).
 const { z } = require('zod');
-const C = require('./constants');
+const C = require('../constants');
 
 const { EventType: ET } = C;
 

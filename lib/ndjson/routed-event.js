@@ -3,8 +3,8 @@
 // the event object, and the raw line. The event itself is parsed only when
 // `event` or `payload` is read (then once, and cached).
 
-const { normalizeEvent, checkJsonEvent, zodErrorMessage } = require('./validate');
-const { NdjsonError } = require('./errors');
+const { normalizeEvent, checkJsonEvent, zodErrorMessage } = require('../validate');
+const { NdjsonError } = require('../errors');
 
 function invalidEvent(message, code, r) {
   return new NdjsonError(`NDJSON line ${r.line} (byte ${r.offset}): ${message}`, code, { line: r.line, offset: r.offset });

@@ -14,10 +14,10 @@
 // Both report to a sink: sink.value(v), sink.invalid(code, error, line,
 // offset, text), sink.route(RoutedEvent).
 
-const { native } = require('./binding');
-const { checkJsonEvent, normalizeEvent, zodErrorMessage } = require('./validate');
+const { native } = require('../binding');
+const { checkJsonEvent, normalizeEvent, zodErrorMessage } = require('../validate');
 const { RoutedEvent } = require('./routed-event');
-const { EVENT_TYPE_CODES, EVENT_TYPE_CODE } = require('./constants');
+const { EVENT_TYPE_CODES, EVENT_TYPE_CODE } = require('../constants');
 
 // route: lines fully validated as events; 'route-fields': only the routing
 // fields are checked (see routableFields), the payload when it is read.

@@ -5,9 +5,9 @@
 // parseNdjsonStream. Readers run on the shared line decoder (native when
 // available), with the line cap this project adds.
 
-const { native } = require('./binding');
+const { native } = require('../binding');
 const { createLineDecoder, DEFAULT_MAX_LINE_BYTES } = require('./line-decoder');
-const { parseJsonEventValue } = require('./validate');
+const { parseJsonEventValue } = require('../validate');
 
 const hasBuffer = typeof Buffer === 'function';
 const encoder = typeof TextEncoder === 'function' ? new TextEncoder() : null;

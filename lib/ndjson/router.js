@@ -7,9 +7,9 @@
 // the rest of the line when `event` or `payload` is read. validate: 'event'
 // checks every line fully first. Bad lines go to 'invalid'.
 
-const { EventEmitter } = require('./platform/events');
+const { EventEmitter } = require('../platform/events');
 const { createLineDecoder, DEFAULT_MAX_LINE_BYTES } = require('./line-decoder');
-const { toBytes, preview } = require('./ndjson');
+const { toBytes, preview } = require('.');
 
 class RouterSink {
   constructor(owner) {

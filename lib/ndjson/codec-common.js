@@ -1,11 +1,11 @@
 'use strict';
 // The NDJSON codec's parts that need no stream class: one message to one
 // line, whole-document parse and stringify, the validate option. Shared by
-// lib/codec.js (Node streams) and lib/browser/codec.js (WHATWG streams).
+// lib/ndjson/codec.js (Node streams) and lib/browser/codec.js (WHATWG streams).
 
-const { NdjsonError } = require('./errors');
+const { NdjsonError } = require('../errors');
 const { createLineDecoder, ERR } = require('./line-decoder');
-const { toBytes, wellFormed, preview, stringifyLines } = require('./ndjson');
+const { toBytes, wellFormed, preview, stringifyLines } = require('.');
 
 function encodeLine(message) {
   let s;

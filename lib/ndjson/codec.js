@@ -6,7 +6,7 @@
 
 const { Transform, Writable } = require('node:stream');
 const { createLineDecoder, DEFAULT_MAX_LINE_BYTES } = require('./line-decoder');
-const { toBytes, wellFormed, preview } = require('./ndjson');
+const { toBytes, wellFormed, preview } = require('.');
 const { encodeLine, validateMode, parseNDJSON, stringifyNDJSON, NdjsonError, NdjsonErrorCode: ERR } = require('./codec-common');
 
 /** Objects in, NDJSON bytes out. `encode(message)` returns one line with its '\n'. */

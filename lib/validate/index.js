@@ -2,7 +2,7 @@
 // Fast hand-written validator for stream events and encrypted envelopes.
 //
 // It reproduces the verdicts and output of
-// `parseStreamEventOrEncrypted(value)` (zod 4 schemas in lib/schemas.js)
+// `parseStreamEventOrEncrypted(value)` (zod 4 schemas in lib/validate/schemas.js)
 // without running zod on the success path:
 //   checkEvent(value)     -> 0 valid and canonical (zod's output serializes
 //                               exactly like the input: no key to strip, keys
@@ -19,7 +19,7 @@
 // for hand-built objects (inherited or undefined-valued keys, symbols) a
 // value may be reported 1 although it would serialize the same.
 // Valid path: no allocation, no closures; dispatch on `type` with a switch.
-// Keep in sync with lib/schemas.js (field rules and shape key order).
+// Keep in sync with lib/validate/schemas.js (field rules and shape key order).
 
 const OK = 0;
 const NORM = 1;
