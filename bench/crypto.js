@@ -15,7 +15,7 @@ const nodeCrypto = require('node:crypto');
 const { backend, native } = require('../lib/binding');
 const c = require('../lib/crypto');
 const { serializeEvent, parseLine } = require('../lib/ndjson');
-const { printTable, childRows, compareAsync } = require('./harness');
+const { main, compareAsync } = require('./harness');
 
 const SID = 's_4c9184f37cff01bcdc32dc486ec36961';
 const KID = 'k_e93816311a605d21110e0d9c45ae8dcd';
@@ -182,16 +182,6 @@ async function run({ quick = false } = {}) {
   return rows;
 }
 
-if (require.main === module) {
-  const quick = process.argv.includes('--quick');
-  run({ quick }).then((rows) => {
-    if (process.argv.includes('--rows')) {
-      console.log(JSON.stringify(rows));
-    } else {
-      if (backend === 'native') rows.push(...childRows(__filename, quick ? ['--quick'] : []));
-      printTable(`Encryption (node ${process.version}, ${require('node:os').cpus()[0].model})`, rows);
-    }
-  });
-}
+main(module, { run, jsChild: true, title: () => `Encryption (node ${process.version}, ${require('node:os').cpus()[0].model})` });
 
 module.exports = { run };

@@ -33,7 +33,7 @@ const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const WebSocket = require('ws');
 const { backend } = require('../lib/binding');
-const { rounds, ratios, spread, guard, makeEvent, deferred } = require('./harness');
+const { main, rawBaselineRow, rounds, ratios, spread, guard, makeEvent, deferred } = require('./harness');
 
 const ROOT = path.join(__dirname, '..');
 
@@ -163,19 +163,7 @@ async function run({ quick = false, compare = null, rounds: R = 7 } = {}) {
     warm.oldEnc = () => ours(other, warmEvents, true);
   }
   const t = await rounds(fns, R, warm);
-  const rawS = spread(t.raw);
-  const rows = [
-    {
-      backend,
-      name: `raw ws, 1 message per 1 KiB event (baseline), median of ${R} rounds`,
-      events: N,
-      bytes,
-      seconds: rawS.median,
-      rateSpread: [N / rawS.max, N / rawS.min],
-      ratio: 1,
-      baselineName: 'raw ws',
-    },
-  ];
+  const rows = [rawBaselineRow(backend, `raw ws, 1 message per 1 KiB event (baseline), median of ${R} rounds`, N, bytes, t.raw)];
   const row = (name, times, goal, baseTimes = t.raw, baselineName = 'raw ws') => {
     const r = ratios(baseTimes, times);
     const s = spread(times);
@@ -222,22 +210,13 @@ function compareArg(argv = process.argv) {
 }
 
 if (require.main === module) {
-  const quick = process.argv.includes('--quick');
   const i = process.argv.indexOf('--rounds');
   const R = i < 0 ? 7 : Math.max(7, Number(process.argv[i + 1]) | 0);
-  run({ quick, compare: compareArg(), rounds: R })
-    .then((rows) => {
-      if (process.argv.includes('--rows')) {
-        console.log(JSON.stringify(rows));
-        return;
-      }
-      const { printTable } = require('./harness');
-      printTable(`End to end over loopback (${rows[0].events} x 1 KiB events, server -> client, node ${process.version})`, rows);
-    })
-    .catch((err) => {
-      console.error(err);
-      process.exit(1);
-    });
+  main(module, {
+    run,
+    options: { compare: compareArg(), rounds: R },
+    title: (rows) => `End to end over loopback (${rows[0].events} x 1 KiB events, server -> client, node ${process.version})`,
+  });
 }
 
 module.exports = { run, compareArg, loadTree };

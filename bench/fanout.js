@@ -54,7 +54,7 @@ const WS_OPTS = { perMessageDeflate: false };
 const PHASES = process.argv.includes('--phases');
 const CONNECTING = 100; // connections being opened at a time (the listen backlog is 511)
 
-const { guard, hrs } = require('./harness');
+const { main, rawBaselineRow, guard, hrs } = require('./harness');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `fn(i)` for i < n, at most `c` at a time. */
@@ -370,17 +370,7 @@ async function run({ quick = false, argv = [] } = {}) {
   const pick = (m, kind, key) => m[kind].map((x) => x[key]);
   const us = (x) => (x * 1e6).toFixed(1);
   const kib = (x) => x / 1024;
-  const rawS = spread(t.raw);
-  rows.push({
-    backend,
-    name: `raw ws: ${K} connections x ${E} x 1 KiB lines, server -> clients (baseline), median of ${R} rounds`,
-    events: N,
-    bytes,
-    seconds: rawS.median,
-    rateSpread: [N / rawS.max, N / rawS.min],
-    ratio: 1,
-    baselineName: 'raw ws',
-  });
+  rows.push(rawBaselineRow(backend, `raw ws: ${K} connections x ${E} x 1 KiB lines, server -> clients (baseline), median of ${R} rounds`, N, bytes, t.raw));
   const rateRow = (name, times, base, baselineName, goal, unit, n = N, b = bytes) => {
     const s = spread(times);
     const r = ratios(base, times);
@@ -445,23 +435,13 @@ if (require.main === module) {
   if (process.argv.includes('--client')) {
     clientMain();
   } else {
-    const quick = process.argv.includes('--quick');
-    run({ quick, argv: process.argv })
-      .then((rows) => {
-        if (process.argv.includes('--rows')) {
-          console.log(JSON.stringify(rows));
-          return;
-        }
-        if (!rows.length) return;
-        const { printTable, childRows } = require('./harness');
-        const { backend } = require('../lib/binding');
-        if (backend === 'native') rows.push(...childRows(__filename, process.argv.slice(2)));
-        printTable(`Fan-out: one server, ${argNum('--sessions', 1000)} sessions (node ${process.version})`, rows);
-      })
-      .catch((err) => {
-        console.error(err);
-        process.exit(1);
-      });
+    main(module, {
+      run,
+      jsChild: true,
+      childArgs: process.argv.slice(2),
+      options: { argv: process.argv },
+      title: () => `Fan-out: one server, ${argNum('--sessions', 1000)} sessions (node ${process.version})`,
+    });
   }
 }
 

@@ -277,4 +277,35 @@ function deferred() {
 /** Seconds since process.hrtime.bigint() `t0`. */
 const hrs = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
 
-module.exports = { guard, makeEvent, hrs, deferred, time, compare, compareAsync, printTable, childRows, gc, spread, rounds, ratios, fmtRate, parseGoal, jsonRow, collected, QUICK };
+/**
+ * The command line every bench file shares: `node bench/<suite>.js [--quick]
+ * [--rows]`. Runs run({ quick, ...options }); with --rows prints the rows as
+ * JSON (what childRows reads), else prints the table titled title(rows) after
+ * adding the pure-JS backend's rows from a child process when `jsChild` is set
+ * and this process runs the native backend. A failure exits 1.
+ */
+function main(mod, { run, title, jsChild = false, childArgs, options = {} }) {
+  if (require.main !== mod) return;
+  const argv = process.argv;
+  const quick = argv.includes('--quick');
+  Promise.resolve()
+    .then(() => run({ quick, ...options }))
+    .then((rows) => {
+      if (argv.includes('--rows')) return console.log(JSON.stringify(rows));
+      if (!rows.length) return;
+      if (jsChild && require('../lib/binding').backend === 'native') rows.push(...childRows(mod.filename, childArgs || (quick ? ['--quick'] : [])));
+      printTable(title(rows, quick), rows);
+    })
+    .catch((err) => {
+      console.error(err);
+      process.exit(1);
+    });
+}
+
+/** The raw-WebSocket baseline row of the socket suites (e2e, fan-out). */
+function rawBaselineRow(backend, name, events, bytes, times) {
+  const s = spread(times);
+  return { backend, name, events, bytes, seconds: s.median, rateSpread: [events / s.max, events / s.min], ratio: 1, baselineName: 'raw ws' };
+}
+
+module.exports = { main, rawBaselineRow, guard, makeEvent, hrs, deferred, time, compare, compareAsync, printTable, childRows, gc, spread, rounds, ratios, fmtRate, parseGoal, jsonRow, collected, QUICK };

@@ -20,7 +20,7 @@
 const path = require('node:path');
 const { StringDecoder } = require('node:string_decoder');
 const lib = require('..');
-const { compare, time, printTable, childRows } = require('./harness');
+const { compare, time, main } = require('./harness');
 
 function makeEvents(n) {
   const events = [];
@@ -213,15 +213,6 @@ function run({ quick = false } = {}) {
   return rows;
 }
 
-if (require.main === module) {
-  const quick = process.argv.includes('--quick');
-  const rows = run({ quick });
-  if (process.argv.includes('--rows')) {
-    console.log(JSON.stringify(rows));
-  } else {
-    if (lib.backend === 'native') rows.push(...childRows(__filename, quick ? ['--quick'] : []));
-    printTable(`NDJSON (${quick ? 50000 : 200000} events, node ${process.version}, ${require('node:os').cpus()[0].model})`, rows);
-  }
-}
+main(module, { run, jsChild: true, title: (rows, quick) => `NDJSON (${quick ? 50000 : 200000} events, node ${process.version}, ${require('node:os').cpus()[0].model})` });
 
 module.exports = { run, makeEvents };

@@ -48,7 +48,7 @@ const { backend } = require('../lib/binding');
 const secure = require('../lib/transport/secure');
 const { build } = require('../lib/protocol/control');
 const { mac, randomToken } = require('../lib/crypto/hmac');
-const { rounds, ratios, spread, fmtRate, printTable, childRows, guard, hrs } = require('./harness');
+const { rounds, ratios, spread, fmtRate, main, guard, hrs } = require('./harness');
 
 const WS_OPTS = { perMessageDeflate: false };
 
@@ -417,21 +417,6 @@ async function run({ quick = false } = {}) {
   return rows;
 }
 
-if (require.main === module) {
-  const quick = process.argv.includes('--quick');
-  run({ quick })
-    .then((rows) => {
-      if (process.argv.includes('--rows')) {
-        console.log(JSON.stringify(rows));
-        return;
-      }
-      if (backend === 'native') rows.push(...childRows(__filename, quick ? ['--quick'] : []));
-      printTable(`Sessions over loopback: resumes, handshakes, rekey (node ${process.version})`, rows);
-    })
-    .catch((err) => {
-      console.error(err);
-      process.exit(1);
-    });
-}
+main(module, { run, jsChild: true, title: () => `Sessions over loopback: resumes, handshakes, rekey (node ${process.version})` });
 
 module.exports = { run };

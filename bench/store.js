@@ -36,7 +36,7 @@ const { ReconnectingStream } = require('../lib/client');
 const { backend } = require('../lib/binding');
 const secure = require('../lib/transport/secure');
 const { build } = require('../lib/protocol/control');
-const { rounds, ratios, spread, printTable, guard, makeEvent, hrs, deferred } = require('./harness');
+const { rounds, ratios, spread, main, guard, makeEvent, hrs, deferred } = require('./harness');
 const redisServer = require('../test/helpers/redis-server');
 
 const ENC_KEY = nodeCrypto.randomBytes(32);
@@ -288,18 +288,4 @@ async function run({ quick = false, rounds: R = 7 } = {}) {
 
 module.exports = { run };
 
-if (require.main === module) {
-  const quick = process.argv.includes('--quick');
-  run({ quick })
-    .then((rows) => {
-      if (process.argv.includes('--rows')) {
-        console.log(JSON.stringify(rows));
-        return;
-      }
-      if (rows.length) printTable(`Session stores over loopback (Redis ${'vs'} memory, node ${process.version})`, rows);
-    })
-    .catch((err) => {
-      console.error(err);
-      process.exit(1);
-    });
-}
+main(module, { run, title: () => `Session stores over loopback (Redis vs memory, node ${process.version})` });
