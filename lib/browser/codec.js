@@ -7,7 +7,8 @@
 // works. Values reach the readable side only once it has been asked for.
 
 const EventEmitter = require('./events');
-const { createLineDecoder, DEFAULT_MAX_LINE_BYTES } = require('../ndjson/line-decoder');
+const { createLineDecoder } = require('../ndjson/line-decoder');
+const { checkOptions } = require('../options');
 const { toBytes, wellFormed, preview } = require('../ndjson');
 const { encodeLine, validateMode, parseNDJSON, stringifyNDJSON, NdjsonError, NdjsonErrorCode } = require('../ndjson/codec-common');
 
@@ -112,8 +113,8 @@ class WebPair extends EventEmitter {
 
 /** Objects in, NDJSON text out: 'data' per line, or the readable side. */
 class StreamEncoder extends WebPair {
-  constructor(options = {}) {
-    super(options.highWaterMark ?? 16);
+  constructor(options) {
+    super(checkOptions('StreamEncoder', options, 'browser').highWaterMark);
   }
 
   encode(message) {
@@ -152,8 +153,8 @@ class StreamEncoder extends WebPair {
  * (values queued on the readable side before writes wait, default 1024).
  */
 class StreamDecoder extends WebPair {
-  constructor(options = {}) {
-    const { maxLineBytes = DEFAULT_MAX_LINE_BYTES, validate, highWaterMark = 1024 } = options;
+  constructor(options) {
+    const { maxLineBytes, validate, highWaterMark } = checkOptions('StreamDecoder', options, 'browser');
     super(highWaterMark);
     this._decoder = createLineDecoder(validateMode(validate), maxLineBytes);
     this.writableFinished = false;

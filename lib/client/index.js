@@ -17,6 +17,7 @@ const secure = require('../transport/secure');
 const { Serial, isThenable } = require('../serial');
 const { Refusals } = require('../transport/refusals');
 const { mac, randomToken } = require('../crypto/hmac');
+const { checkOptions, show } = require('../options');
 
 const { build, RejectCode } = control;
 
@@ -40,42 +41,34 @@ function checkResumeState(r) {
   return r;
 }
 
+/** The encryption option (checked by lib/options.js) as a mode. */
 function encryptionMode(v) {
-  if (v === undefined || v === false || v === null || v === 'disabled') return 'disabled';
-  if (v === true || v === 'required') return 'required';
-  if (v === 'optional') return 'optional';
-  if (typeof v === 'object' && v.mode !== undefined) return encryptionMode(v.mode);
-  throw new TypeError(`ReconnectingStream: options.encryption must be a boolean or 'disabled' | 'optional' | 'required', got ${String(v)}`);
-}
-
-function num(name, v, def, min = 0) {
-  if (v === undefined) return def;
-  if (typeof v !== 'number' || Number.isNaN(v) || v < min) throw new RangeError(`ReconnectingStream: ${name} must be a number >= ${min}, got ${String(v)}`);
-  return v;
+  if (typeof v === 'boolean') return v ? 'required' : 'disabled';
+  return typeof v === 'object' ? v.mode : v;
 }
 
 class ReconnectingStream extends EventEmitter {
   constructor(options = {}) {
     super();
-    if (!options || typeof options.url !== 'string') throw new TypeError('ReconnectingStream: options.url must be a string');
+    const o = checkOptions('ReconnectingStream', options); // every option checked, defaults filled in
     let u;
     try {
-      u = new URL(options.url);
+      u = new URL(o.url);
     } catch {
-      throw new TypeError(`ReconnectingStream: invalid url ${options.url}`);
+      throw new TypeError(`ReconnectingStream: options.url is not a URL, got ${show(o.url)}`);
     }
     if (u.protocol === 'ws:' || u.protocol === 'wss:') this.transportKind = 'ws';
     else if (u.protocol === 'http:' || u.protocol === 'https:') this.transportKind = 'http';
     else throw new TypeError(`ReconnectingStream: unsupported url scheme ${u.protocol} (use ws:, wss:, http: or https:)`);
     this.url = options.url;
     this.options = options;
-    const resume = options.resume === undefined ? null : checkResumeState(options.resume);
+    const resume = o.resume === undefined ? null : checkResumeState(o.resume);
     if (resume && (options.sessionId !== undefined || options.credential !== undefined)) {
       throw new TypeError('ReconnectingStream: options.resume carries the session id and credential; give neither with it');
     }
-    this._sessionId = resume ? resume.sessionId : options.sessionId === undefined ? null : String(options.sessionId);
+    this._sessionId = resume ? resume.sessionId : o.sessionId === undefined ? null : o.sessionId;
     if (this._sessionId !== null && !control.isSid(this._sessionId)) {
-      throw new TypeError(`ReconnectingStream: options.sessionId must be 1-128 printable ASCII characters, got ${JSON.stringify(this._sessionId)}`);
+      throw new TypeError(`ReconnectingStream: options.sessionId must be 1-128 printable ASCII characters, got ${show(this._sessionId)}`);
     }
     if (this._sessionId !== null) this._sessionId = control.canonicalSid(this._sessionId);
     // The resume credential of a plaintext session (docs/PROTOCOL.md §6):
@@ -87,7 +80,7 @@ class ReconnectingStream extends EventEmitter {
     }
     this._credKey = this._credential === null ? null : secure.credentialKey(this._credential, this._sessionId);
     if (this._credential !== null && !this._credKey) throw new TypeError('ReconnectingStream: options.credential is not a credential (base64url of 32 bytes)');
-    this.encryptionMode = encryptionMode(options.encryption);
+    this.encryptionMode = encryptionMode(o.encryption);
     if (this.transportKind === 'http') {
       if (!this._sessionId || this._credential === null) {
         throw new TypeError('ReconnectingStream: an http(s) url needs options.sessionId and options.credential (session.credential of server.createSession())');
@@ -96,34 +89,27 @@ class ReconnectingStream extends EventEmitter {
         throw new TypeError('ReconnectingStream: encryption over the HTTP transport is not supported; use a ws:// or wss:// url');
       }
     }
-    const r = options.reconnect || {};
-    const maxAttempts = num('reconnect.maxAttempts', r.maxAttempts ?? r.maxRetries, 5);
+    const r = o.reconnect;
+    const maxAttempts = r.maxAttempts;
     this._machine = createMachine({
-      config: {
-        maxRetries: maxAttempts,
-        initialDelayMs: num('reconnect.initialDelay', r.initialDelay ?? r.initialDelayMs, 1000),
-        maxDelayMs: num('reconnect.maxDelay', r.maxDelay ?? r.maxDelayMs, 30000),
-        backoffMultiplier: num('reconnect.backoffMultiplier', r.backoffMultiplier, 2),
-        jitter: r.jitter === undefined ? true : !!r.jitter,
-        jitterFactor: num('reconnect.jitterFactor', r.jitterFactor, 0.3),
-      },
+      config: { maxRetries: maxAttempts, initialDelayMs: r.initialDelay, maxDelayMs: r.maxDelay, backoffMultiplier: r.backoffMultiplier, jitter: r.jitter, jitterFactor: r.jitterFactor },
       onEvent: (e) => this._machineEvent(e),
     });
     this._hbConfigured = options.heartbeatIntervalMs !== undefined;
-    const hb = num('heartbeatIntervalMs', options.heartbeatIntervalMs, 15000);
-    this.connectTimeoutMs = num('connectTimeoutMs', options.connectTimeoutMs, 10000, 1);
+    const hb = o.heartbeatIntervalMs;
+    this.connectTimeoutMs = o.connectTimeoutMs;
     this._link = new Link(
       {
         role: 'client',
         outbox: new Outbox(resume ? { firstSeq: resume.acked + 1 } : undefined),
-        maxOutboxBytes: num('maxOutboxBytes', options.maxOutboxBytes, 4 * 1024 * 1024, 1),
-        highWaterMark: num('highWaterMark', options.highWaterMark, 1024 * 1024),
-        maxFrameBytes: (this._maxFrameBytes = num('maxFrameBytes', options.maxFrameBytes, 64 * 1024, 1)),
-        sendWindowBytes: num('sendWindowBytes', options.sendWindowBytes, 1024 * 1024, 1),
+        maxOutboxBytes: o.maxOutboxBytes,
+        highWaterMark: o.highWaterMark,
+        maxFrameBytes: (this._maxFrameBytes = o.maxFrameBytes),
+        sendWindowBytes: o.sendWindowBytes,
         heartbeatIntervalMs: hb,
-        heartbeatTimeoutMs: num('heartbeatTimeoutMs', options.heartbeatTimeoutMs, Math.ceil(hb * 2.5)),
-        maxBufferedBytes: num('maxBufferedBytes', options.maxBufferedBytes, 8 * 1024 * 1024, 1),
-        maxPendingSends: num('maxPendingSends', options.maxPendingSends, 1024, 1),
+        heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? Math.ceil(hb * 2.5),
+        maxBufferedBytes: o.maxBufferedBytes,
+        maxPendingSends: o.maxPendingSends,
       },
       {
         onData: (v, seq) => this._onData(v, seq),

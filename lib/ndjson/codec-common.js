@@ -6,6 +6,7 @@
 const { NdjsonError } = require('../errors');
 const { createLineDecoder, ERR } = require('./line-decoder');
 const { toBytes, wellFormed, preview, stringifyLines } = require('.');
+const { checkOptions } = require('../options');
 
 function encodeLine(message) {
   let s;
@@ -20,10 +21,9 @@ function encodeLine(message) {
   return s + '\n';
 }
 
+/** The validate option (checked by lib/options.js) as a line decoder mode. */
 function validateMode(v) {
-  if (v === undefined || v === false || v === null || v === 'none') return 'json';
-  if (v === 'event' || v === true) return 'event';
-  throw new TypeError(`StreamDecoder: options.validate must be 'event' or false, got ${String(v)}`);
+  return v === 'event' || v === true ? 'event' : 'json';
 }
 
 class Collector {
@@ -49,9 +49,10 @@ class Collector {
  * line on the first bad line, unless `options.onInvalid` is given: then bad
  * lines go to it and parsing continues. Options: validate: 'event', maxLineBytes.
  */
-function parseNDJSON(input, options = {}) {
-  const c = new Collector(typeof options.onInvalid === 'function' ? options.onInvalid : null);
-  const d = createLineDecoder(validateMode(options.validate), options.maxLineBytes ?? 0xffffffff);
+function parseNDJSON(input, options) {
+  const o = checkOptions('parseNDJSON', options);
+  const c = new Collector(o.onInvalid === undefined ? null : o.onInvalid);
+  const d = createLineDecoder(validateMode(o.validate), o.maxLineBytes);
   if (typeof input === 'string' && !wellFormed(input)) input = input.toWellFormed();
   d.write(toBytes(input), c);
   d.end(c);

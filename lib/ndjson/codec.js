@@ -5,14 +5,15 @@
 // on bad input and never stalls when nobody iterates it.
 
 const { Transform, Writable } = require('node:stream');
-const { createLineDecoder, DEFAULT_MAX_LINE_BYTES } = require('./line-decoder');
+const { createLineDecoder } = require('./line-decoder');
 const { toBytes, wellFormed, preview } = require('.');
+const { checkOptions } = require('../options');
 const { encodeLine, validateMode, parseNDJSON, stringifyNDJSON, NdjsonError, NdjsonErrorCode: ERR } = require('./codec-common');
 
 /** Objects in, NDJSON bytes out. `encode(message)` returns one line with its '\n'. */
 class StreamEncoder extends Transform {
-  constructor(options = {}) {
-    super({ ...options, writableObjectMode: true, readableObjectMode: false });
+  constructor(options) {
+    super({ ...checkOptions('StreamEncoder', options), writableObjectMode: true, readableObjectMode: false });
   }
 
   encode(message) {
@@ -75,9 +76,9 @@ class DecoderSink {
  * Options: maxLineBytes (default 16 MiB), validate: 'event'.
  */
 class StreamDecoder extends Writable {
-  constructor(options = {}) {
-    const { maxLineBytes = DEFAULT_MAX_LINE_BYTES, validate, highWaterMark, ...rest } = options;
-    super({ ...rest, highWaterMark, decodeStrings: false, objectMode: false });
+  constructor(options) {
+    const { maxLineBytes, validate, ...rest } = checkOptions('StreamDecoder', options);
+    super({ ...rest, decodeStrings: false, objectMode: false });
     this._decoder = createLineDecoder(validateMode(validate), maxLineBytes);
     this._sink = new DecoderSink(this);
     this._queue = null; // values for an active async iterator

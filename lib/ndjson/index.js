@@ -6,8 +6,10 @@
 // available), with the line cap this project adds.
 
 const { native } = require('../binding');
-const { createLineDecoder, DEFAULT_MAX_LINE_BYTES } = require('./line-decoder');
+const { createLineDecoder } = require('./line-decoder');
 const { parseJsonEventValue } = require('../validate');
+const { NdjsonError } = require('../errors');
+const { checkOptions } = require('../options');
 
 const hasBuffer = typeof Buffer === 'function';
 const encoder = typeof TextEncoder === 'function' ? new TextEncoder() : null;
@@ -176,40 +178,58 @@ function parseLinesText(data) {
   return { events, errors };
 }
 
+// Events to onEvent; bad lines to onError, or (without one) kept in `failed`.
 class ParserSink {
   constructor(onEvent, onError) {
     this.onEvent = onEvent;
     this.onError = onError;
+    this.failed = null;
   }
   value(v) {
     this.onEvent(v);
   }
   invalid(code, error, line, offset, text) {
-    this.onError({ line, error, content: preview(text), code, offset });
+    const info = { line, error, content: preview(text), code, offset };
+    if (this.onError) this.onError(info);
+    else (this.failed || (this.failed = [])).push(info);
+  }
+  /** Without onError: throws the bad lines of the last chunk, once all its events are delivered. */
+  throwFailed() {
+    const bad = this.failed;
+    if (bad === null) return;
+    this.failed = null;
+    const first = bad[0];
+    const more = bad.length > 1 ? ` (and ${bad.length - 1} more bad line${bad.length > 2 ? 's' : ''})` : '';
+    throw new NdjsonError(`NdjsonStreamParser: NDJSON line ${first.line}: ${first.error}${more}; give options.onError to receive bad lines`, first.code, { ...first, errors: bad });
   }
 }
 
 class NdjsonStreamParser {
   /**
-   * @param {{ onEvent: Function, onError: Function, maxLineBytes?: number }} options
+   * @param {{ onEvent: Function, onError?: Function, maxLineBytes?: number }} options
+   * Without onError, feed() and flush() throw an NdjsonError for the bad
+   * lines of the chunk (as the reference throws there), after every good
+   * line of the chunk has reached onEvent; the parser can be fed on.
    */
   constructor(options) {
-    if (!options || typeof options.onEvent !== 'function' || typeof options.onError !== 'function') {
-      throw new TypeError('NdjsonStreamParser: options.onEvent and options.onError must be functions');
-    }
-    this._decoder = createLineDecoder('event', options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
-    this._sink = new ParserSink(options.onEvent, options.onError);
+    const o = checkOptions('NdjsonStreamParser', options);
+    this._decoder = createLineDecoder('event', o.maxLineBytes);
+    this._sink = new ParserSink(o.onEvent, o.onError === undefined ? null : o.onError);
   }
 
   /** Feeds a chunk (string or bytes); complete lines are parsed at once. */
   feed(chunk) {
+    this._sink.failed = null;
     if (typeof chunk === 'string') this._decoder.writeString(chunk, this._sink);
     else this._decoder.write(toBytes(chunk), this._sink);
+    this._sink.throwFailed();
   }
 
   /** Parses what is left (a last line without newline). */
   flush() {
+    this._sink.failed = null;
     this._decoder.end(this._sink);
+    this._sink.throwFailed();
   }
 
   reset() {
@@ -229,16 +249,12 @@ class NdjsonStreamParser {
  * A TransformStream of text (or bytes) to events. Invalid lines are dropped
  * like the reference does, unless `options.onError` is given to receive them.
  */
-function createNdjsonParseStream(options = {}) {
-  const onError = typeof options.onError === 'function' ? options.onError : () => {};
+function createNdjsonParseStream(options) {
+  const o = checkOptions('createNdjsonParseStream', options);
   let parser;
   return new TransformStream({
     start(controller) {
-      parser = new NdjsonStreamParser({
-        onEvent: (e) => controller.enqueue(e),
-        onError,
-        maxLineBytes: options.maxLineBytes,
-      });
+      parser = new NdjsonStreamParser({ onEvent: (e) => controller.enqueue(e), onError: o.onError || dropLine, maxLineBytes: o.maxLineBytes });
     },
     transform(chunk) {
       parser.feed(chunk);
@@ -249,6 +265,9 @@ function createNdjsonParseStream(options = {}) {
   });
 }
 
+/** The reference's stream readers drop bad lines silently. */
+function dropLine() {}
+
 function createNdjsonSerializeStream() {
   return new TransformStream({
     transform(event, controller) {
@@ -258,14 +277,12 @@ function createNdjsonSerializeStream() {
 }
 
 /** Async generator of the events of a ReadableStream of bytes. */
-async function* parseNdjsonStream(stream, options = {}) {
+async function* parseNdjsonStream(stream, options) {
+  const o = checkOptions('parseNdjsonStream', options);
   const reader = stream.getReader();
   const queue = [];
-  const sink = new ParserSink(
-    (e) => queue.push(e),
-    typeof options.onError === 'function' ? options.onError : () => {},
-  );
-  const decoder = createLineDecoder('event', options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+  const sink = new ParserSink((e) => queue.push(e), o.onError || dropLine);
+  const decoder = createLineDecoder('event', o.maxLineBytes);
   try {
     for (;;) {
       const { done, value } = await reader.read();

@@ -8,8 +8,9 @@
 // checks every line fully first. Bad lines go to 'invalid'.
 
 const { EventEmitter } = require('../platform/events');
-const { createLineDecoder, DEFAULT_MAX_LINE_BYTES } = require('./line-decoder');
+const { createLineDecoder } = require('./line-decoder');
 const { toBytes, preview } = require('.');
+const { checkOptions } = require('../options');
 
 class RouterSink {
   constructor(owner) {
@@ -28,13 +29,10 @@ class RouterSink {
 }
 
 class EventRouter extends EventEmitter {
-  constructor(options = {}) {
+  constructor(options) {
     super();
-    const v = options.validate ?? 'fields';
-    if (v !== 'fields' && v !== 'event') {
-      throw new TypeError(`EventRouter: options.validate must be 'fields' or 'event', got ${String(v)}`);
-    }
-    this._decoder = createLineDecoder(v === 'event' ? 'route' : 'route-fields', options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES);
+    const o = checkOptions('EventRouter', options);
+    this._decoder = createLineDecoder(o.validate === 'event' ? 'route' : 'route-fields', o.maxLineBytes);
     this._sink = new RouterSink(this);
     /** Bad lines seen while no 'invalid' listener was attached. */
     this.invalid = [];
@@ -62,9 +60,10 @@ class EventRouter extends EventEmitter {
 }
 
 /** Routes a whole NDJSON text or buffer at once. */
-function routeNDJSON(input, options = {}) {
-  const r = new EventRouter(options);
-  if (typeof options.onInvalid === 'function') r.on('invalid', options.onInvalid);
+function routeNDJSON(input, options) {
+  const { onInvalid, ...routerOptions } = checkOptions('routeNDJSON', options);
+  const r = new EventRouter(routerOptions);
+  if (onInvalid !== undefined) r.on('invalid', onInvalid);
   const out = r.push(input);
   for (const e of r.end()) out.push(e);
   return out;

@@ -17,66 +17,25 @@ const { splitLines } = require('../ndjson');
 const secure = require('../transport/secure');
 const { frameLines } = require('../transport/wire');
 const { checkMac, randomToken, safeEqual } = require('../crypto/hmac');
+const { checkOptions, defaults } = require('../options');
 
 const { build, RejectCode, canonicalSid } = control;
 const AUTH_FAILED = 'session resume refused';
 
-const MODES = new Set(['disabled', 'optional', 'required']);
-
-const DEFAULTS = {
-  port: 0,
-  host: '127.0.0.1',
-  path: undefined,
-  encryption: 'disabled',
-  maxReplayEvents: 10000,
-  maxReplayBytes: 16 * 1024 * 1024,
-  maxOutboxBytes: 1024 * 1024,
-  highWaterMark: 1024 * 1024,
-  maxFrameBytes: 64 * 1024,
-  sendWindowBytes: 1024 * 1024,
-  heartbeatIntervalMs: 15000,
-  heartbeatTimeoutMs: undefined, // 2.5 x interval
-  helloTimeoutMs: 10000,
-  sessionTtlMs: 5 * 60 * 1000,
-  maxPayload: 64 * 1024 * 1024,
-  maxHelloBytes: 64 * 1024,
-  maxPendingHellos: 1000,
-  maxPostBytes: 16 * 1024 * 1024,
-  maxSessions: 10000,
-  maxPendingSends: 1024,
-  maxBufferedBytes: 8 * 1024 * 1024,
-  rekeyAfterMessages: 1000000,
-  rekeyAfterMs: 60 * 60 * 1000,
-  httpRoutes: undefined, // default: true when the server owns its http.Server
-  store: undefined, // a SessionStore shared by the servers that serve the same sessions (docs/PROTOCOL.md §10); default: embedded
-};
-
-function posInt(name, v, allowZero = false) {
-  if (v === Infinity) return;
-  if (!Number.isSafeInteger(v) || v < (allowZero ? 0 : 1)) {
-    throw new RangeError(`StreamServer: options.${name} must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${String(v)}`);
-  }
-}
+// The option defaults, from the one description of every option (lib/options.js).
+const DEFAULTS = Object.freeze(defaults('StreamServer'));
 
 class StreamServer extends EventEmitter {
   constructor(options = {}) {
     super();
-    const o = { ...DEFAULTS };
-    for (const k of Object.keys(options)) if (options[k] !== undefined) o[k] = options[k];
-    if (!MODES.has(o.encryption)) {
-      throw new TypeError(`StreamServer: options.encryption must be 'disabled', 'optional' or 'required', got ${String(o.encryption)}`);
-    }
-    for (const k of ['maxReplayEvents', 'maxReplayBytes', 'maxOutboxBytes', 'maxFrameBytes', 'sendWindowBytes', 'helloTimeoutMs', 'maxPostBytes', 'maxPayload', 'maxHelloBytes', 'maxPendingHellos', 'maxSessions', 'maxPendingSends', 'maxBufferedBytes', 'rekeyAfterMessages', 'rekeyAfterMs']) posInt(k, o[k]);
-    if (o.maxPayload > 2 ** 31 - 1) throw new RangeError(`StreamServer: options.maxPayload must be below 2^31, got ${o.maxPayload}`);
+    const o = checkOptions('StreamServer', options);
     o.maxHelloBytes = Math.min(o.maxHelloBytes, o.maxPayload);
-    for (const k of ['highWaterMark', 'heartbeatIntervalMs', 'sessionTtlMs']) posInt(k, o[k], true);
     if (o.heartbeatTimeoutMs === undefined) o.heartbeatTimeoutMs = Math.ceil(o.heartbeatIntervalMs * 2.5);
     this.options = o;
     this.sessions = new Map();
     this.closed = false;
     this._pendingHellos = 0; // connections open whose hello was not yet accepted
     this._claiming = new Map(); // sid -> Promise: a takeover from the store in progress
-    if (o.store && (typeof o.store.register !== 'function' || typeof o.store.append !== 'function')) throw new TypeError('StreamServer: options.store must be a SessionStore');
     // The default is an embedded MemorySessionStore private to this server:
     // its sessions are the server's own (nothing is written twice), as
     // before stores existed. ENCLAVE_STREAM_STORE=memory serves them through

@@ -6,17 +6,12 @@
 // nothing survives the process. Methods are async like any store's.
 
 const { SessionError } = require('../errors');
+const { checkOptions } = require('../options');
 
 const clone = (v) => (v === null || v === undefined ? v : JSON.parse(JSON.stringify(v)));
 
 function moved(sid) {
   return new SessionError(`session ${sid} was taken over by another server`, 'ERR_SESSION_MOVED');
-}
-
-function inboxLimit(o, name) {
-  const n = o.maxInboxEvents === undefined ? 10000 : o.maxInboxEvents;
-  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`${name}: options.maxInboxEvents must be a positive integer, got ${JSON.stringify(n)}`);
-  return n;
 }
 
 function inboxFull(sid, n) {
@@ -28,7 +23,7 @@ const EMBEDDED = Symbol('embedded');
 class MemorySessionStore {
   /** @param {object} [o] maxInboxEvents: published events that may wait per session (10,000) */
   constructor(o = {}) {
-    this.maxInboxEvents = inboxLimit(o || {}, 'MemorySessionStore');
+    this.maxInboxEvents = checkOptions('MemorySessionStore', o).maxInboxEvents;
     // embedded: the default store of one StreamServer, which keeps its
     // sessions itself and writes nothing here (MemorySessionStore.embedded())
     this.embedded = !!(o && o[EMBEDDED]);
@@ -184,4 +179,4 @@ class MemorySessionStore {
   }
 }
 
-module.exports = { MemorySessionStore, inboxLimit, inboxFull };
+module.exports = { MemorySessionStore, inboxFull };

@@ -19,7 +19,8 @@
 
 const nodeCrypto = require('node:crypto');
 const { SessionError } = require('../errors');
-const { inboxLimit, inboxFull } = require('./memory');
+const { inboxFull } = require('./memory');
+const { checkOptions } = require('../options');
 
 const moved = (sid) => new SessionError(`session ${sid} was taken over by another server`, 'ERR_SESSION_MOVED');
 
@@ -108,10 +109,9 @@ function loadIoredis() {
   }
 }
 
+/** The encryptionKey option (checked by lib/options.js) as a Buffer of its own. */
 function keyOf(k) {
-  const b = Buffer.isBuffer(k) || k instanceof Uint8Array ? Buffer.from(k) : typeof k === 'string' ? Buffer.from(k, 'base64') : null;
-  if (!b || b.length !== 32) throw new TypeError('RedisSessionStore: options.encryptionKey must be 32 bytes (a Buffer or base64)');
-  return b;
+  return typeof k === 'string' ? Buffer.from(k, 'base64') : Buffer.from(k);
 }
 
 class RedisSessionStore {
@@ -122,13 +122,13 @@ class RedisSessionStore {
    *   ttlMs (records expire after this long without a write; default 1 day),
    *   maxInboxEvents (published events that may wait per session; 10,000)
    */
-  constructor(o = {}) {
-    if (!o || (typeof o.url !== 'string' && !o.client)) throw new TypeError('RedisSessionStore: options.url or options.client is required');
-    this.prefix = o.keyPrefix === undefined ? 'esn:' : String(o.keyPrefix);
-    this.ttlMs = o.ttlMs === undefined ? 24 * 60 * 60 * 1000 : o.ttlMs;
-    if (!Number.isSafeInteger(this.ttlMs) || this.ttlMs < 1) throw new RangeError('RedisSessionStore: options.ttlMs must be a positive integer');
+  constructor(options) {
+    const o = checkOptions('RedisSessionStore', options);
+    if (o.url === undefined && o.client === undefined) throw Object.assign(new TypeError('RedisSessionStore: options.url or options.client is required'), { code: 'ERR_MISSING_OPTION' });
+    this.prefix = o.keyPrefix;
+    this.ttlMs = o.ttlMs;
     this._key = keyOf(o.encryptionKey);
-    this.maxInboxEvents = inboxLimit(o, 'RedisSessionStore');
+    this.maxInboxEvents = o.maxInboxEvents;
     const Redis = o.client ? null : loadIoredis();
     this._own = !o.client;
     this.redis = o.client || new Redis(o.url, { maxRetriesPerRequest: 3, enableAutoPipelining: true });

@@ -7,6 +7,7 @@
 
 const net = require('node:net');
 const { EventEmitter } = require('node:events');
+const { checkOptions } = require('../options');
 
 /** mulberry32: small, fast, seedable. */
 function prng(seed) {
@@ -20,11 +21,10 @@ function prng(seed) {
   };
 }
 
-function range(name, v) {
-  if (v === undefined || v === null) return null;
-  const r = Array.isArray(v) ? v : [v, v];
-  if (r.length !== 2 || !(r[0] >= 0) || !(r[1] >= r[0])) throw new RangeError(`FaultProxy: ${name} must be a number or [min, max]`);
-  return r;
+/** A cutAfter* option (checked by lib/options.js) as [min, max], or null. */
+function range(v) {
+  if (v === undefined) return null;
+  return Array.isArray(v) ? v : [v, v];
 }
 
 class FaultProxy extends EventEmitter {
@@ -35,16 +35,16 @@ class FaultProxy extends EventEmitter {
    *   cutAfterMs: n | [min, max]     cut a connection that long after it opened,
    *   maxCuts: stop cutting after this many, seed: PRNG seed.
    */
-  constructor(o = {}) {
+  constructor(options) {
     super();
-    if (!o.target || !Number.isInteger(o.target.port)) throw new TypeError('FaultProxy: options.target { host, port } is required');
+    const o = checkOptions('FaultProxy', options);
     this.target = { host: o.target.host || '127.0.0.1', port: o.target.port };
-    this.host = o.host || '127.0.0.1';
-    this.port = o.port || 0;
-    this.cutAfterBytes = range('cutAfterBytes', o.cutAfterBytes);
-    this.cutAfterMs = range('cutAfterMs', o.cutAfterMs);
-    this.maxCuts = o.maxCuts === undefined ? Infinity : o.maxCuts;
-    this.random = prng(o.seed === undefined ? 1 : o.seed);
+    this.host = o.host;
+    this.port = o.port;
+    this.cutAfterBytes = range(o.cutAfterBytes);
+    this.cutAfterMs = range(o.cutAfterMs);
+    this.maxCuts = o.maxCuts;
+    this.random = prng(o.seed);
     this.pairs = new Set();
     this.refusing = false;
     this.stalled = false;
