@@ -8,15 +8,17 @@
 const { StreamError } = require('../errors');
 const { EventEmitter } = require('../platform/events');
 const { createMachine } = require('./machine');
-const { WsClientTransport, HttpClientTransport } = require('./transports');
+const { HttpClientTransport } = require('./transports');
+const { WsTransport } = require('../transport/websocket');
 const { Outbox } = require('../transport/outbox');
 const { Link } = require('../transport/link');
 const { encodeLine, byteLength, frameLines } = require('../transport/wire');
 const control = require('../protocol/control');
 const secure = require('../transport/secure');
 const { Serial, isThenable } = require('../serial');
-const { Refusals } = require('../transport/refusals');
-const { mac, randomToken } = require('../crypto/hmac');
+const { Delivery } = require('../transport/delivery');
+const { notice } = require('./notice');
+const { mac, checkMac, randomToken } = require('../crypto/hmac');
 const { checkOptions, show } = require('../options');
 
 const { build, RejectCode } = control;
@@ -112,8 +114,8 @@ class ReconnectingStream extends EventEmitter {
         maxPendingSends: o.maxPendingSends,
       },
       {
-        onData: (v, seq) => this._onData(v, seq),
-        onOpened: (text, seq, kid) => this._onData(null, seq, text, kid),
+        onData: (v, seq) => this._delivery.receive(v, seq),
+        onOpened: (text, seq, kid) => this._delivery.receive(null, seq, text, kid),
         onControl: (f) => this._onControl(f),
         onGap: (g) => this._onGap(g),
         onDead: (reason) => this._drop(`heartbeat timeout: ${reason}`),
@@ -123,7 +125,19 @@ class ReconnectingStream extends EventEmitter {
       },
     );
     this._pre = []; // message lines waiting for the encryption keys
-    this._refusals = new Refusals(); // an event refused on consecutive attempts
+    // server events: opened, delivered or refused (3 refusals of one seq in a row fail the stream)
+    this._delivery = new Delivery(
+      { what: 'event' },
+      {
+        channel: () => this.channel,
+        deliver: (msg) => this.emit('message', msg),
+        refused: (err, reason, final) => {
+          if (!final) return this._drop(reason, err);
+          this._emitError(err);
+          return this._fatal(final, err.code || 'ENCRYPTION_DECRYPTION_FAILED');
+        },
+      },
+    );
     this._peerMax = null; // the server's maximum message size (welcome.max)
     this._handshake = null;
     this.channel = null;
@@ -131,6 +145,7 @@ class ReconnectingStream extends EventEmitter {
     // pending decryption; seals complete in order into the outbox.
     this._rx = new Serial((err) => this._drop(`cannot read a frame: ${err.message}`, err));
     this._frameTask = (t, data) => this._readFrame(t, data);
+    this._closeTask = (t, reason) => this._onClose(t, reason);
     this._sealTail = null;
     this._sealing = 0; // messages being sealed, not yet in the outbox
     this._finishing = null; // Promise while the keys of a welcome are derived
@@ -142,6 +157,7 @@ class ReconnectingStream extends EventEmitter {
     this._flushWaiters = [];
     this._maxAttempts = maxAttempts;
     this._stalls = 0; // connections in a row that ended without progress
+    this._lastAttempt = null; // { reason, code } of the last connection that ended
     if (resume) this._restore(resume);
     this.failure = null;
     this.reconnects = 0;
@@ -322,22 +338,28 @@ class ReconnectingStream extends EventEmitter {
 
   _machineEvent(e) {
     switch (e.type) {
-      case 'state_change':
-        this.emit('stateChange', e.state, e.previousState);
-        if (typeof this.options.onStateChange === 'function') this.options.onStateChange(e.state, e.previousState);
+      case 'state_change': {
+        // entering 'reconnecting': why the connection (or the attempt) ended
+        const why = e.state === 'reconnecting' && this._lastAttempt ? this._lastAttempt : undefined;
+        this.emit('stateChange', e.state, e.previousState, why);
+        if (typeof this.options.onStateChange === 'function') this.options.onStateChange(e.state, e.previousState, why);
         if (e.state === 'connecting') this._open();
         return;
-      case 'retry_scheduled':
-        this.emit('retry', { attempt: e.attempt, delayMs: e.delayMs });
+      }
+      case 'retry_scheduled': {
+        const last = this._lastAttempt || { reason: undefined, code: undefined };
+        if (!this._everConnected) this._noticeRetry(e, last);
+        this.emit('retry', { attempt: e.attempt, delayMs: e.delayMs, reason: last.reason, code: last.code });
         if (typeof this.options.onReconnect === 'function') this.options.onReconnect(e.attempt, e.delayMs);
         return;
+      }
       case 'retry_started':
         this.emit('retryStarted', { attempt: e.attempt });
         return;
       case 'connected':
         return;
       case 'disconnected':
-        this.emit('disconnected', { reason: e.reason });
+        this.emit('disconnected', { reason: e.reason, code: this._lastAttempt ? this._lastAttempt.code : undefined });
         return;
       case 'failed':
         this._failed(e.reason);
@@ -346,19 +368,36 @@ class ReconnectingStream extends EventEmitter {
     }
   }
 
+  /**
+   * A first connection that keeps failing is said on stderr, one line per
+   * retry, while nobody listens to 'retry', 'disconnected' or 'stateChange'
+   * (nor gave onReconnect/onStateChange); ENCLAVE_STREAM_QUIET=1 silences it.
+   */
+  _noticeRetry(e, last) {
+    const o = this.options;
+    if (typeof o.onReconnect === 'function' || typeof o.onStateChange === 'function') return;
+    if (this.listenerCount('retry') || this.listenerCount('disconnected') || this.listenerCount('stateChange')) return;
+    const why = last.code && !String(last.reason).startsWith(last.code) ? `${last.code}: ${last.reason}` : last.reason;
+    notice(`ReconnectingStream ${this.url}: connection failed (${why}); retry ${e.attempt} of ${this._maxAttempts} in ${e.delayMs} ms`);
+  }
+
   _failError() {
     const f = this.failure || { reason: 'failed', code: 'ERR_STREAM_FAILED' };
-    return new StreamError(f.reason, f.code);
+    return new StreamError(f.reason, f.code, f.lastCode === undefined ? undefined : { lastCode: f.lastCode });
   }
 
   _failed(reason) {
-    if (!this.failure) this.failure = { reason, code: 'ERR_STREAM_RETRIES_EXHAUSTED' };
+    if (!this.failure) {
+      // retries exhausted: the last attempt's reason, and its code as lastCode (ERR_STREAM_NOT_A_STREAM, ECONNREFUSED ...)
+      this.failure = { reason, code: 'ERR_STREAM_RETRIES_EXHAUSTED' };
+      if (this._lastAttempt && this._lastAttempt.code !== undefined) this.failure.lastCode = this._lastAttempt.code;
+    }
     const err = this._failError();
     const t = this._transport;
     this._transport = null;
     if (t) t.terminate();
     this._teardown(err);
-    this.emit('failed', { reason: this.failure.reason, code: this.failure.code });
+    this.emit('failed', { ...this.failure });
     if (typeof this.options.onFailed === 'function') this.options.onFailed(this.failure);
   }
 
@@ -392,12 +431,13 @@ class ReconnectingStream extends EventEmitter {
       onOpen: () => this._onOpen(t),
       onFrame: (data) => this._onFrame(t, data),
       onReject: (frame, status) => this._onReject(t, frame, status),
-      onClose: (reason) => this._onClose(t, reason),
+      // in arrival order: after the frames that came before it (crypto.subtle reads them asynchronously)
+      onClose: (reason) => this._rx.run(this._closeTask, t, reason),
     };
     let t;
     try {
       if (this.transportKind === 'ws') {
-        t = new WsClientTransport(this.url, handlers, { WebSocket: this.options.WebSocket, connectTimeoutMs: this.connectTimeoutMs });
+        t = WsTransport.connect(this.url, handlers, { WebSocket: this.options.WebSocket });
       } else {
         t = new HttpClientTransport(this.url, this._sessionId, this._link.rx + 1, handlers, this._credential);
       }
@@ -409,7 +449,7 @@ class ReconnectingStream extends EventEmitter {
     this._connectTimer = setTimeout(() => {
       this._connectTimer = null;
       if (this._transport === t && !this._welcomed) {
-        t.terminate();
+        t.abort(`connect timed out after ${this.connectTimeoutMs} ms`, 'ERR_STREAM_CONNECT_TIMEOUT');
       }
     }, this.connectTimeoutMs);
   }
@@ -502,7 +542,9 @@ class ReconnectingStream extends EventEmitter {
       return undefined;
     }
     if (!f || !control.isControl(f) || control.checkControl(f)) {
-      this._drop('expected a welcome from the server');
+      // a WebSocket server that is not a StreamServer (or a relay that garbles): a failed attempt
+      t.dropped = true;
+      t.abort('expected a welcome from the server: not a StreamServer', 'ERR_STREAM_NOT_A_STREAM');
       return;
     }
     if (f.t === 'reject') {
@@ -701,8 +743,7 @@ class ReconnectingStream extends EventEmitter {
     }
     if (code === RejectCode.TooManySessions || code === RejectCode.ServerClosing) {
       // the server is full or going away: a failed attempt, retried with backoff (maxAttempts applies)
-      t._reason = `${code}: ${message}`;
-      t.terminate();
+      t.abort(`${code}: ${message}`, code);
       return;
     }
     this._fatal(message, code);
@@ -738,6 +779,9 @@ class ReconnectingStream extends EventEmitter {
       this._fatal(`a message exceeds the maximum message size of the peer (${reason})`, 'ERR_STREAM_MESSAGE_TOO_LARGE');
       return;
     }
+    this._lastAttempt = { reason, code: t.code };
+    // a url answered by something else than a StreamServer: said on 'error' at each attempt
+    if (t.code === 'ERR_STREAM_NOT_A_STREAM') this._emitError(new StreamError(reason, t.code));
     this._machine.onDisconnected(reason);
   }
 
@@ -746,8 +790,7 @@ class ReconnectingStream extends EventEmitter {
     const t = this._transport;
     if (!t) return;
     t.dropped = true; // frames of it still queued are not read (the resume fetches them again)
-    t._reason = reason;
-    t.terminate();
+    t.abort(reason, err && err.code);
   }
 
   _emitError(err) {
@@ -755,42 +798,6 @@ class ReconnectingStream extends EventEmitter {
   }
 
   // ---- inbound ---------------------------------------------------------
-
-  /** Data line `seq`: `v` as parsed, or (encrypted, opened by the Link in a batch) the plaintext `text` under key `kid`. */
-  _onData(v, seq, text = null, kid = null) {
-    let msg = v;
-    const ch = this.channel;
-    if (ch) {
-      try {
-        msg = text === null ? ch.open(v, seq, 'event') : ch.opened(text, seq, 'event', kid);
-      } catch (err) {
-        return this._refuse(seq, new StreamError(err.message, err.code, err.replay ? { replay: true } : undefined));
-      }
-      ch.accept(seq);
-    }
-    this._refusals.clear();
-    this.emit('message', msg);
-    return true;
-  }
-
-  /**
-   * An event line that cannot be delivered (tampered, replayed, truncated,
-   * sealed with another key, plaintext on an encrypted session): reported on
-   * 'error', not counted as received (the Link rolls back), and the
-   * connection is dropped so the resume fetches the genuine event from the
-   * server's replay buffer. The same seq refused 3 times in a
-   * row makes the stream fail with the error's code instead of looping.
-   */
-  _refuse(seq, err) {
-    err.seq = seq;
-    if (this._refusals.add(seq)) {
-      this._emitError(err);
-      this._fatal(`event ${seq} refused ${this._refusals.count} times: ${err.message}`, err.code || 'ENCRYPTION_DECRYPTION_FAILED');
-      return false;
-    }
-    this._drop(`event ${seq} refused: ${err.message}`, err);
-    return false;
-  }
 
   /** Control frames the Link leaves to its owner: the server's rekey. */
   _onControl(f) {
@@ -816,8 +823,23 @@ class ReconnectingStream extends EventEmitter {
       return true;
     }
     if (f.t === 'challenge') return true; // a late duplicate: harmless
+    if (f.t === 'reject' && f.code === RejectCode.SessionClosed && this._closedBy(f)) return false;
     link._protocolError(`unexpected ${f.t} frame from the server`, 'ERR_STREAM_CONTROL');
     return false;
+  }
+
+  /**
+   * A reject SESSION_CLOSED on a live session: the server app closed it.
+   * Final only when its MAC over ("closed", sid) checks with the session's
+   * key or credential (a relay cannot forge it on an encrypted session);
+   * else (false) a protocol error drops the connection and the resume finds out.
+   */
+  _closedBy(f) {
+    const fields = ['closed', this._sessionId];
+    const ok = this.channel ? this.channel.check(f.m, ...fields) : this._credKey !== null && checkMac(f.m, this._credKey, ...fields);
+    if (!ok) return false;
+    this._fatal(f.message || `the server closed session ${this._sessionId}`, RejectCode.SessionClosed);
+    return true;
   }
 
   _onGap(g) {

@@ -1,89 +1,19 @@
 'use strict';
-// Client transports with the Link's duck type (send(text, cb),
-// bufferedAmount, close(), terminate()) and four callbacks:
-// onOpen(), onFrame(text|bytes), onReject(frame, status), onClose(reason).
+// The client's HTTP transport, with the Link's duck type (send(text, cb),
+// bufferedAmount, close(), terminate(), abort(reason, code)) and four
+// callbacks: onOpen(), onFrame(text|bytes), onReject(frame, status),
+// onClose(reason). (WebSocket: lib/transport/websocket.js, shared with the
+// server.)
 
-function loadNodeWs() {
+const NDJSON = /^application\/(x-)?ndjson\b/i;
+
+/** The first line of `text` as a control frame ({"$esn":…}), or null. */
+function controlFrame(text) {
   try {
-    const W = require('ws'); // an empty object in browser bundles ("browser" field)
-    return typeof W === 'function' ? W : null;
+    const f = JSON.parse(text.split('\n')[0]);
+    return f !== null && typeof f === 'object' && f.$esn !== undefined ? f : null;
   } catch {
     return null;
-  }
-}
-
-/** WebSocket: the `ws` package in Node, the global WebSocket in browsers. */
-class WsClientTransport {
-  constructor(url, handlers, { WebSocket: Ctor, connectTimeoutMs } = {}) {
-    this.kind = 'ws';
-    this.h = handlers;
-    this.closed = false;
-    const NodeWs = Ctor ? null : loadNodeWs();
-    const W = Ctor || NodeWs || globalThis.WebSocket;
-    if (typeof W !== 'function') throw new Error('no WebSocket implementation: install `ws` or pass options.WebSocket');
-    this.node = W === NodeWs || typeof W.prototype.on === 'function';
-    this.pollWrites = !this.node;
-    const ws = this.node ? new W(url, { perMessageDeflate: false, handshakeTimeout: connectTimeoutMs, maxPayload: 256 * 1024 * 1024 }) : new W(url);
-    this.ws = ws;
-    if (this.node) {
-      ws.on('open', () => this.h.onOpen());
-      ws.on('message', (data) => {
-        if (!this.closed) this.h.onFrame(data);
-      });
-      ws.on('error', (err) => {
-        this._reason = err && err.message;
-      });
-      ws.on('close', (code, reason) => {
-        this.closeCode = code;
-        this._closed(this._reason || `closed (${code}${reason && reason.length ? ` ${reason}` : ''})`);
-      });
-    } else {
-      ws.binaryType = 'arraybuffer';
-      ws.onopen = () => this.h.onOpen();
-      ws.onmessage = (e) => {
-        if (!this.closed) this.h.onFrame(typeof e.data === 'string' ? e.data : new Uint8Array(e.data));
-      };
-      ws.onerror = () => {
-        this._reason = 'websocket error';
-      };
-      ws.onclose = (e) => {
-        this.closeCode = e.code;
-        this._closed(this._reason || `closed (${e.code})`);
-      };
-    }
-  }
-
-  _closed(reason) {
-    if (this.closed) return;
-    this.closed = true;
-    this.h.onClose(reason);
-  }
-
-  send(text, cb) {
-    if (this.ws.readyState !== 1) return;
-    if (this.node) this.ws.send(text, cb);
-    else {
-      this.ws.send(text);
-      if (cb) cb();
-    }
-  }
-
-  get bufferedAmount() {
-    return this.ws.bufferedAmount;
-  }
-
-  close(code = 1000, reason = '') {
-    try {
-      this.ws.close(code, reason);
-    } catch {
-      this.terminate();
-    }
-  }
-
-  terminate() {
-    if (this.node) this.ws.terminate();
-    else this.ws.close();
-    this._closed(this._reason || 'terminated');
   }
 }
 
@@ -96,6 +26,8 @@ class WsClientTransport {
 class HttpClientTransport {
   constructor(base, sessionId, fromSeq, handlers, credential) {
     this.kind = 'http';
+    this.reason = null; // why the connection ends, when known before it closes
+    this.code = undefined; // the coded kind of that reason
     this.cred = credential; // x-esn-credential header: the credential never goes in a URL
     this.pings = false;
     this.h = handlers;
@@ -106,7 +38,12 @@ class HttpClientTransport {
     this.queued = 0;
     this.inflight = false;
     this.ac = new AbortController();
-    this._open(fromSeq).catch((err) => this._closed(err && err.message));
+    this._open(fromSeq).catch((err) => {
+      // fetch says "fetch failed"; its cause says why (connect ECONNREFUSED ...)
+      const cause = err && err.cause;
+      if (cause && cause.message) this.abort(`${err.message}: ${cause.message}`, typeof cause.code === 'string' ? cause.code : undefined);
+      else this._closed(err && err.message);
+    });
   }
 
   async _open(fromSeq) {
@@ -114,16 +51,19 @@ class HttpClientTransport {
       signal: this.ac.signal,
       headers: { accept: 'application/x-ndjson', 'x-esn-credential': this.cred },
     });
+    const type = res.headers.get('content-type') || '';
     if (!res.ok) {
       const text = await res.text().catch(() => '');
-      let frame = null;
-      try {
-        frame = JSON.parse(text.split('\n')[0]);
-      } catch {
-        frame = null;
-      }
-      this.h.onReject(frame, res.status);
-      this._closed(`HTTP ${res.status}`);
+      const frame = controlFrame(text);
+      if (frame || NDJSON.test(type)) {
+        this.h.onReject(frame, res.status);
+        this._closed(`HTTP ${res.status}`);
+      } else this._notAStream(res.status, type);
+      return;
+    }
+    if (!NDJSON.test(type)) {
+      res.body.cancel().catch(() => {});
+      this._notAStream(res.status, type);
       return;
     }
     this.h.onOpen();
@@ -146,11 +86,27 @@ class HttpClientTransport {
     this._closed('stream ended');
   }
 
+  /** An answer that is not a StreamServer's (an HTML page, a proxy's error): a failed attempt. */
+  _notAStream(status, type) {
+    const what = type ? type.split(';')[0] : 'no content-type';
+    this.abort(`${this.base} answered HTTP ${status} (${what}), not an NDJSON stream: not a StreamServer`, 'ERR_STREAM_NOT_A_STREAM');
+  }
+
   _closed(reason) {
     if (this.closed) return;
     this.closed = true;
+    if (this.reason === null) this.reason = reason || 'closed';
     this.ac.abort();
-    this.h.onClose(reason || 'closed');
+    this.h.onClose(this.reason);
+  }
+
+  /** Ends the connection at once, saying why (onClose gets `reason`; `code` its kind). */
+  abort(reason, code) {
+    if (this.reason === null) {
+      this.reason = reason;
+      this.code = code;
+    }
+    this._closed(reason);
   }
 
   send(text, cb) {
@@ -174,13 +130,12 @@ class HttpClientTransport {
         });
         const answer = await res.text();
         if (!res.ok) {
-          let frame = null;
-          try {
-            frame = JSON.parse(answer.split('\n')[0]);
-          } catch {
-            frame = null;
-          }
+          const frame = controlFrame(answer);
           throw new Error(`HTTP ${res.status}${frame && frame.code ? ` ${frame.code}: ${frame.message}` : ''}`);
+        }
+        if (!NDJSON.test(res.headers.get('content-type') || '')) {
+          this._notAStream(res.status, res.headers.get('content-type'));
+          break;
         }
         this.queued -= body.length;
         if (!this.closed) this.h.onFrame(answer);
@@ -206,4 +161,4 @@ class HttpClientTransport {
   }
 }
 
-module.exports = { WsClientTransport, HttpClientTransport };
+module.exports = { HttpClientTransport };

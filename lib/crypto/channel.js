@@ -13,12 +13,16 @@ const nodeCrypto = require('../platform/crypto');
 const { Buffer } = require('../platform/buffer');
 const C = require('../constants');
 const { EcdhError, AesGcmError } = require('./errors');
+const { StreamError } = require('../errors');
 const { generateKeyPairSync, deriveSharedSecretSync, rawPublicKey } = require('./ecdh');
 const { deriveSessionKeysSync } = require('./hkdf');
 const { createEnvelopeCipher, stringify } = require('./cipher');
 const { webOnly } = require('./keys');
 const web = require('./web');
 const { Serial, isThenable } = require('../serial');
+
+/** What send() gives once the channel is closed (and close() gives the sends still queued). */
+const closedError = () => new StreamError('the encrypted channel is closed', 'ERR_CHANNEL_CLOSED');
 
 // Both directions' ciphers behind one small surface: seal(message, seq) gives
 // the envelope line, open(line) gives { text, seq, counter }. Synchronous
@@ -163,7 +167,7 @@ class EncryptedChannel {
 
   /** Encrypts and sends a message; resolves to the frame handed to the transport. */
   send(message) {
-    if (this._closed) return Promise.reject(new Error('channel closed'));
+    if (this._closed) return Promise.reject(closedError());
     if (!this._ciphers) {
       return new Promise((resolve, reject) => this._queue.push({ message, resolve, reject }));
     }
@@ -329,7 +333,7 @@ class EncryptedChannel {
     this._closed = true;
     if (this._ciphers) this._ciphers.dispose();
     if (this._priv && typeof this._priv.fill === 'function') this._priv.fill(0);
-    for (const item of this._queue) item.reject(new Error('channel closed'));
+    for (const item of this._queue) item.reject(closedError());
     this._queue = [];
   }
 }

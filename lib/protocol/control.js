@@ -14,7 +14,9 @@
 //  hello      c->s  sid, resume, rx, enc?, cn?, proof?, tx?  open a session, or resume one with a proof over n
 //                                                         (tx: the last message seq the client numbered)
 //  welcome    s->c  sid, resumed, rx, hb, first, next, max?, v, enc?, cred?, m?
-//  reject     s->c  code, message                         refused; the socket closes
+//  reject     s->c  code, message, m?                     refused; the socket closes. Also sent on a live
+//                                                         session the server app closed: code SESSION_CLOSED,
+//                                                         m = MAC over ("closed", sid) (session.close())
 //  b          c->s  s                                     the client message lines that follow start at seq s
 //  ack        both  s, m?                                 cumulative: every seq <= s was received
 //  gap        s->c  from, to, count, reason, m?           events from..to will never arrive
@@ -42,6 +44,7 @@ const ControlType = Object.freeze({
 const RejectCode = Object.freeze({
   SessionUnknown: 'SESSION_UNKNOWN',
   SessionExists: 'SESSION_EXISTS',
+  SessionClosed: 'SESSION_CLOSED',
   SessionAuthFailed: 'SESSION_AUTH_FAILED',
   ResumeOutOfRange: 'RESUME_OUT_OF_RANGE',
   TooManySessions: 'TOO_MANY_SESSIONS',
@@ -95,7 +98,8 @@ function checkControl(f) {
       if (f.cred !== undefined && !isToken(f.cred)) return 'welcome.cred must be a base64url credential';
       return optMac(f) ? null : 'welcome.m must be a MAC';
     case 'reject':
-      return typeof f.code === 'string' ? null : 'reject.code must be a string';
+      if (typeof f.code !== 'string') return 'reject.code must be a string';
+      return optMac(f) ? null : 'reject.m must be a MAC';
     case 'b':
       return isSeq(f.s) ? null : 'b.s must be an integer >= 0';
     case 'ack':
@@ -126,7 +130,10 @@ function gap(from, to, reason, m) {
   const tail = m === undefined ? '' : `,"m":"${m}"`;
   return `${v}"gap","from":${from},"to":${to},"count":${to - from + 1},"reason":${JSON.stringify(reason)}${tail}}`;
 }
-const reject = (code, message) => `${v}"reject","code":${JSON.stringify(code)},"message":${JSON.stringify(String(message))}}`;
+function reject(code, message, m) {
+  const tail = m === undefined ? '' : `,"m":"${m}"`;
+  return `${v}"reject","code":${JSON.stringify(code)},"message":${JSON.stringify(String(message))}${tail}}`;
+}
 const rekey = (t, ep, pub, m, s) => `${v}${JSON.stringify(t)},"ep":${ep},"pub":${JSON.stringify(pub)}${s === undefined ? '' : `,"s":${s}`},"m":"${m}"}`;
 function hello({ sid, resume, rx, enc, cn, proof, tx }) {
   const o = { [CONTROL_KEY]: CONTROL_VERSION, t: 'hello', sid: sid ?? null, resume: !!resume, rx };

@@ -11,7 +11,8 @@ const { WebSocketServer } = require('ws');
 const { Session, SessionError, checkOutgoing, sessionMeta } = require('./session');
 const { MemorySessionStore } = require('../store/memory');
 const { RedisSessionStore } = require('../store/redis');
-const { WsTransport, HttpStreamTransport } = require('./transports');
+const { HttpStreamTransport } = require('./transports');
+const { WsTransport } = require('../transport/websocket');
 const control = require('../protocol/control');
 const { splitLines } = require('../ndjson');
 const secure = require('../transport/secure');
@@ -201,10 +202,10 @@ class StreamServer extends EventEmitter {
   }
 
   _connection(ws) {
-    ws.on('error', () => {});
     // Connections that have not said hello are bounded in number (each may
     // buffer up to maxHelloBytes): past maxPendingHellos, close 1013 (try again later).
     if (this._pendingHellos >= this.options.maxPendingHellos) {
+      ws.on('error', () => {});
       ws.close(1013, 'too many connections waiting for their hello');
       return;
     }
@@ -216,24 +217,17 @@ class StreamServer extends EventEmitter {
         this._pendingHellos--;
       }
     };
-    const t = new WsTransport(ws);
     let session = null;
-    const nonce = randomToken(16);
-    ws.send(build.challenge(nonce) + '\n');
-    const helloTimer = setTimeout(() => this._reject(ws, RejectCode.BadHello, 'no hello received'), this.options.helloTimeoutMs);
-    ws.on('close', () => {
-      clearTimeout(helloTimer);
-      settled();
-      if (session) session._detached(t, 'connection closed');
-    });
     let queued = null; // frames that arrive while a hello waits for the store (at most maxHelloBytes in all)
     let queuedBytes = 0;
+    const nonce = randomToken(16);
+    const helloTimer = setTimeout(() => this._reject(ws, RejectCode.BadHello, 'no hello received'), this.options.helloTimeoutMs);
     const accepted = (s) => {
       session = s;
       // accepted: messages up to maxPayload from now on (ws keeps the limit in its receiver)
       if (s && ws._receiver && typeof ws._receiver._maxPayload === 'number') ws._receiver._maxPayload = this.options.maxPayload;
     };
-    ws.on('message', (data) => {
+    const onFrame = (data) => {
       if (session) {
         // frames still arriving on a connection the session dropped (a refused
         // line, a newer connection) are not read: the resume sends them again
@@ -269,7 +263,16 @@ class StreamServer extends EventEmitter {
           this._reject(ws, RejectCode.BadHello, `the session store failed: ${err && err.message}`);
         },
       );
+    };
+    const t = new WsTransport(ws, {
+      onFrame,
+      onClose: () => {
+        clearTimeout(helloTimer);
+        settled();
+        if (session) session._detached(t, 'connection closed');
+      },
     });
+    ws.send(build.challenge(nonce) + '\n');
   }
 
   _reject(ws, code, message) {

@@ -11,11 +11,10 @@ const { EventEmitter } = require('node:events');
 const { Outbox } = require('../transport/outbox');
 const { Link } = require('../transport/link');
 const { encodeLine, byteLength } = require('../transport/wire');
-const { build, GapReason } = require('../protocol/control');
+const { build, GapReason, RejectCode } = require('../protocol/control');
+const { mac } = require('../crypto/hmac');
 const { checkEvent, zodErrorMessage, CHECK_INVALID } = require('../validate');
-
-// Times in a row the same client message may be refused before the session closes.
-const { Refusals } = require('../transport/refusals');
+const { Delivery } = require('../transport/delivery');
 
 /**
  * Throws ERR_STREAM_INVALID_EVENT unless `event` with protocolVersion `pv`
@@ -66,7 +65,26 @@ class Session extends EventEmitter {
     this._ttl = null;
     this._sessionTtlMs = opts.sessionTtlMs;
     this.gaps = 0;
-    this._refusals = new Refusals(); // a client message refused on consecutive attempts
+    // client messages: opened, delivered or refused (3 refusals of one seq in a row close the session)
+    this._delivery = new Delivery(
+      { what: 'message', label: 'client message' },
+      {
+        channel: () => this.channel,
+        accepted: (ch) => {
+          if (this.link.transport !== null && ch.due(this._rekeyAfterMessages, this._rekeyAfterMs, this.link.outbox.headSeq)) this._offerRekey();
+        },
+        deliver: (msg, seq) => this._deliver(msg, seq),
+        sink: (err) => {
+          if (!this._posting) return false;
+          this._posting(err); // a POST body: the request is answered with the error
+          return true;
+        },
+        refused: (err, reason, final) => {
+          this._drop(reason, err);
+          if (final) this.close(new SessionError(final, err.code || 'ENCRYPTION_DECRYPTION_FAILED'));
+        },
+      },
+    );
     this.link = new Link(
       {
         role: 'server',
@@ -81,8 +99,8 @@ class Session extends EventEmitter {
         maxPendingSends: opts.maxPendingSends,
       },
       {
-        onData: (v, seq) => this._onData(v, seq),
-        onOpened: (text, seq, kid) => this._onData(null, seq, text, kid),
+        onData: (v, seq) => this._delivery.receive(v, seq),
+        onOpened: (text, seq, kid) => this._delivery.receive(null, seq, text, kid),
         onControl: (f) => this._onControl(f),
         onDead: (reason) => this._drop(reason),
         onProtocolError: (err) => this._drop(err.message, err),
@@ -370,27 +388,14 @@ class Session extends EventEmitter {
     return this.channel ? this.channel.seal(seq, inner) : inner;
   }
 
-  /** Client message `seq`: `v` as parsed, or (encrypted, opened by the Link in a batch) the plaintext `text` under key `kid`. */
-  _onData(v, seq, text = null, kid = null) {
-    let msg = v;
-    const ch = this.channel;
-    if (ch) {
-      try {
-        msg = text === null ? ch.open(v, seq, 'message') : ch.opened(text, seq, 'message', kid);
-      } catch (err) {
-        return this._refuse(seq, err);
-      }
-      ch.accept(seq);
-      if (this.link.transport !== null && ch.due(this._rekeyAfterMessages, this._rekeyAfterMs, this.link.outbox.headSeq)) this._offerRekey();
-    }
-    this._refusals.clear();
+  /** Client message `seq` delivered (opened, when encrypted): to the app. */
+  _deliver(msg, seq) {
     if (seq <= this._redeliverUpTo) {
       // possibly a duplicate: the server that held the session before may have delivered it
       this.redelivered++;
       this.emit('message', msg, { seq, redelivered: true });
     } else this.emit('message', msg);
     if (this._store !== null) this._stored({ clientRx: true });
-    return true;
   }
 
   /** Control frames the Link leaves to its owner: only a client's answer to a rekey. */
@@ -425,25 +430,6 @@ class Session extends EventEmitter {
       this._posting = null;
     }
     return first;
-  }
-
-  /**
-   * A client message that cannot be delivered (tampered, replayed, sealed
-   * with another key, plaintext): reported on 'error', not counted as
-   * received (the Link rolls back, so the client resends the genuine line
-   * after its resume), and the connection is dropped. The same client seq
-   * refused 3 times in a row (transport/refusals.js) closes the session.
-   */
-  _refuse(seq, err) {
-    err.seq = seq;
-    if (this._posting) {
-      this._posting(err);
-      return false;
-    }
-    const giveUp = this._refusals.add(seq);
-    this._drop(`client message ${seq} refused: ${err.message}`, err);
-    if (giveUp) this.close(new SessionError(`client message ${seq} refused ${this._refusals.count} times: ${err.message}`, err.code || 'ENCRYPTION_DECRYPTION_FAILED'));
-    return false;
   }
 
   // ---- connection management (called by StreamServer) ------------------
@@ -493,6 +479,22 @@ class Session extends EventEmitter {
   }
 
   /**
+   * The session ends here for good: what is queued goes out (as far as the
+   * send window allows), then a reject SESSION_CLOSED, MACed over ("closed",
+   * sid) with the session's key (encrypted) or resume verifier (plaintext),
+   * so the client fails with SESSION_CLOSED instead of retrying a resume.
+   */
+  _tellClosed(err) {
+    const link = this.link;
+    link.flush();
+    const t = link.transport;
+    if (t === null) return;
+    const m = this.channel ? this.channel.mac('closed', this.id) : this._verifier ? mac(this._verifier, 'closed', this.id) : undefined;
+    const why = err && err.message ? `the server closed session ${this.id}: ${err.message}` : `the server closed session ${this.id}`;
+    t.send(build.reject(RejectCode.SessionClosed, why, m) + '\n');
+  }
+
+  /**
    * Ends the session: closes its connection, rejects pending sends, forgets
    * it (also in its store, unless `keepStored`: this server goes away, or
    * another took the session over).
@@ -511,6 +513,7 @@ class Session extends EventEmitter {
       clearTimeout(this._ttl);
       this._ttl = null;
     }
+    if (!keepStored && this.link.transport !== null) this._tellClosed(err);
     const t = this.link.detach();
     if (t) t.close(1000, 'session closed');
     this.link.rejectWaiters(err || new SessionError('session is closed', 'ERR_SESSION_CLOSED'));

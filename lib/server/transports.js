@@ -1,34 +1,8 @@
 'use strict';
-// Server-side transport wrappers with the Link's duck type:
-// send(text, cb), bufferedAmount, close(code, reason), terminate().
-
-class WsTransport {
-  constructor(ws) {
-    this.ws = ws;
-    this.kind = 'ws';
-  }
-
-  send(text, cb) {
-    if (this.ws.readyState !== 1) return;
-    this.ws.send(text, cb);
-  }
-
-  get bufferedAmount() {
-    return this.ws.bufferedAmount;
-  }
-
-  close(code = 1000, reason = '') {
-    try {
-      this.ws.close(code, reason);
-    } catch {
-      this.ws.terminate();
-    }
-  }
-
-  terminate() {
-    this.ws.terminate();
-  }
-}
+// The server's HTTP transport, with the Link's duck type (send(text, cb),
+// bufferedAmount, close(), terminate()): the NDJSON response of
+// GET /sessions/:id/stream. (WebSocket: lib/transport/websocket.js, shared
+// with the client.)
 
 /** The NDJSON response of GET /sessions/:id/stream. */
 class HttpStreamTransport {
@@ -57,4 +31,4 @@ class HttpStreamTransport {
   }
 }
 
-module.exports = { WsTransport, HttpStreamTransport };
+module.exports = { HttpStreamTransport };
