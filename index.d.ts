@@ -207,24 +207,55 @@ export declare function isCallId(value: string): value is CallId;
 export declare function isRefId(value: string): value is RefId;
 export declare function isRefToken(value: unknown): value is RefToken;
 export declare function createRefToken(id: RefId): RefToken;
-export declare function getEventType(event: StreamEvent): EventType;
-export declare function isSessionInitEvent(event: StreamEvent): event is SessionInitEvent;
-export declare function isStdoutEvent(event: StreamEvent): event is StdoutEvent;
-export declare function isLogEvent(event: StreamEvent): event is LogEvent;
-export declare function isToolCallEvent(event: StreamEvent): event is ToolCallEvent;
-export declare function isToolResultAppliedEvent(event: StreamEvent): event is ToolResultAppliedEvent;
-export declare function isFinalEvent(event: StreamEvent): event is FinalEvent;
-export declare function isHeartbeatEvent(event: StreamEvent): event is HeartbeatEvent;
-export declare function isErrorEvent(event: StreamEvent): event is ErrorEvent;
-export declare function isPartialResultEvent(event: StreamEvent): event is PartialResultEvent;
-export declare function isToolProgressEvent(event: StreamEvent): event is ToolProgressEvent;
-export declare function isDeadlineExceededEvent(event: StreamEvent): event is DeadlineExceededEvent;
-export declare function isCatalogChangedEvent(event: StreamEvent): event is CatalogChangedEvent;
+export declare function getEventType(event: StreamEvent | EncryptedEnvelope): EventType;
+export declare function isSessionInitEvent(event: StreamEvent | EncryptedEnvelope): event is SessionInitEvent;
+export declare function isStdoutEvent(event: StreamEvent | EncryptedEnvelope): event is StdoutEvent;
+export declare function isLogEvent(event: StreamEvent | EncryptedEnvelope): event is LogEvent;
+export declare function isToolCallEvent(event: StreamEvent | EncryptedEnvelope): event is ToolCallEvent;
+export declare function isToolResultAppliedEvent(event: StreamEvent | EncryptedEnvelope): event is ToolResultAppliedEvent;
+export declare function isFinalEvent(event: StreamEvent | EncryptedEnvelope): event is FinalEvent;
+export declare function isHeartbeatEvent(event: StreamEvent | EncryptedEnvelope): event is HeartbeatEvent;
+export declare function isErrorEvent(event: StreamEvent | EncryptedEnvelope): event is ErrorEvent;
+export declare function isPartialResultEvent(event: StreamEvent | EncryptedEnvelope): event is PartialResultEvent;
+export declare function isToolProgressEvent(event: StreamEvent | EncryptedEnvelope): event is ToolProgressEvent;
+export declare function isDeadlineExceededEvent(event: StreamEvent | EncryptedEnvelope): event is DeadlineExceededEvent;
+export declare function isCatalogChangedEvent(event: StreamEvent | EncryptedEnvelope): event is CatalogChangedEvent;
 export declare function isEncryptedEnvelope(value: unknown): value is EncryptedEnvelope;
 
 // ---- backend ------------------------------------------------------------------------
 /** Which implementation runs: the C addon or the pure-JavaScript fallback. */
 export declare const backend: 'native' | 'js';
+
+// ---- errors (lib/errors.js; every code is listed in the README's "Errors" section) -----------
+/**
+ * Base of every error class of the package: a string `code` and `name` = the class name; the
+ * details given (line, offset, seq, ...) become properties.
+ */
+export declare class CodedError extends Error { code: string; constructor(message: string, code: string, details?: object) }
+/** NDJSON encoding and decoding: ERR_NDJSON_* (and, in the browser codec, ERR_STREAM_WRITE_AFTER_END). */
+export declare class NdjsonError extends CodedError {
+  code: NdjsonErrorCodeValue;
+  /** 1-based line number of the bad line (decoding errors). */
+  line?: number;
+  /** Byte offset of the bad line's first byte. */
+  offset?: number;
+  /** The trimmed line, first 100 characters + '...'. */
+  content?: string;
+}
+/** A stream session, client side (ReconnectingStream): ERR_STREAM_*, SESSION_*, ENCRYPTION_* codes. */
+export declare class StreamError extends CodedError {}
+/** The peer broke the protocol (a bad frame, a forged resume, a closed session). */
+export declare class StreamProtocolError extends StreamError {}
+/** A message that cannot be one NDJSON line on the transport (ERR_STREAM_ENCODE). */
+export declare class WireError extends StreamError {}
+/** An envelope that does not open on an encrypted session (ENCRYPTION_*, ERR_STREAM_ENVELOPE, ERR_STREAM_ORDER, ...). */
+export declare class SecureError extends StreamError {}
+/** A server session or a session store (StreamServer, Session, stores): ERR_SESSION_*, ERR_STORE_*, ... */
+export declare class SessionError extends CodedError {}
+/** The reference's crypto errors; `code` is an EncryptionErrorCode. */
+export declare class EcdhError extends CodedError {}
+export declare class HkdfError extends CodedError {}
+export declare class AesGcmError extends CodedError {}
 
 // ---- NDJSON: the reference API -------------------------------------------------------
 export type ParseResult<T> = { success: true; data: T } | { success: false; error: string; line: string };
@@ -274,7 +305,8 @@ export declare const NdjsonErrorCode: {
   readonly EVENT: 'ERR_NDJSON_INVALID_EVENT';
   readonly TOO_LONG: 'ERR_NDJSON_LINE_TOO_LONG';
 };
-export type NdjsonErrorCodeValue = (typeof NdjsonErrorCode)[keyof typeof NdjsonErrorCode] | 'ERR_NDJSON_ENCODE';
+/** ERR_STREAM_WRITE_AFTER_END: a write after end() on the browser build's encoder or decoder. */
+export type NdjsonErrorCodeValue = (typeof NdjsonErrorCode)[keyof typeof NdjsonErrorCode] | 'ERR_NDJSON_ENCODE' | 'ERR_STREAM_WRITE_AFTER_END';
 
 export interface InvalidLine {
   line: number;
@@ -285,12 +317,6 @@ export interface InvalidLine {
   code: NdjsonErrorCodeValue;
 }
 
-export declare class NdjsonError extends Error {
-  code: NdjsonErrorCodeValue;
-  line?: number;
-  offset?: number;
-  content?: string;
-}
 
 export declare class StreamEncoder extends Transform {
   constructor(options?: TransformOptions);
@@ -326,6 +352,65 @@ export interface ParseNDJSONOptions {
 }
 export declare function parseNDJSON(input: string | Uint8Array | ArrayBuffer, options?: ParseNDJSONOptions): any[];
 export declare function stringifyNDJSON(values: readonly unknown[]): string;
+
+// ---- NDJSON: the browser build's codec (lib/browser/codec.js, in dist/browser.mjs) -----------
+// In the browser build, StreamEncoder and StreamDecoder are not Node streams but event emitters that
+// are also WHATWG { readable, writable } pairs (`response.body.pipeThrough(new StreamDecoder())`).
+// This file types the Node build; browser code takes these types from BrowserCodec:
+//   import * as esn from 'enclave-stream-native';
+//   import type { BrowserCodec } from 'enclave-stream-native';
+//   const { StreamDecoder } = esn as unknown as BrowserCodec;
+
+/** What the browser encoder and decoder share: events, a WHATWG { readable, writable } pair, async iteration. */
+export interface BrowserCodecPair<In, Out> {
+  /** ReadableStream of the output (from the moment it is first used: values before that are not queued). */
+  readonly readable: ReadableStream<Out>;
+  /** WritableStream of the input; its writes wait while the readable's queue is full. */
+  readonly writable: WritableStream<In>;
+  readonly writableEnded: boolean;
+  /** Throws an NdjsonError ERR_STREAM_WRITE_AFTER_END after end(). */
+  write(chunk: In): boolean;
+  end(chunk?: In): this;
+  on(event: string, listener: (...args: any[]) => void): this;
+  once(event: string, listener: (...args: any[]) => void): this;
+  off(event: string, listener: (...args: any[]) => void): this;
+  /** The output written from now on. */
+  [Symbol.asyncIterator](): AsyncIterator<Out>;
+}
+export interface BrowserStreamEncoderOptions {
+  /** Lines queued on the readable side before writes to `writable` wait (default 16). */
+  highWaterMark?: number;
+}
+/** Objects in, NDJSON lines out: 'data' per line, `readable`, async iteration. */
+export interface BrowserStreamEncoder extends BrowserCodecPair<unknown, string> {
+  encode(message: unknown): string;
+  encodeBatch(messages: readonly unknown[]): string;
+  on(event: 'data', listener: (line: string) => void): this;
+  on(event: 'end' | 'finish', listener: () => void): this;
+  on(event: string, listener: (...args: any[]) => void): this;
+}
+export interface BrowserStreamDecoderOptions {
+  /** Line cap in bytes (default 16 MiB). */
+  maxLineBytes?: number;
+  validate?: 'event' | false;
+  /** Values queued on the readable side before writes to `writable` wait (default 1024). */
+  highWaterMark?: number;
+}
+/** NDJSON text or bytes in, values out: 'message' per value, 'invalid' per bad line, `readable`, async iteration. */
+export interface BrowserStreamDecoder extends BrowserCodecPair<string | Uint8Array | ArrayBuffer, any> {
+  readonly writableFinished: boolean;
+  /** 1-based number of the last line seen. */
+  readonly lineNumber: number;
+  on(event: 'message', listener: (message: any) => void): this;
+  on(event: 'invalid', listener: (info: InvalidLine) => void): this;
+  on(event: 'finish', listener: () => void): this;
+  on(event: string, listener: (...args: any[]) => void): this;
+}
+/** The browser build's StreamEncoder and StreamDecoder constructors (see above for how to use it). */
+export interface BrowserCodec {
+  StreamEncoder: new (options?: BrowserStreamEncoderOptions) => BrowserStreamEncoder;
+  StreamDecoder: new (options?: BrowserStreamDecoderOptions) => BrowserStreamDecoder;
+}
 
 // ---- NDJSON: routing mode ------------------------------------------------------------
 export interface RoutedEvent {
@@ -378,7 +463,11 @@ export interface ReconnectingStreamOptions {
   credential?: string;
   /** continue a session from another process: the object resumeState() returned there (then no sessionId/credential) */
   resume?: ResumeState;
-  reconnect?: { maxAttempts?: number; initialDelay?: number; maxDelay?: number; backoffMultiplier?: number; jitter?: boolean; jitterFactor?: number };
+  /** retries 5, delays 1000 ms x 2 up to 30000 ms, jitter +-30 %; maxRetries / initialDelayMs / maxDelayMs are accepted as aliases */
+  reconnect?: {
+    maxAttempts?: number; initialDelay?: number; maxDelay?: number; backoffMultiplier?: number; jitter?: boolean; jitterFactor?: number;
+    maxRetries?: number; initialDelayMs?: number; maxDelayMs?: number;
+  };
   /** true = 'required'; default 'disabled'. */
   encryption?: boolean | EncryptionModeValue;
   onMessage?: (message: any) => void;
@@ -400,17 +489,6 @@ export interface ReconnectingStreamOptions {
   maxBufferedBytes?: number;      // 8 MiB: bytes the server left unread before the connection is dropped
   WebSocket?: new (url: string) => any;
 }
-
-/** Base of every error the package throws: a string `code` (see the README's Errors section) and `name` = class name. */
-export declare class CodedError extends Error { code: string; constructor(message: string, code: string, details?: object) }
-/** A stream session, client side: ERR_STREAM_*, SESSION_*, ENCRYPTION_* codes. */
-export declare class StreamError extends CodedError {}
-/** The peer broke the protocol (bad frame, forged resume, closed session). */
-export declare class StreamProtocolError extends StreamError {}
-/** A message that cannot be one NDJSON line on the transport (code ERR_STREAM_ENCODE). */
-export declare class WireError extends StreamError {}
-/** An envelope that does not open on an encrypted session (ENCRYPTION_*, ERR_STREAM_ENVELOPE). */
-export declare class SecureError extends StreamError {}
 
 /** What ReconnectingStream.resumeState() returns; store it like a password. */
 export interface ResumeState {
@@ -491,7 +569,6 @@ export interface StreamServerOptions {
   store?: SessionStore;          // share sessions with the other servers given the same store
 }
 
-export declare class SessionError extends CodedError {}
 /** The server's option defaults. */
 export declare const SERVER_DEFAULTS: Readonly<Required<Omit<StreamServerOptions, 'server' | 'path' | 'heartbeatTimeoutMs' | 'httpRoutes' | 'store'>>> &
   Readonly<Pick<StreamServerOptions, 'path' | 'heartbeatTimeoutMs' | 'httpRoutes' | 'store'>>;
@@ -577,9 +654,6 @@ export interface EcdhKeyPair { publicKey: CryptoKey; privateKey: CryptoKey }
 export interface SerializedPublicKey { publicKeyB64: string; curve: SupportedCurveValue }
 export interface SessionKeyInfo { keyId: string; algorithm: 'AES-GCM-256'; keyBytes?: Uint8Array; nonceCounter: bigint; maxNonces: bigint; createdAt: number; expiresAt?: number }
 
-export declare class EcdhError extends Error { readonly code: string; constructor(message: string, code: string) }
-export declare class HkdfError extends Error { readonly code: string; constructor(message: string, code: string) }
-export declare class AesGcmError extends Error { readonly code: string; constructor(message: string, code: string) }
 
 export declare function generateKeyPair(curve?: SupportedCurveValue): Promise<EcdhKeyPair>;
 export declare function exportPublicKey(publicKey: CryptoKey | Uint8Array): Promise<SerializedPublicKey>;

@@ -3,13 +3,17 @@
 import type { EventEmitter } from 'node:events';
 
 export interface FaultProxyOptions {
+  /** where connections are forwarded (host default '127.0.0.1') */
   target: { host?: string; port: number };
+  /** where the proxy listens: default '127.0.0.1', port 0 (any free port) */
   host?: string; port?: number;
-  /** cut each connection after a random number of bytes (both directions) in [min, max] */
+  /** cut each connection after a random number of bytes (both directions) in [min, max]; default: no cuts */
   cutAfterBytes?: number | [number, number];
-  /** cut each connection a random time after it opened */
+  /** cut each connection a random time (ms) after it opened, in [min, max]; default: no cuts */
   cutAfterMs?: number | [number, number];
+  /** stop cutting after this many cuts (default Infinity) */
   maxCuts?: number;
+  /** seed of the random draws (default 1): the same seed, the same cuts */
   seed?: number;
 }
 export declare class FaultProxy extends EventEmitter {

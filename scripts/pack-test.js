@@ -15,8 +15,15 @@
 //     === 'js', the same round trip, and (prebuild removed) exactly one notice
 //     line on stderr. scripts/install.js (run where dependency scripts are
 //     allowed) is silent with the prebuild and prints one line without it.
-//  5. The TypeScript consumer (test/types/consumer.ts) compiled with
-//     tsc --noEmit --strict against the INSTALLED package.
+//  5. Every ```js block of README.md, saved as readme-N.mjs (readme-N.cjs when
+//     it uses require), runs with node in that project and exits 0 on its own
+//     (a block right after <!-- skip: reason --> is not run).
+//  6. TypeScript against the INSTALLED package: test/types (consumer.ts,
+//     consumer-esm.mts) with tsc --noEmit --strict; and test/types/init in a
+//     folder of the project where `tsc --init` wrote its tsconfig.json, as is:
+//     it must fail without @types/node (which the README says a TS user needs),
+//     compile once `npm install -D @types/node` is done, and what it emits runs.
+//  7. A browser bundler (esbuild) consuming the installed package.
 //
 // Options: --reuse   pack the prebuilds/ already there (npm pack --ignore-scripts)
 //          --keep    keep the temporary folder (its path is printed)
@@ -30,7 +37,7 @@ const root = path.resolve(__dirname, '..');
 const reuse = process.argv.includes('--reuse');
 const keep = process.argv.includes('--keep');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'esn-pack-'));
+let tmp; // the temporary folder of a run (main)
 
 const results = [];
 function check(name, ok, detail) {
@@ -112,8 +119,8 @@ function checkFiles(info) {
 }
 
 // ---- 3. consumer project -------------------------------------------------------------------
-const home = path.join(tmp, 'home');
-const consumer = path.join(tmp, 'consumer');
+let home; // tmp/home: the consumer's clean HOME and npm user config
+let consumer; // tmp/consumer: the fresh project
 const KEEP_NPM = /^npm_config_(registry|@[^:]+:registry|proxy|https_proxy|http_proxy|noproxy|no_proxy|cafile|ca|strict_ssl|cache)$/i;
 
 function consumerEnv(extra) {
@@ -256,7 +263,59 @@ function runInstallScript(label, env, expectLines) {
   if (lines.length) console.log(`#   install.js: ${lines.join(' | ')}`);
 }
 
-// ---- 5. TypeScript consumer against the installed package ------------------------------------
+// ---- 5. the README's js blocks, as pasted -------------------------------------------------------
+/**
+ * The fenced code blocks of a README: { lang, code, line (of the fence, 1-based), kind ('mjs', or
+ * 'cjs' when the code uses require), mixed (uses both import and require), skip (the reason of a
+ * <!-- skip: reason --> right before it, else null), file (the path of a <!-- file: path -->
+ * right before it: the block is that file) }. test/readme.test.js runs the same blocks in the repo.
+ */
+function readmeBlocks(text) {
+  const lines = text.split('\n');
+  const blocks = [];
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^```(\w*)\s*$/.exec(lines[i]);
+    if (!open) continue;
+    let end = i + 1;
+    while (end < lines.length && !/^```\s*$/.test(lines[end])) end++;
+    const code = lines.slice(i + 1, end).join('\n') + '\n';
+    const marks = {};
+    for (let j = i - 1; j >= 0 && /^<!--.*-->\s*$/.test(lines[j]); j--) {
+      const m = /^<!--\s*(skip|file):\s*(.*?)\s*-->/.exec(lines[j]);
+      if (m) marks[m[1]] = m[2];
+    }
+    const usesRequire = /\brequire\(/.test(code);
+    const usesImport = /^\s*import\s[\s\S]*?from\s|^\s*import\s*['"]/m.test(code);
+    blocks.push({
+      lang: open[1], code, line: i + 1, kind: usesRequire ? 'cjs' : 'mjs', mixed: usesRequire && usesImport,
+      skip: marks.skip || null, file: marks.file || null,
+    });
+    i = end;
+  }
+  return blocks;
+}
+
+function readmeExamples() {
+  const blocks = readmeBlocks(fs.readFileSync(path.join(root, 'README.md'), 'utf8')).filter((b) => b.lang === 'js');
+  check(`README: ${blocks.length} js blocks, none mixing import and require`, blocks.length > 0 && !blocks.some((b) => b.mixed),
+    blocks.filter((b) => b.mixed).map((b) => `line ${b.line}`).join(', '));
+  const env = consumerEnv();
+  blocks.forEach((b, i) => {
+    const file = `readme-${i + 1}.${b.kind}`;
+    const name = `consumer: README block at line ${b.line} runs as pasted (${file})`;
+    if (b.skip) {
+      console.log(`#   skipped ${name}: ${b.skip}`);
+      return;
+    }
+    fs.writeFileSync(path.join(consumer, file), b.code);
+    const r = spawnSync(process.execPath, [file], { cwd: consumer, env, encoding: 'utf8', timeout: 30000 });
+    check(name, r.status === 0, `exit ${r.status ?? r.signal}\n${r.stdout}${r.stderr}`);
+  });
+}
+
+// ---- 6. TypeScript consumers against the installed package ------------------------------------
+const tscBin = () => require.resolve('typescript/bin/tsc');
+
 function typeCheck() {
   const dir = path.join(consumer, 'types');
   fs.mkdirSync(dir, { recursive: true });
@@ -273,11 +332,44 @@ function typeCheck() {
       include: ['*.ts', '*.mts'],
     }, null, 2),
   );
-  const r = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', dir], { cwd: dir, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [tscBin(), '-p', dir], { cwd: dir, encoding: 'utf8' });
   check('consumer: tsc --noEmit --strict on test/types against the installed package', r.status === 0, r.stdout + r.stderr);
 }
 
-// ---- 6. A browser bundler consuming the installed package ----------------------------------
+// The README's TypeScript setup: a folder of the consumer project where `tsc --init` wrote its
+// tsconfig.json, used as it is (it emits next to the sources).
+function typeCheckInit() {
+  const dir = path.join(consumer, 'ts-init');
+  fs.mkdirSync(dir, { recursive: true });
+  const env = consumerEnv();
+  let r = spawnSync(process.execPath, [tscBin(), '--init'], { cwd: dir, env, encoding: 'utf8' });
+  if (!check('consumer: tsc --init', r.status === 0, r.stdout + r.stderr)) return;
+  const sources = fs.readdirSync(path.join(root, 'test', 'types', 'init')).filter((f) => /\.[cm]?ts$/.test(f));
+  for (const f of sources) fs.copyFileSync(path.join(root, 'test', 'types', 'init', f), path.join(dir, f));
+  // tsc emits even when it reports errors: drop what a compile wrote before the next one.
+  const clean = () => {
+    for (const f of fs.readdirSync(dir)) if (f !== 'tsconfig.json' && !sources.includes(f)) fs.rmSync(path.join(dir, f), { force: true });
+  };
+  const compile = () => spawnSync(process.execPath, [tscBin(), '-p', dir], { cwd: dir, env, encoding: 'utf8' });
+  r = compile();
+  clean();
+  // (skipLibCheck hides the missing reference itself: the Node types of the package's classes are missing)
+  if (check('consumer: with the settings of tsc --init and no @types/node, tsc fails', r.status !== 0, `exit ${r.status}\n${r.stdout}`)) {
+    console.log(`#   tsc without @types/node: ${r.stdout.split('\n')[0]}`);
+  }
+  const want = (require(path.join(root, 'node_modules', '@types', 'node', 'package.json')).version || '20').split('.')[0];
+  r = npm(['install', '--save-dev', '--no-audit', '--no-fund', `@types/node@${want}`], { cwd: consumer, env });
+  if (!check(`consumer: npm install -D @types/node@${want}`, r.status === 0, r.stdout + r.stderr)) return;
+  r = compile();
+  if (!check(`consumer: test/types/init compiles with the settings of tsc --init (${sources.join(', ')})`, r.status === 0, r.stdout + r.stderr)) return;
+  for (const f of sources) {
+    const out = f.replace(/\.mts$/, '.mjs').replace(/\.cts$/, '.cjs').replace(/\.ts$/, '.js');
+    r = spawnSync(process.execPath, [out], { cwd: dir, env, encoding: 'utf8', timeout: 30000 });
+    check(`consumer: the compiled ${out} runs`, r.status === 0, `exit ${r.status ?? r.signal}\n${r.stdout}${r.stderr}`);
+  }
+}
+
+// ---- 7. A browser bundler consuming the installed package ----------------------------------
 // esbuild (platform browser) on `import ... from 'enclave-stream-native'` (the exports
 // "browser" condition: dist/browser.mjs) and on `require('enclave-stream-native')` (the
 // package.json "browser" field swapping the Node-only files): both must bundle without one
@@ -330,7 +422,9 @@ function main() {
   runChecks('prebuild', runEnv, { backend: 'native', noticeLines: 0 });
   runInstallScript('prebuild', runEnv, 0);
   runChecks('ENCLAVE_STREAM_NATIVE=0', { ...runEnv, ENCLAVE_STREAM_NATIVE: '0' }, { backend: 'js', noticeLines: 0 });
+  readmeExamples();
   typeCheck();
+  typeCheckInit();
   browserBundles();
   fs.rmSync(path.join(consumer, 'node_modules', pkg.name, 'prebuilds'), { recursive: true, force: true });
   runChecks('prebuilds removed', runEnv, { backend: 'js', noticeLines: 1 });
@@ -342,15 +436,22 @@ function main() {
   console.log(`# total ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 }
 
-try {
-  main();
-} catch (err) {
-  check('pack test ran to completion', false, err && err.stack);
-} finally {
-  const failed = results.filter((r) => !r.ok);
-  console.log(`\n${failed.length ? 'FAILED' : 'PASSED'}: ${results.length - failed.length}/${results.length} checks passed`);
-  for (const f of failed) console.log(`  FAIL ${f.name}`);
-  if (keep || failed.length) console.log(`# kept ${tmp}`);
-  else fs.rmSync(tmp, { recursive: true, force: true });
-  process.exitCode = failed.length ? 1 : 0;
+if (require.main === module) {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'esn-pack-'));
+  home = path.join(tmp, 'home');
+  consumer = path.join(tmp, 'consumer');
+  try {
+    main();
+  } catch (err) {
+    check('pack test ran to completion', false, err && err.stack);
+  } finally {
+    const failed = results.filter((r) => !r.ok);
+    console.log(`\n${failed.length ? 'FAILED' : 'PASSED'}: ${results.length - failed.length}/${results.length} checks passed`);
+    for (const f of failed) console.log(`  FAIL ${f.name}`);
+    if (keep || failed.length) console.log(`# kept ${tmp}`);
+    else fs.rmSync(tmp, { recursive: true, force: true });
+    process.exitCode = failed.length ? 1 : 0;
+  }
 }
+
+module.exports = { readmeBlocks };

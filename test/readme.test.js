@@ -1,29 +1,70 @@
 'use strict';
-// The README's examples marked <!-- runnable --> run as written (in a child
-// process, resolving 'enclave-stream-native' to this package).
+// Every ```js block of the README runs as written: as an ES module, or as
+// CommonJS when it uses require() (then without top-level await), in a child
+// process where 'enclave-stream-native' resolves to this package (its own
+// "exports"), and must exit 0 on its own. A block right after
+// <!-- skip: reason --> is not run. This is the fast in-repo variant:
+// scripts/pack-test.js runs the same blocks, saved as .mjs/.cjs files, in a
+// fresh project with the packed tarball installed. docs/TESTING.md has the rules.
+// The README's Errors section names every error class and every code.
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
+const { readmeBlocks } = require('../scripts/pack-test');
 
 const root = path.join(__dirname, '..');
+const libFiles = (dir) =>
+  fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? libFiles(path.join(dir, e.name)) : /\.js$/.test(e.name) ? [path.join(dir, e.name)] : []));
 const readme = fs.readFileSync(path.join(root, 'README.md'), 'utf8');
-const blocks = [...readme.matchAll(/<!-- runnable -->\n```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+const blocks = readmeBlocks(readme);
 
 describe('README examples', () => {
-  it('has runnable examples', () => assert.ok(blocks.length >= 4));
-  blocks.forEach((code, i) => {
-    const first = code.split('\n').find((l) => l.trim()) || '';
-    it(`example ${i + 1}: ${first.slice(0, 60)}`, function () {
-      this.timeout(20000);
-      const esm = /^import /m.test(code);
-      const r = spawnSync(process.execPath, [esm ? '--input-type=module' : '--input-type=commonjs', '-e', code], {
+  it('has runnable examples, each either an ES module or CommonJS', () => {
+    const js = blocks.filter((b) => b.lang === 'js');
+    assert.ok(js.length >= 10, `${js.length} js blocks`);
+    for (const b of js) assert.ok(!b.mixed, `README line ${b.line}: a block uses both import and require`);
+  });
+
+  it('a block tied to a file (<!-- file: … -->) is that file, as it is', () => {
+    const tied = blocks.filter((b) => b.file);
+    assert.ok(tied.length >= 1);
+    for (const b of tied) assert.equal(b.code, fs.readFileSync(path.join(root, b.file), 'utf8'), `README line ${b.line} differs from ${b.file}`);
+  });
+
+  it('the Errors section lists every error class and every code the package can produce', () => {
+    const at = readme.indexOf('\n## Errors\n');
+    assert.ok(at >= 0, 'no "## Errors" section');
+    const section = readme.slice(at, readme.indexOf('\n## ', at + 1));
+    const listed = (name) => section.includes('`' + name + '`');
+    const classes = Object.keys(require('../lib/errors'));
+    // codes: the quoted ones in lib/ (ESN_* are the Redis scripts' internal replies) and the exported tables
+    const codes = new Set();
+    for (const file of libFiles(path.join(root, 'lib'))) {
+      for (const m of fs.readFileSync(file, 'utf8').matchAll(/'([A-Z][A-Z0-9]*_[A-Z0-9_]+)'/g)) if (!m[1].startsWith('ESN_')) codes.add(m[1]);
+    }
+    const { RejectCode, NdjsonErrorCode, EncryptionErrorCode } = require('..');
+    for (const table of [RejectCode, NdjsonErrorCode, EncryptionErrorCode]) for (const c of Object.values(table)) codes.add(c);
+    assert.deepEqual(classes.filter((c) => !listed(c)), [], 'error classes missing from the README');
+    assert.deepEqual([...codes].filter((c) => !listed(c)).sort(), [], 'error codes missing from the README');
+  });
+
+  for (const b of blocks.filter((x) => x.lang === 'js')) {
+    const first = b.code.split('\n').find((l) => l.trim() && !l.startsWith('//') && !/^import |require\(/.test(l)) || '';
+    const title = `line ${b.line} (${b.kind}): ${first.trim().slice(0, 60)}`;
+    if (b.skip) {
+      it.skip(`${title} — skipped: ${b.skip}`);
+      continue;
+    }
+    it(title, function () {
+      this.timeout(30000);
+      const r = spawnSync(process.execPath, [`--input-type=${b.kind === 'mjs' ? 'module' : 'commonjs'}`, '-e', b.code], {
         cwd: root,
         encoding: 'utf8',
-        timeout: 15000,
+        timeout: 20000,
         env: { ...process.env, ENCLAVE_STREAM_QUIET: '1' },
       });
-      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.status, 0, `exit ${r.status ?? r.signal}\n${r.stdout}${r.stderr}`);
     });
-  });
+  }
 });

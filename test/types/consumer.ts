@@ -23,7 +23,10 @@ import {
   ReconnectingStream, StreamServer, type Session, type StreamGap, type ConnectionStateValue,
   ReconnectionStateMachine, SequenceTracker, EventBuffer, HeartbeatMonitor, ConnectionState,
   DEFAULT_RECONNECTION_CONFIG, ControlType, RejectCode, GapReason,
+  CodedError, StreamError, StreamProtocolError, WireError, SecureError, SessionError, EcdhError, HkdfError,
+  type BrowserCodec, type BrowserStreamDecoder,
 } from 'enclave-stream-native';
+import * as esn from 'enclave-stream-native';
 import { FaultProxy, installFakeClock, FakeClock, prng } from 'enclave-stream-native/testing';
 
 const which: 'native' | 'js' = backend;
@@ -106,6 +109,8 @@ function protocol(): void {
     const call: ToolCallEvent = r.data;
     console.log(call.payload.toolName);
   }
+  // the README's form: the guards take what parseStreamEventOrEncrypted returns
+  if (r.success && isToolCallEvent(r.data)) console.log(r.data.payload.args);
   const s = parseStreamEvent({});
   if (!s.success) console.log(s.error.issues.length);
   console.log(isRefToken(createRefToken(generateRefId())), StreamEventSchema.safeParse({}).success);
@@ -243,4 +248,31 @@ async function faults(serverPort: number): Promise<void> {
   await proxy.close();
 }
 
-export { which, ndjson, decodeAll, routing, referenceNdjson, readBody, protocol, encryptedChannel, fastCipher, referenceCrypto, reconnecting, referenceReconnect, faults };
+// ---- errors ---------------------------------------------------------------------------------------
+function errors(err: unknown): string {
+  const wire: StreamError = new WireError('cannot serialize', 'ERR_STREAM_ENCODE');
+  const secure: StreamError = new SecureError('bad envelope', 'ERR_STREAM_ENVELOPE');
+  const protocolError: StreamError = new StreamProtocolError('bad frame', 'ERR_STREAM_CONTROL');
+  const all: CodedError[] = [wire, secure, protocolError, new SessionError('x', 'ERR_SESSION_CLOSED'), new EcdhError('x', 'ENCRYPTION_INVALID_PUBLIC_KEY'), new HkdfError('x', 'ENCRYPTION_KEY_DERIVATION_FAILED'), new AesGcmError('x', 'ENCRYPTION_DECRYPTION_FAILED'), new NdjsonError('x', 'ERR_NDJSON_PARSE')];
+  if (err instanceof NdjsonError && err.line !== undefined) return `${err.code} at line ${err.line}`;
+  return err instanceof CodedError ? err.code : all.map((e) => e.name).join();
+}
+
+// ---- the browser build's codec: WHATWG { readable, writable } pairs -----------------------------
+async function browserCodec(res: { body: ReadableStream<Uint8Array> }): Promise<void> {
+  const { StreamDecoder: WebDecoder, StreamEncoder: WebEncoder } = esn as unknown as BrowserCodec;
+  const decoder: BrowserStreamDecoder = new WebDecoder({ validate: 'event', highWaterMark: 64 });
+  decoder.on('invalid', (info) => console.warn(info.code, info.line));
+  for await (const event of res.body.pipeThrough(decoder)) console.log(event);
+  const encoder = new WebEncoder();
+  const lines: ReadableStream<string> = encoder.readable;
+  const writer = encoder.writable.getWriter();
+  await writer.write({ type: 'stdout' });
+  await writer.close();
+  console.log(lines.locked, encoder.encode({ a: 1 }), decoder.lineNumber);
+  // @ts-expect-error the browser decoder's readable side carries values, not a boolean
+  const flag: boolean = decoder.readable;
+  console.log(flag);
+}
+
+export { errors, browserCodec, which, ndjson, decodeAll, routing, referenceNdjson, readBody, protocol, encryptedChannel, fastCipher, referenceCrypto, reconnecting, referenceReconnect, faults };
