@@ -243,7 +243,10 @@ export declare class NdjsonError extends CodedError {
   content?: string;
 }
 /** A stream session, client side (ReconnectingStream): ERR_STREAM_*, SESSION_*, ENCRYPTION_* codes. */
-export declare class StreamError extends CodedError {}
+export declare class StreamError extends CodedError {
+  /** On ERR_STREAM_RETRIES_EXHAUSTED / ERR_STREAM_NO_PROGRESS: the code of the last failed attempt (e.g. ECONNREFUSED, ERR_STREAM_NOT_A_STREAM). */
+  lastCode?: string;
+}
 /** The peer broke the protocol (a bad frame, a forged resume, a closed session). */
 export declare class StreamProtocolError extends StreamError {}
 /** A message that cannot be one NDJSON line on the transport (ERR_STREAM_ENCODE). */
@@ -273,7 +276,8 @@ export declare function parseLine(line: string): ParseResult<ParsedEvent>;
 export declare function parseLines(data: string): { events: ParsedEvent[]; errors: LineError[] };
 export interface NdjsonStreamParserOptions {
   onEvent: (event: ParsedEvent) => void;
-  onError: (error: LineError & { code?: NdjsonErrorCodeValue; offset?: number }) => void;
+  /** Each bad line. Without it, feed()/flush() hand the good lines to onEvent, then throw one NdjsonError whose `.errors` lists the chunk's bad lines. */
+  onError?: (error: LineError & { code?: NdjsonErrorCodeValue; offset?: number }) => void;
   /** Line cap in bytes (default 16 MiB). */
   maxLineBytes?: number;
 }
@@ -472,10 +476,11 @@ export interface ReconnectingStreamOptions {
   encryption?: boolean | EncryptionModeValue;
   onMessage?: (message: any) => void;
   onReconnect?: (attempt: number, delayMs: number) => void;
-  onStateChange?: (state: ConnectionStateValue, previousState: ConnectionStateValue) => void;
+  /** `why` is given when entering 'reconnecting': the reason the connection was lost or the attempt failed. */
+  onStateChange?: (state: ConnectionStateValue, previousState: ConnectionStateValue, why?: { reason: string; code?: string }) => void;
   onGap?: (gap: StreamGap) => void;
   onError?: (error: Error & { code?: string }) => void;
-  onFailed?: (failure: { reason: string; code: string }) => void;
+  onFailed?: (failure: { reason: string; code: string; lastCode?: string }) => void;
   /** default: the server's interval (welcome), else 15000 */
   heartbeatIntervalMs?: number;
   /** default 2.5 x interval */
@@ -528,13 +533,13 @@ export declare class ReconnectingStream extends EventEmitter {
   /** final; cancels pending retries; pending send()/flush()/connect() reject with ERR_STREAM_CLOSED */
   close(): Promise<void>;
   on(event: 'message', l: (message: any) => void): this;
-  on(event: 'stateChange', l: (state: ConnectionStateValue, previousState: ConnectionStateValue) => void): this;
-  on(event: 'retry', l: (e: { attempt: number; delayMs: number }) => void): this;
+  on(event: 'stateChange', l: (state: ConnectionStateValue, previousState: ConnectionStateValue, why?: { reason: string; code?: string }) => void): this;
+  on(event: 'retry', l: (e: { attempt: number; delayMs: number; reason?: string; code?: string }) => void): this;
   on(event: 'retryStarted', l: (e: { attempt: number }) => void): this;
   on(event: 'connected', l: (e: { sessionId: string; resumed: boolean }) => void): this;
   on(event: 'reconnect', l: (e: { sessionId: string; lastSeq: number }) => void): this;
-  on(event: 'disconnected', l: (e: { reason?: string }) => void): this;
-  on(event: 'failed', l: (e: { reason: string; code: string }) => void): this;
+  on(event: 'disconnected', l: (e: { reason?: string; code?: string }) => void): this;
+  on(event: 'failed', l: (e: { reason: string; code: string; lastCode?: string }) => void): this;
   on(event: 'gap', l: (gap: StreamGap) => void): this;
   on(event: 'drain' | 'close', l: () => void): this;
   on(event: 'error', l: (err: Error & { code?: string }) => void): this;
@@ -642,7 +647,7 @@ export declare const CONTROL_VERSION: 2;
 export declare const CONTROL_KEY: '$esn';
 export declare const ControlType: Readonly<{ Challenge: 'challenge'; Hello: 'hello'; Welcome: 'welcome'; Reject: 'reject'; Batch: 'b'; Ack: 'ack'; Gap: 'gap'; Rekey: 'rekey'; Rekeyed: 'rekeyed'; Ping: 'ping'; Pong: 'pong' }>;
 export declare const RejectCode: Readonly<{
-  SessionUnknown: 'SESSION_UNKNOWN'; SessionExists: 'SESSION_EXISTS'; SessionAuthFailed: 'SESSION_AUTH_FAILED'; ResumeOutOfRange: 'RESUME_OUT_OF_RANGE';
+  SessionUnknown: 'SESSION_UNKNOWN'; SessionExists: 'SESSION_EXISTS'; SessionClosed: 'SESSION_CLOSED'; SessionAuthFailed: 'SESSION_AUTH_FAILED'; ResumeOutOfRange: 'RESUME_OUT_OF_RANGE';
   TooManySessions: 'TOO_MANY_SESSIONS'; UnsupportedVersion: 'UNSUPPORTED_VERSION'; EncryptionRequired: 'ENCRYPTION_REQUIRED'; EncryptionDisabled: 'ENCRYPTION_DISABLED';
   HandshakeFailed: 'ENCRYPTION_HANDSHAKE_FAILED'; BadHello: 'BAD_HELLO'; BadRequest: 'BAD_REQUEST'; ServerClosing: 'SERVER_CLOSING';
 }>;

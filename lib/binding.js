@@ -30,10 +30,8 @@ if (!off && addonPath) {
     native = require('node-gyp-build')(require('node:path').join(__dirname, '..'));
   } catch (err) {
     loadError = err;
-    if (!process.env.ENCLAVE_STREAM_QUIET) {
-      // One line on stderr (process.emitWarning would add a second, --trace-warnings, line).
-      process.stderr.write(`enclave-stream-native: native addon not loaded (${String(err && err.message).split('\n')[0]}); using the JavaScript backend\n`);
-    }
+    // One line on stderr (process.emitWarning would add a second, --trace-warnings, line).
+    require('./notice').notice(`native addon not loaded (${String(err && err.message).split('\n')[0]}); using the JavaScript backend`);
   }
 }
 

@@ -80,7 +80,7 @@ function pack() {
 const ALLOWED = [
   /^package\.json$/,
   /^README\.md$/,
-  /^docs\/PROTOCOL\.md$/,
+  /^docs\/[A-Z]+\.md$/,
   /^LICEN[CS]E(\.\w+)?$/,
   /^index\.(js|mjs|d\.ts)$/,
   /^testing\.(js|mjs|d\.ts)$/,
@@ -112,7 +112,7 @@ function checkFiles(info) {
   const tuple = `${process.platform}-${process.arch}`;
   const prebuilds = files.filter((f) => f.startsWith(`prebuilds/${tuple}/`));
   check(`tarball carries a prebuild for ${tuple}`, prebuilds.length > 0, `no prebuilds/${tuple}/*.node in the tarball`);
-  const required = ['package.json', 'README.md', 'docs/PROTOCOL.md', 'index.js', 'index.mjs', 'index.d.ts', 'scripts/install.js', 'lib/binding.js'];
+  const required = ['package.json', 'README.md', 'docs/PROTOCOL.md', 'docs/TESTING.md', 'docs/INTERNALS.md', 'docs/BENCHMARKS.md', 'index.js', 'index.mjs', 'index.d.ts', 'scripts/install.js', 'lib/binding.js'];
   const missing = [...required, ...entryPaths()].filter((f) => !files.includes(f));
   check('tarball holds the entries named by main/types/exports/browser', missing.length === 0, `missing: ${[...new Set(missing)].join(', ')}`);
   return { files, prebuilds };

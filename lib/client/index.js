@@ -17,7 +17,7 @@ const control = require('../protocol/control');
 const secure = require('../transport/secure');
 const { Serial, isThenable } = require('../serial');
 const { Delivery } = require('../transport/delivery');
-const { notice } = require('./notice');
+const { notice } = require('../notice');
 const { mac, checkMac, randomToken } = require('../crypto/hmac');
 const { checkOptions, show } = require('../options');
 

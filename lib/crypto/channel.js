@@ -9,6 +9,7 @@
 // The client's first frame carries its hello (before its first envelope), so
 // the server can derive the keys: ECDH P-256 -> HKDF-SHA256 (salt = session
 // id) -> one AES-256-GCM key per direction.
+const { checkOptions } = require('../options');
 const nodeCrypto = require('../platform/crypto');
 const { Buffer } = require('../platform/buffer');
 const C = require('../constants');
@@ -74,8 +75,7 @@ async function webCiphers(role, privateKey, peerPub, sessionId, keyId, maxNonces
 
 class EncryptedChannel {
   constructor(options) {
-    const o = options || {};
-    if (o.role !== 'client' && o.role !== 'server') throw new TypeError("createEncryptedChannel: role must be 'client' or 'server'");
+    const o = checkOptions('createEncryptedChannel', options);
     this.role = o.role;
     this._onMessage = typeof o.onMessage === 'function' ? o.onMessage : () => {};
     this._onError = typeof o.onError === 'function' ? o.onError : null;

@@ -1,8 +1,8 @@
 'use strict';
 // One-line notices of the package on stderr (console.warn where there is no
 // process, in browsers), prefixed with the package name, silenced by
-// ENCLAVE_STREAM_QUIET=1 (read at each call). The same form as the addon's
-// "native addon not loaded" line of lib/binding.js.
+// ENCLAVE_STREAM_QUIET=1 (read at each call): the "native addon not loaded"
+// line of lib/binding.js and the client's first-connect retries.
 
 const PREFIX = 'enclave-stream-native: ';
 
