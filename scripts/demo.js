@@ -5,7 +5,7 @@
 // cuts the connection several times; progress on the terminal, then a
 // one-screen report.
 //
-//   node scripts/demo.js [--events N] [--cuts N] [--plain] [--redis] [--help]
+//   npx enclave-stream-demo | node scripts/demo.js [--events N] [--cuts N] [--plain] [--redis] [--help]
 //   (flags parsed with node:util parseArgs: --events=100 works, a bad value or an unknown flag exits 2)
 //
 // --redis: a fleet instead of one server (20000 events by default). Its own redis-server (free loopback
@@ -16,7 +16,8 @@
 
 const { parseArgs } = require('node:util');
 
-const USAGE = `usage: npm run demo -- [--events N] [--cuts N] [--plain] [--redis]
+const USAGE = `usage: npx enclave-stream-demo [--events N] [--cuts N] [--plain] [--redis]
+       (in a clone of the repository: npm run demo -- ...)
 
   --events N   events streamed to the client (default 50000; 20000 with --redis)
   --cuts N     connection cuts by the proxy (default 8; one server only)
@@ -210,8 +211,14 @@ async function mainRedis() {
   const path = require('node:path');
   const nodeCrypto = require('node:crypto');
   const { fork } = require('node:child_process');
-  const redisServer = require('../test/helpers/redis-server');
-  const { Balancer } = require('../test/helpers/balancer');
+  let redisServer, Balancer;
+  try {
+    redisServer = require('../test/helpers/redis-server');
+    ({ Balancer } = require('../test/helpers/balancer'));
+  } catch {
+    console.error('demo --redis needs a clone of the repository (it starts its fleet with the test helpers, which the npm package does not ship)');
+    process.exit(2);
+  }
   const { RedisSessionStore } = require('../lib/server');
 
   if (!redisServer.available()) {

@@ -85,7 +85,7 @@ const ALLOWED = [
   /^index\.(js|mjs|d\.ts)$/,
   /^testing\.(js|mjs|d\.ts)$/,
   /^browser\.[\w.]+$/,
-  /^scripts\/install\.js$/,
+  /^scripts\/(install|demo)\.js$/,
   /^lib\/.+\.(js|mjs|cjs|d\.ts|json)$/,
   /^dist\/.+\.(js|mjs|cjs|map|d\.ts)$/,
   /^prebuilds\/[\w-]+\/[\w.+-]+\.node$/,
@@ -295,6 +295,17 @@ function readmeBlocks(text) {
   return blocks;
 }
 
+/** The quick start's demo, as a new user runs it: npx enclave-stream-demo in the consumer project. */
+function demo() {
+  const r = spawnSync(process.platform === 'win32' ? 'npx.cmd' : 'npx', ['--no-install', 'enclave-stream-demo', '--events', '500', '--cuts', '2'], {
+    cwd: consumer,
+    env: consumerEnv({ ENCLAVE_STREAM_QUIET: '1' }),
+    encoding: 'utf8',
+    timeout: 120000,
+  });
+  check('consumer: npx enclave-stream-demo --events 500 --cuts 2 reports OK', r.status === 0 && /result\s+OK/.test(r.stdout), `${r.stdout}\n${r.stderr}`.slice(-2000));
+}
+
 function readmeExamples() {
   const blocks = readmeBlocks(fs.readFileSync(path.join(root, 'README.md'), 'utf8')).filter((b) => b.lang === 'js');
   check(`README: ${blocks.length} js blocks, none mixing import and require`, blocks.length > 0 && !blocks.some((b) => b.mixed),
@@ -423,6 +434,7 @@ function main() {
   runInstallScript('prebuild', runEnv, 0);
   runChecks('ENCLAVE_STREAM_NATIVE=0', { ...runEnv, ENCLAVE_STREAM_NATIVE: '0' }, { backend: 'js', noticeLines: 0 });
   readmeExamples();
+  demo();
   typeCheck();
   typeCheckInit();
   browserBundles();

@@ -15,7 +15,7 @@ describe('npm run demo', function () {
   it('--help prints the usage and exits 0', () => {
     const r = run('--help');
     assert.strictEqual(r.status, 0);
-    assert.match(r.stdout, /usage: npm run demo -- \[--events N\]/);
+    assert.match(r.stdout, /usage: npx enclave-stream-demo \[--events N\]/);
   });
 
   it('refuses bad values and unknown flags with exit code 2 and a one-line reason', () => {

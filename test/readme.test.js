@@ -49,6 +49,41 @@ describe('README examples', () => {
     assert.deepEqual([...codes].filter((c) => !listed(c)).sort(), [], 'error codes missing from the README');
   });
 
+  it('the contents list every ## and ### heading, and every #anchor link of the README and docs/*.md resolves', () => {
+    // GitHub's anchors: lower case, punctuation dropped, spaces to '-', duplicates numbered
+    const headings = (text) => {
+      const out = [];
+      const seen = new Map();
+      let fence = false;
+      for (const line of text.split('\n')) {
+        if (/^```/.test(line)) fence = !fence;
+        const m = !fence && /^(#{1,6}) (.*)$/.exec(line);
+        if (!m) continue;
+        let slug = m[2].trim().toLowerCase().replace(/[^\p{L}\p{N}\s_-]/gu, '').replace(/\s/g, '-');
+        const n = seen.get(slug) || 0;
+        seen.set(slug, n + 1);
+        if (n) slug += `-${n}`;
+        out.push({ level: m[1].length, text: m[2], slug });
+      }
+      return out;
+    };
+    const docs = { 'README.md': readme };
+    for (const f of fs.readdirSync(path.join(root, 'docs'))) if (f.endsWith('.md')) docs[`docs/${f}`] = fs.readFileSync(path.join(root, 'docs', f), 'utf8');
+    const slugs = Object.fromEntries(Object.entries(docs).map(([f, t]) => [f, new Set(headings(t).map((h) => h.slug))]));
+    const toc = readme.slice(readme.indexOf('\n## Contents\n'), readme.indexOf('\n## ', readme.indexOf('\n## Contents\n') + 1));
+    const missing = headings(readme).filter((h) => (h.level === 2 || h.level === 3) && h.text !== 'Contents' && !toc.includes(`](#${h.slug})`));
+    assert.deepEqual(missing.map((h) => h.text), [], 'headings missing from the contents');
+    const broken = [];
+    for (const [file, text] of Object.entries(docs)) {
+      for (const m of text.matchAll(/\]\(([^)#\s]*)#([^)\s]+)\)/g)) {
+        const target = m[1] ? path.posix.normalize(path.posix.join(path.posix.dirname(file), m[1])) : file;
+        if (!(target in slugs)) continue; // a link outside the README and docs/
+        if (!slugs[target].has(m[2])) broken.push(`${file}: ${m[0]}`);
+      }
+    }
+    assert.deepEqual(broken, [], 'links to anchors that do not exist');
+  });
+
   for (const b of blocks.filter((x) => x.lang === 'js')) {
     const first = b.code.split('\n').find((l) => l.trim() && !l.startsWith('//') && !/^import |require\(/.test(l)) || '';
     const title = `line ${b.line} (${b.kind}): ${first.trim().slice(0, 60)}`;
