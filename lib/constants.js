@@ -116,28 +116,10 @@ const DEFAULT_RECONNECTION_CONFIG = {
   jitterFactor: 0.3,
 };
 
-// Numeric event type codes shared with the C core (csrc/validate): index ->
-// type name; 0 means "no / unknown type". Not part of the reference API.
-const EVENT_TYPE_CODES = Object.freeze([
-  '',
-  'session_init',
-  'stdout',
-  'log',
-  'tool_call',
-  'tool_result_applied',
-  'final',
-  'heartbeat',
-  'error',
-  'enc',
-  'partial_result',
-  'tool_progress',
-  'deadline_exceeded',
-  'catalog_changed',
-]);
-// type name -> code (null prototype so 'constructor' etc. are not codes).
-const EVENT_TYPE_CODE = Object.create(null);
-for (let i = 1; i < EVENT_TYPE_CODES.length; i++) EVENT_TYPE_CODE[EVENT_TYPE_CODES[i]] = i;
-Object.freeze(EVENT_TYPE_CODE);
+// Numeric event type codes shared with the C core (index -> name, 0 = none;
+// name -> code): generated from csrc/contracts/events.js into lib/contracts.js.
+// Not part of the reference API.
+const { EVENT_TYPE_CODES, EVENT_TYPE_CODE } = require('./contracts');
 
 module.exports = {
   PROTOCOL_VERSION,

@@ -23,36 +23,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "contracts/contracts_gen.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef enum {
-  ESN_CONN_DISCONNECTED = 0,
-  ESN_CONN_CONNECTING,
-  ESN_CONN_CONNECTED,
-  ESN_CONN_RECONNECTING,
-  ESN_CONN_FAILED,
-  ESN_CONN_CLOSED
-} esn_conn_state;
-
-typedef enum {
-  ESN_BEV_STATE_CHANGE = 0, /* state, prev */
-  ESN_BEV_RETRY_SCHEDULED,  /* attempt, delay_ms */
-  ESN_BEV_RETRY_STARTED,    /* attempt */
-  ESN_BEV_CONNECTED,
-  ESN_BEV_DISCONNECTED,     /* the caller adds the reason it was given */
-  ESN_BEV_FAILED,           /* reason: see esn_backoff_reason */
-  ESN_BEV_ARM_TIMER,        /* set the retry timer: after the delay_ms of the RETRY_SCHEDULED
-                               delivered just before, run ESN_BSTEP_FIRED with its attempt */
-  ESN_BEV_CANCEL_TIMER      /* clear the timer armed last */
-} esn_backoff_event_type;
-
-typedef enum {
-  ESN_BREASON_NONE = 0,
-  ESN_BREASON_OR_DEFAULT = 1, /* the disconnect reason, or "Max retries exceeded" when absent */
-  ESN_BREASON_GIVEN = 2       /* exactly the reason given to onFatalError, even when absent */
-} esn_backoff_reason;
+/* esn_conn_state, esn_backoff_event_type, esn_backoff_reason and
+ * esn_backoff_step_code (the operations - the public methods - and the
+ * continuation steps they go on with), ESN_BACKOFF_MAX_EVENTS (the most
+ * records one step writes) and the binding's record layout are generated:
+ * contracts/contracts_gen.h, from contracts/codes.js. */
 
 typedef struct {
   uint8_t type;   /* esn_backoff_event_type */
@@ -62,27 +43,6 @@ typedef struct {
   double attempt;
   double delay_ms;
 } esn_backoff_event;
-
-/* Operations (the public methods) and the continuation steps they go on
- * with. Values are stable: the binding and the JavaScript twin use them. */
-typedef enum {
-  ESN_BSTEP_DONE = 0,
-  ESN_BSTEP_CONNECT = 1,
-  ESN_BSTEP_CONNECTED = 2,
-  ESN_BSTEP_DISCONNECTED = 3, /* then DECIDE */
-  ESN_BSTEP_FATAL = 4,
-  ESN_BSTEP_FIRED = 5,        /* arg: the attempt the timer was armed for; then FIRED_CONNECT */
-  ESN_BSTEP_CLOSE = 6,
-  ESN_BSTEP_RESET = 7,
-  ESN_BSTEP_DECIDE = 8,       /* retry or fail; then SCHEDULE when retrying */
-  ESN_BSTEP_SCHEDULE = 9,     /* arg: random in [0, 1) (ignored without jitter); then ARM */
-  ESN_BSTEP_ARM = 10,
-  ESN_BSTEP_FIRED_CONNECT = 11,
-  ESN_BSTEP_COUNT_ = 12
-} esn_backoff_step_code;
-
-/* The most records one step writes. */
-#define ESN_BACKOFF_MAX_EVENTS 4
 
 typedef struct {
   double max_retries;

@@ -1,8 +1,9 @@
 // Binding for the backoff machine (backoff/backoff.h), used by
 // lib/reconnect/state-machine.js. One call per step:
 //   m.step(code, arg, out) writes into the caller's reused Float64Array `out`:
-//   out[0] = the next step (0: done), then BACKOFF_EVENT_STRIDE slots per record
-//   [type | state << 8 | prev << 16 | reason << 24, attempt, delayMs],
+//   out[0] = the next step (0: done), then ESN_BEV_STRIDE slots per record
+//   [type | state << 8 | prev << 16 | reason << 24, attempt, delayMs]
+//   (contracts/contracts_gen.h, generated from contracts/codes.js),
 //   and returns the number of records.
 //   m.info(out) writes [state, retryCount, canReconnect, timerArmed].
 #include "binding/binding.h"
@@ -14,7 +15,7 @@ extern "C" {
 namespace esn {
 namespace {
 
-constexpr size_t kEventStride = 3;
+constexpr size_t kEventStride = ESN_BEV_STRIDE;
 constexpr size_t kStepOutLength = 1 + ESN_BACKOFF_MAX_EVENTS * kEventStride;
 
 bool FloatArrayArg(const Napi::CallbackInfo &info, size_t i, size_t min_length, double **data) {
@@ -79,10 +80,11 @@ class Backoff : public Napi::ObjectWrap<Backoff> {
     o[0] = double(next);
     double *r = o + 1;
     for (size_t i = 0; i < n; i++, r += kEventStride) {
-      r[0] = double(uint32_t(ev[i].type) | uint32_t(ev[i].state) << 8 | uint32_t(ev[i].prev) << 16 |
-                    uint32_t(ev[i].reason) << 24);
-      r[1] = ev[i].attempt;
-      r[2] = ev[i].delay_ms;
+      r[ESN_BEV_SLOT_WORD] = double(uint32_t(ev[i].type) | uint32_t(ev[i].state) << ESN_BEV_STATE_SHIFT |
+                                    uint32_t(ev[i].prev) << ESN_BEV_PREV_SHIFT |
+                                    uint32_t(ev[i].reason) << ESN_BEV_REASON_SHIFT);
+      r[ESN_BEV_SLOT_ATTEMPT] = ev[i].attempt;
+      r[ESN_BEV_SLOT_DELAY_MS] = ev[i].delay_ms;
     }
     return Napi::Number::New(env, double(n));
   }

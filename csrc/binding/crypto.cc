@@ -767,11 +767,11 @@ void InitCrypto(Napi::Env env, Napi::Object exports) {
   c.Set("hkdf", Napi::Function::New(env, Hkdf, "hkdf", cx));
   c.Set("sessionKeys", Napi::Function::New(env, SessionKeys, "sessionKeys", cx));
   Napi::Array codes = Napi::Array::New(env);
-  for (int i = 0; i <= ESN_CRYPTO_ENOMEM; i++)
+  for (int i = 0; i < ESN_CRYPTO_STATUS_COUNT; i++)
     codes.Set(uint32_t(i), Napi::String::New(env, esn_crypto_code(esn_crypto_status(i))));
   c.Set("codes", codes);
   Napi::Array msgs = Napi::Array::New(env);
-  for (int i = 0; i <= ESN_CRYPTO_ENOMEM; i++)
+  for (int i = 0; i < ESN_CRYPTO_STATUS_COUNT; i++)
     msgs.Set(uint32_t(i), Napi::String::New(env, esn_crypto_message(esn_crypto_status(i))));
   c.Set("messages", msgs);
   exports.Set("crypto", c);

@@ -7,9 +7,11 @@
 //   d.side()                           -> side text of the last batch
 //   joinLines(arrayText, newline)      -> NDJSON lines | undefined
 //
-// `recs` is a caller-owned, reused Float64Array: recs[0] = record count,
-// recs[1] = 1 when more lines are ready (call next), then RECORD_STRIDE
-// slots per record (see lib/native-decoder.js). The batch is a string (the
+// `recs` is a caller-owned, reused Float64Array: ESN_RECS_HEADER slots
+// (record count, 1 when more lines are ready: call next), then
+// ESN_REC_STRIDE slots per record, ESN_REC_SLOT_* (contracts/contracts_gen.h,
+// generated from contracts/codes.js; lib/ndjson/line-decoder.js reads them
+// through lib/contracts.js). The batch is a string (the
 // JSON array text of the values) in JSON/EVENT mode, a Buffer of the routed
 // lines in ROUTE mode.
 #include <cstdint>
@@ -25,7 +27,8 @@ extern "C" {
 namespace esn {
 namespace {
 
-constexpr size_t kStride = 8;
+constexpr size_t kStride = ESN_REC_STRIDE;
+constexpr size_t kHeader = ESN_RECS_HEADER;
 
 class Decoder : public Napi::ObjectWrap<Decoder> {
  public:
@@ -81,12 +84,12 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
       return false;
     }
     Napi::Float64Array a = info[i].As<Napi::Float64Array>();
-    if (a.ElementLength() < 2 + kStride) {
+    if (a.ElementLength() < kHeader + kStride) {
       Napi::RangeError::New(env, "records array too small").ThrowAsJavaScriptException();
       return false;
     }
     *out = a.Data();
-    *cap = (a.ElementLength() - 2) / kStride;
+    *cap = (a.ElementLength() - kHeader) / kStride;
     return true;
   }
 
@@ -113,19 +116,19 @@ class Decoder : public Napi::ObjectWrap<Decoder> {
       Napi::Error::New(env, "Decoder: out of memory").ThrowAsJavaScriptException();
       return env.Undefined();
     }
-    recs[0] = double(total);
-    recs[1] = more;
-    double *o = recs + 2;
+    recs[ESN_RECS_COUNT] = double(total);
+    recs[ESN_RECS_MORE] = more;
+    double *o = recs + kHeader;
     for (long k = 0; k < total; k++, o += kStride) {
       const esn_record &r = rv[k];
-      o[0] = double(r.kind | (r.type << 8));
-      o[1] = r.line;
-      o[2] = r.offset;
-      o[3] = r.seq;
-      o[4] = r.start;
-      o[5] = r.end;
-      o[6] = double(r.sid_start);
-      o[7] = r.sid_end;
+      o[ESN_REC_SLOT_KIND] = double(r.kind | (r.type << ESN_REC_TYPE_SHIFT));
+      o[ESN_REC_SLOT_LINE] = r.line;
+      o[ESN_REC_SLOT_OFFSET] = r.offset;
+      o[ESN_REC_SLOT_SEQ] = r.seq;
+      o[ESN_REC_SLOT_START] = r.start;
+      o[ESN_REC_SLOT_END] = r.end;
+      o[ESN_REC_SLOT_SID_START] = double(r.sid_start);
+      o[ESN_REC_SLOT_SID_END] = r.sid_end;
     }
     size_t blen;
     const uint8_t *b = esn_framer_batch(framer_, &blen);
@@ -298,6 +301,7 @@ void InitNdjson(Napi::Env env, Napi::Object exports) {
   Data(env)->decoder_ctor = Napi::Persistent(ctor);
   exports.Set("Decoder", ctor);
   exports.Set("RECORD_STRIDE", Napi::Number::New(env, double(kStride)));
+  exports.Set("RECORD_HEADER", Napi::Number::New(env, double(kHeader)));
   exports.Set("joinLines", Napi::Function::New<JoinLines>(env, "joinLines"));
 }
 

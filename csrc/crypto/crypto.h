@@ -17,25 +17,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "contracts/contracts_gen.h"
 #include "json/json.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef enum {
-  ESN_CRYPTO_OK = 0,
-  ESN_CRYPTO_EHANDSHAKE = 1,  /* ENCRYPTION_HANDSHAKE_FAILED */
-  ESN_CRYPTO_EKDF = 2,        /* ENCRYPTION_KEY_DERIVATION_FAILED */
-  ESN_CRYPTO_EDECRYPT = 3,    /* ENCRYPTION_DECRYPTION_FAILED (auth failure, bad nonce/ciphertext) */
-  ESN_CRYPTO_ENONCE = 4,      /* ENCRYPTION_NONCE_REUSE (bad nonce prefix) */
-  ESN_CRYPTO_EEXPIRED = 5,    /* ENCRYPTION_KEY_EXPIRED (counter reached max_nonces) */
-  ESN_CRYPTO_EALG = 6,        /* ENCRYPTION_UNSUPPORTED_ALGORITHM (bad key size) */
-  ESN_CRYPTO_EPUBKEY = 7,     /* ENCRYPTION_INVALID_PUBLIC_KEY */
-  ESN_CRYPTO_EENVELOPE = 8,   /* ENCRYPTION_DECRYPTION_FAILED: the line is not a valid envelope */
-  ESN_CRYPTO_ESPACE = 9,      /* output buffer too small (a caller bug; nothing was consumed) */
-  ESN_CRYPTO_ENOMEM = 10      /* out of memory / OpenSSL internal failure */
-} esn_crypto_status;
+/* esn_crypto_status (ESN_CRYPTO_OK, ESN_CRYPTO_EHANDSHAKE, ...) and its map to
+ * the reference's codes and the messages, ESN_CRYPTO_STATUS_MAP, are generated:
+ * contracts/contracts_gen.h, from contracts/codes.js. */
 
 /* The reference's error code string for a status ("" for OK). */
 const char *esn_crypto_code(esn_crypto_status s);

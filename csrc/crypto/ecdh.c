@@ -19,34 +19,22 @@ struct esn_ec_key {
 
 const char *esn_crypto_code(esn_crypto_status s) {
   switch (s) {
-    case ESN_CRYPTO_OK: return "";
-    case ESN_CRYPTO_EHANDSHAKE: return "ENCRYPTION_HANDSHAKE_FAILED";
-    case ESN_CRYPTO_EKDF: return "ENCRYPTION_KEY_DERIVATION_FAILED";
-    case ESN_CRYPTO_EDECRYPT: return "ENCRYPTION_DECRYPTION_FAILED";
-    case ESN_CRYPTO_ENONCE: return "ENCRYPTION_NONCE_REUSE";
-    case ESN_CRYPTO_EEXPIRED: return "ENCRYPTION_KEY_EXPIRED";
-    case ESN_CRYPTO_EALG: return "ENCRYPTION_UNSUPPORTED_ALGORITHM";
-    case ESN_CRYPTO_EPUBKEY: return "ENCRYPTION_INVALID_PUBLIC_KEY";
-    case ESN_CRYPTO_EENVELOPE: return "ENCRYPTION_DECRYPTION_FAILED";
-    case ESN_CRYPTO_ESPACE: return "ERR_OUT_OF_RANGE";
-    case ESN_CRYPTO_ENOMEM: return "ENCRYPTION_HANDSHAKE_FAILED";
+#define XX(status, code, message) \
+  case status:                    \
+    return code;
+    ESN_CRYPTO_STATUS_MAP(XX)
+#undef XX
   }
   return "ENCRYPTION_HANDSHAKE_FAILED";
 }
 
 const char *esn_crypto_message(esn_crypto_status s) {
   switch (s) {
-    case ESN_CRYPTO_OK: return "ok";
-    case ESN_CRYPTO_EHANDSHAKE: return "key exchange failed";
-    case ESN_CRYPTO_EKDF: return "key derivation failed";
-    case ESN_CRYPTO_EDECRYPT: return "decryption failed: authentication failed or bad nonce/ciphertext";
-    case ESN_CRYPTO_ENONCE: return "invalid nonce";
-    case ESN_CRYPTO_EEXPIRED: return "key needs rotation: nonce limit reached";
-    case ESN_CRYPTO_EALG: return "invalid AES-256 key: 32 bytes expected";
-    case ESN_CRYPTO_EPUBKEY: return "invalid public key: not a raw uncompressed P-256 point";
-    case ESN_CRYPTO_EENVELOPE: return "not a valid encrypted envelope";
-    case ESN_CRYPTO_ESPACE: return "output buffer too small";
-    case ESN_CRYPTO_ENOMEM: return "out of memory or internal OpenSSL failure";
+#define XX(status, code, message) \
+  case status:                    \
+    return message;
+    ESN_CRYPTO_STATUS_MAP(XX)
+#undef XX
   }
   return "unknown error";
 }

@@ -359,18 +359,30 @@ static int route(esn_framer *f, esn_record *r, double seq, const uint8_t *sid, s
   return 0;
 }
 
-/* ROUTE_FIELDS: the top-level fields read, and the checks on them. */
-static const esn_json_key kRouteKeys[] = {
-    {"type", 4}, {"seq", 3}, {"sessionId", 9}, {"protocolVersion", 15}, {"payload", 7}};
-enum { RK_TYPE, RK_SEQ, RK_SID, RK_VERSION, RK_PAYLOAD, RK_COUNT };
+/* ROUTE_FIELDS: the top-level fields read, and the checks on them: the
+ * envelope's rules (contracts/events.js Event, as ESN_PROTOCOL_VERSION_OK and
+ * ESN_SESSION_ID_PREFIX in contracts/contracts_gen.h) with a known type and
+ * an object payload. The JavaScript twin is routable() in
+ * lib/validate/rules-gen.js. */
+#define ROUTE_KEY(name, len) {name, len},
+static const esn_json_key kRouteKeys[] = {ESN_EVENT_KEYS(ROUTE_KEY)};
+#undef ROUTE_KEY
+enum {
+  RK_TYPE = ESN_EVK_TYPE,
+  RK_SEQ = ESN_EVK_SEQ,
+  RK_SID = ESN_EVK_SESSION_ID,
+  RK_VERSION = ESN_EVK_PROTOCOL_VERSION,
+  RK_PAYLOAD = ESN_EVK_PAYLOAD,
+  RK_COUNT = ESN_EVK_COUNT
+};
 
 static esn_event_type routable(const esn_json_field *fl) {
   const esn_json_field *t = &fl[RK_TYPE], *q = &fl[RK_SEQ], *sid = &fl[RK_SID], *v = &fl[RK_VERSION],
                        *p = &fl[RK_PAYLOAD];
   if (!t->present || t->type != ESN_JSON_STRING) return ESN_EV_NONE;
-  if (!v->present || v->type != ESN_JSON_DOUBLE || !(v->num == 1 || v->num == 2)) return ESN_EV_NONE;
-  if (!sid->present || sid->type != ESN_JSON_STRING || sid->len < 3 || sid->str[0] != 's' ||
-      sid->str[1] != '_')
+  if (!v->present || v->type != ESN_JSON_DOUBLE || !ESN_PROTOCOL_VERSION_OK(v->num)) return ESN_EV_NONE;
+  if (!sid->present || sid->type != ESN_JSON_STRING || sid->len <= ESN_SESSION_ID_PREFIX_LEN ||
+      memcmp(sid->str, ESN_SESSION_ID_PREFIX, ESN_SESSION_ID_PREFIX_LEN) != 0)
     return ESN_EV_NONE;
   if (!q->present || q->type != ESN_JSON_DOUBLE || !(q->num >= 0 && q->num <= 9007199254740991.0) ||
       q->num != floor(q->num))
@@ -529,8 +541,9 @@ static esn_event_type scan_routable(const esn_scan_field *fl, double *seq) {
   const esn_scan_field *t = &fl[RK_TYPE], *q = &fl[RK_SEQ], *sid = &fl[RK_SID], *v = &fl[RK_VERSION],
                        *p = &fl[RK_PAYLOAD];
   if (t->kind != ESN_JSON_STRING || t->esc) return ESN_EV_NONE;
-  if (v->kind != ESN_JSON_DOUBLE || v->n != 1 || (v->p[0] != '1' && v->p[0] != '2')) return ESN_EV_NONE;
-  if (sid->kind != ESN_JSON_STRING || sid->esc || sid->n < 3 || sid->p[0] != 's' || sid->p[1] != '_')
+  if (v->kind != ESN_JSON_DOUBLE || !ESN_PROTOCOL_VERSION_TEXT_OK(v->p, v->n)) return ESN_EV_NONE;
+  if (sid->kind != ESN_JSON_STRING || sid->esc || sid->n <= ESN_SESSION_ID_PREFIX_LEN ||
+      memcmp(sid->p, ESN_SESSION_ID_PREFIX, ESN_SESSION_ID_PREFIX_LEN) != 0)
     return ESN_EV_NONE;
   /* A plain integer of at most 15 digits is exact and safe. */
   if (q->kind != ESN_JSON_DOUBLE || q->n > 15) return ESN_EV_NONE;
@@ -559,12 +572,14 @@ static int lit(const uint8_t *s, size_t n, size_t *i, const char *w, size_t wl) 
 static esn_event_type route_fast(const uint8_t *s, size_t n, double *seq, const uint8_t **sid,
                                  size_t *sid_len) {
   size_t i = 0;
-  if (!lit(s, n, &i, "{\"protocolVersion\":", 19) || i >= n || (s[i] != '1' && s[i] != '2')) return ESN_EV_NONE;
+  if (!lit(s, n, &i, "{\"protocolVersion\":", 19) || i >= n || !ESN_PROTOCOL_VERSION_TEXT_OK(s + i, 1))
+    return ESN_EV_NONE;
   i++;
-  if (!lit(s, n, &i, ",\"sessionId\":\"s_", 16)) return ESN_EV_NONE;
-  size_t a = i - 2;
+  if (!lit(s, n, &i, ",\"sessionId\":\"" ESN_SESSION_ID_PREFIX, 14 + ESN_SESSION_ID_PREFIX_LEN))
+    return ESN_EV_NONE;
+  size_t a = i - ESN_SESSION_ID_PREFIX_LEN;
   i = esn_json_string_stop(s, i, n);
-  if (i >= n || s[i] != '"' || i - a < 3) return ESN_EV_NONE;
+  if (i >= n || s[i] != '"' || i - a <= ESN_SESSION_ID_PREFIX_LEN) return ESN_EV_NONE;
   *sid = s + a;
   *sid_len = i - a;
   i++;

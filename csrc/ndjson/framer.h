@@ -21,48 +21,38 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "contracts/contracts_gen.h"
 #include "json/json.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-typedef enum {
-  ESN_MODE_JSON = 0,  /* any JSON value */
-  ESN_MODE_EVENT = 1, /* stream events (validate/validate.h) */
-  ESN_MODE_ROUTE = 2, /* events, routed as raw lines with type, seq, session id */
-  /* Routed like ROUTE, but only the routing fields are checked, in one
-   * On-Demand pass (json.h esn_json_fields_many): protocolVersion 1 or 2,
-   * sessionId "s_" + at least one char, seq a safe integer >= 0, a known
-   * type, and a payload that is an object. The payload's content (its rule,
-   * even its JSON syntax) is left to whoever reads it. Lines that fail these
-   * checks are ESN_REC_JS: the caller validates them fully. */
-  ESN_MODE_ROUTE_FIELDS = 3,
-  /* Like JSON, but no line is parsed in C: a line that starts with a bracket
-   * closed exactly at its end (esn_json_skip_container), or a scalar line
-   * that esn_json_scan accepts, is a VALUE; any other line is ESN_REC_JS.
-   * The batch array is then valid JSON exactly when its bracketed lines
-   * are, and each VALUE is one element of it: the caller parses it once
-   * (and, should that throw, decides the VALUE lines one by one). VALUE
-   * records carry the value's range in the batch text, in UTF-16 units. */
-  ESN_MODE_SCAN = 4,
-  /* Like ROUTE_FIELDS, with the top-level object read by esn_json_scan in
-   * one pass over the line in place: its keys and routing values are
-   * checked token by token, nested containers (the payload) only for their
-   * structure, as ROUTE_FIELDS leaves them to whoever reads them. Lines
-   * whose fields it cannot vouch for (escapes in a key or routing string,
-   * numbers other than plain integers, failed checks) are ESN_REC_JS. */
-  ESN_MODE_ROUTE_SCAN = 5
-} esn_mode;
-
-typedef enum {
-  ESN_REC_VALUE = 0,     /* next value of the batch array */
-  ESN_REC_NORMALIZE = 1, /* next value of the batch array; valid event to normalize */
-  ESN_REC_INVALID = 2,   /* JSON, but not a valid event: line in the side text */
-  ESN_REC_JS = 3,        /* JSON the C parser cannot decide: line in the side text */
-  ESN_REC_TOO_LONG = 4,  /* over max_line: the line's first bytes in the side text */
-  ESN_REC_ROUTE = 5      /* routed event: batch[start, end) is the line */
-} esn_rec_kind;
+/* esn_mode and esn_rec_kind are generated (contracts/contracts_gen.h, from
+ * contracts/codes.js). The modes:
+ *   JSON: any JSON value.  EVENT: stream events (validate/validate.h).
+ *   ROUTE: events, routed as raw lines with type, seq, session id.
+ *   ROUTE_FIELDS: routed like ROUTE, but only the routing fields are checked,
+ *     in one On-Demand pass (json.h esn_json_fields_many): protocolVersion 1
+ *     or 2, sessionId "s_" + at least one char, seq a safe integer >= 0, a
+ *     known type, and a payload that is an object. The payload's content
+ *     (its rule, even its JSON syntax) is left to whoever reads it. Lines
+ *     that fail these checks are ESN_REC_JS: the caller validates them fully.
+ *   SCAN: like JSON, but no line is parsed in C: a line that starts with a
+ *     bracket closed exactly at its end (esn_json_skip_container), or a
+ *     scalar line that esn_json_scan accepts, is a VALUE; any other line is
+ *     ESN_REC_JS. The batch array is then valid JSON exactly when its
+ *     bracketed lines are, and each VALUE is one element of it: the caller
+ *     parses it once (and, should that throw, decides the VALUE lines one by
+ *     one). VALUE records carry the value's range in the batch text, in
+ *     UTF-16 units.
+ *   ROUTE_SCAN: like ROUTE_FIELDS, with the top-level object read by
+ *     esn_json_scan in one pass over the line in place: its keys and routing
+ *     values are checked token by token, nested containers (the payload) only
+ *     for their structure, as ROUTE_FIELDS leaves them to whoever reads them.
+ *     Lines whose fields it cannot vouch for (escapes in a key or routing
+ *     string, numbers other than plain integers, failed checks) are ESN_REC_JS.
+ * A record's fields reach JavaScript in the slots ESN_REC_SLOT_* (same file). */
 
 typedef struct {
   uint8_t kind;      /* esn_rec_kind */

@@ -15,7 +15,9 @@
  *     string, whichever unit is counted;
  *   - z.string().datetime() is zod's regex, implemented by hand below.
  * Values typed `unknown` (args, result, data, log.data's values) are never
- * visited. No allocation, no recursion.
+ * visited. The rules themselves are tables generated from
+ * contracts/events.js (rules_gen.h: `npm run gen:contracts`), run by the
+ * small interpreter below. No allocation; recursion only along the tables.
  */
 #include "validate/validate.h"
 
@@ -26,47 +28,20 @@
 /* ------------------------------------------------------------------------ */
 /* Type names                                                               */
 
-static const struct {
-  const char *name;
-  unsigned char len;
-} kTypeNames[ESN_EV_COUNT] = {
-    {"", 0},
-    {"session_init", 12},
-    {"stdout", 6},
-    {"log", 3},
-    {"tool_call", 9},
-    {"tool_result_applied", 19},
-    {"final", 5},
-    {"heartbeat", 9},
-    {"error", 5},
-    {"enc", 3},
-    {"partial_result", 14},
-    {"tool_progress", 13},
-    {"deadline_exceeded", 17},
-    {"catalog_changed", 15},
+/* Generated from contracts/events.js (contracts/contracts_gen.h). */
+static const char *const kTypeNames[ESN_EV_COUNT] = {
+    "",
+#define XX(code, name) name,
+    ESN_EVENT_TYPE_MAP(XX)
+#undef XX
 };
 
 esn_event_type esn_event_type_from_name(const char *s, size_t len) {
-  /* The lengths are nearly unique: one memcmp decides. */
-  int t;
-  switch (len) {
-    case 3: t = s[0] == 'l' ? ESN_EV_LOG : ESN_EV_ENC; break;
-    case 5: t = s[0] == 'f' ? ESN_EV_FINAL : ESN_EV_ERROR; break;
-    case 6: t = ESN_EV_STDOUT; break;
-    case 9: t = s[0] == 't' ? ESN_EV_TOOL_CALL : ESN_EV_HEARTBEAT; break;
-    case 12: t = ESN_EV_SESSION_INIT; break;
-    case 13: t = ESN_EV_TOOL_PROGRESS; break;
-    case 14: t = ESN_EV_PARTIAL_RESULT; break;
-    case 15: t = ESN_EV_CATALOG_CHANGED; break;
-    case 17: t = ESN_EV_DEADLINE_EXCEEDED; break;
-    case 19: t = ESN_EV_TOOL_RESULT_APPLIED; break;
-    default: return ESN_EV_NONE;
-  }
-  return memcmp(s, kTypeNames[t].name, len) == 0 ? (esn_event_type)t : ESN_EV_NONE;
+  return esn_event_type_lookup(s, len, kTypeNames);
 }
 
 const char *esn_event_type_name(esn_event_type t) {
-  return (unsigned)t < ESN_EV_COUNT ? kTypeNames[t].name : "";
+  return (unsigned)t < ESN_EV_COUNT ? kTypeNames[t] : "";
 }
 
 /* ------------------------------------------------------------------------ */
@@ -283,287 +258,182 @@ static int check_record(esn_json_value v, vctx *c) {
 }
 
 #define FAIL(c, r) return ((c)->reason = (r), -1)
-#define REQUIRE(f, i, c, r) \
-  do {                      \
-    if (!HAS(f, i)) FAIL(c, r); \
-  } while (0)
 
 /* ------------------------------------------------------------------------ */
-/* Nested rule objects                                                      */
+/* The rule tables (rules_gen.h, generated from contracts/events.js)         */
 
-/* ErrorInfoSchema {message, code?, stack?} */
-static const vkey kErrorInfo[] = {K("message"), K("code"), K("stack")};
+typedef enum {
+  VR_STRING,
+  VR_NONEMPTY,      /* z.string().min(1) */
+  VR_BOOL,
+  VR_DATETIME,      /* z.string().datetime() */
+  VR_NONNEG,        /* z.number().nonnegative() */
+  VR_POSITIVE,      /* z.number().positive() */
+  VR_INT_NONNEG,    /* z.number().int().nonnegative() */
+  VR_SAFE_INT,      /* z.number().int() */
+  VR_STR_ARRAY,     /* z.array(z.string()) */
+  VR_RECORD,        /* z.record(z.string(), z.unknown()) */
+  VR_UNKNOWN,       /* z.unknown(): never visited */
+  VR_PREFIX,        /* prefixedId: startsWith(prefix), at least one more char */
+  VR_ONE_OF_STR,    /* z.enum / string literals */
+  VR_ONE_OF_NUM,    /* number literals (SameValueZero) */
+  VR_SHAPE,         /* a nested object rule */
+  VR_ARRAY,         /* z.array of a shape (elem VR_SHAPE) or a union (elem VR_UNION) */
+  VR_UNION,
+  VR_DISCRIMINATOR, /* the key that picks a shape: checked by the caller */
+  VR_PAYLOAD        /* the event's payload: the shape of its type */
+} vrule_kind;
 
-static int check_error_info(esn_json_value v, vctx *c, const char *where) {
-  vfields f;
-  if (scan(v, kErrorInfo, 3, &f, c) != 0) FAIL(c, where);
-  if (!HAS(&f, 0) || !is_str(f.v[0])) FAIL(c, where);
-  if (HAS(&f, 1) && !is_str(f.v[1])) FAIL(c, where);
-  if (HAS(&f, 2) && !is_str(f.v[2])) FAIL(c, where);
+typedef struct {
+  unsigned char kind;     /* vrule_kind */
+  unsigned char optional;
+  unsigned char elem;     /* VR_ARRAY: VR_SHAPE or VR_UNION */
+  unsigned char count;    /* VR_PREFIX: its length; VR_ONE_OF_*: the values */
+  unsigned char sub;      /* VR_SHAPE, VR_ARRAY: the shape or union index */
+  const char *prefix;
+  const char *const *strs;
+  const double *nums;
+  const char *reason;     /* missing or broken */
+  const char *reason2;    /* VR_ARRAY: an element not an object; VR_PAYLOAD: not an object */
+} vrule;
+
+typedef struct {
+  const vkey *keys;
+  const vrule *rules;
+  unsigned char n;
+  unsigned char opaque;   /* a failure inside reports the caller's reason */
+} vshape;
+
+typedef struct {
+  const char *name;
+  unsigned char len;
+  unsigned char shape;
+} vvariant;
+
+typedef struct {
+  const char *key;
+  unsigned char key_len;
+  const vvariant *variants;
+  unsigned char n;
+  const char *invalid;     /* not an object, or a variant's rule broken */
+  const char *unknown_key; /* the discriminator missing, not a string or unknown */
+} vunion;
+
+#include "validate/rules_gen.h"
+
+/* ------------------------------------------------------------------------ */
+/* The rule interpreter. Recursion follows the rule tables only (depth <= 4). */
+
+static int check_shape(esn_json_value v, int sh, vctx *c, const char *where);
+static int check_union(esn_json_value v, int un, vctx *c);
+
+static int one_of_str(esn_json_value v, const vrule *r) {
+  const char *s;
+  size_t n;
+  unsigned i;
+  if (esn_json_get_string(v, &s, &n) != 0) return 0;
+  for (i = 0; i < r->count; i++)
+    if (str_is(s, n, r->strs[i])) return 1;
   return 0;
 }
 
-static const vkey kRetryInfo[] = {K("type"), K("retryDelayMs")};
-static const vkey kUpstreamInfo[] = {K("type"), K("statusCode"), K("url")};
-static const vkey kValidationInfo[] = {K("type"), K("field"), K("reason")};
-static const vkey kQuotaInfo[] = {K("type"), K("limit"), K("used")};
+static int one_of_num(esn_json_value v, const vrule *r) {
+  double d;
+  unsigned i;
+  if (!num(v, &d)) return 0;
+  for (i = 0; i < r->count; i++)
+    if (d == r->nums[i]) return 1;
+  return 0;
+}
 
-/* ErrorDetailSchema: discriminated union on `type`. */
-static int check_detail(esn_json_value v, vctx *c) {
-  static const char *const kBad = "details[]: invalid error detail";
+/* One present value against its rule: 0, or -1 with c->reason set. */
+static int check_value(const vrule *r, esn_json_value v, vctx *c) {
+  esn_json_iter it;
+  esn_json_value e;
+  double d;
+  int ok;
+  switch ((vrule_kind)r->kind) {
+    case VR_STRING: ok = is_str(v); break;
+    case VR_NONEMPTY: ok = is_nonempty_str(v); break;
+    case VR_BOOL: ok = is_bool(v); break;
+    case VR_DATETIME: ok = is_datetime_val(v); break;
+    case VR_NONNEG: ok = is_nonneg(v); break;
+    case VR_POSITIVE: ok = num(v, &d) && d > 0; break;
+    case VR_INT_NONNEG: ok = is_int_nonneg(v); break;
+    case VR_SAFE_INT: ok = num(v, &d) && is_safe_int(d); break;
+    case VR_STR_ARRAY: ok = is_str_array(v); break;
+    case VR_RECORD: ok = check_record(v, c); break;
+    case VR_PREFIX: ok = is_prefixed(v, r->prefix, r->count); break;
+    case VR_ONE_OF_STR: ok = one_of_str(v, r); break;
+    case VR_ONE_OF_NUM: ok = one_of_num(v, r); break;
+    case VR_SHAPE: return check_shape(v, r->sub, c, r->reason);
+    case VR_ARRAY:
+      if (esn_json_array_begin(v, &it) != 0) FAIL(c, r->reason);
+      while (esn_json_array_next(&it, &e)) {
+        if (r->elem == VR_UNION ? check_union(e, r->sub, c) : check_shape(e, r->sub, c, r->reason2))
+          return -1;
+      }
+      return 0;
+    default: return 0; /* VR_UNKNOWN; VR_DISCRIMINATOR and VR_PAYLOAD: the caller's */
+  }
+  if (!ok) FAIL(c, r->reason);
+  return 0;
+}
+
+/* The rules of a scanned object, in the shape's order. `payload_shape`:
+ * the shape of a VR_PAYLOAD field. */
+static int check_fields(const vshape *s, const vfields *f, vctx *c, int payload_shape) {
+  unsigned i;
+  for (i = 0; i < s->n; i++) {
+    const vrule *r = &s->rules[i];
+    if (r->kind == VR_DISCRIMINATOR) continue;
+    if (!HAS(f, i)) {
+      if (r->optional) continue;
+      FAIL(c, r->reason);
+    }
+    if (r->kind == VR_PAYLOAD) {
+      if (check_shape(f->v[i], payload_shape, c, r->reason2) != 0) return -1;
+    } else if (check_value(r, f->v[i], c) != 0) {
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static int check_shape(esn_json_value v, int sh, vctx *c, const char *where) {
+  const vshape *s = &kShapes[sh];
+  vfields f;
+  if (scan(v, s->keys, s->n, &f, c) != 0) FAIL(c, where);
+  if (check_fields(s, &f, c, 0) != 0) {
+    if (s->opaque) c->reason = where;
+    return -1;
+  }
+  return 0;
+}
+
+/* A discriminated union: the last value of its key picks the variant. */
+static int check_union(esn_json_value v, int un, vctx *c) {
+  const vunion *u = &kUnions[un];
   esn_json_value t;
   const char *s;
   size_t n;
   vfields f;
-  double d;
-  if (esn_json_type_of(v) != ESN_JSON_OBJECT) FAIL(c, kBad);
-  if (find_last(v, "type", 4, &t) != 0 || esn_json_get_string(t, &s, &n) != 0)
-    FAIL(c, "details[].type: unknown detail type");
-  if (str_is(s, n, "retry_info")) {
-    scan(v, kRetryInfo, 2, &f, c);
-    if (!HAS(&f, 1) || !is_nonneg(f.v[1])) FAIL(c, kBad);
-  } else if (str_is(s, n, "upstream_info")) {
-    scan(v, kUpstreamInfo, 3, &f, c);
-    if (!HAS(&f, 1) || !num(f.v[1], &d) || !is_safe_int(d)) FAIL(c, kBad);
-    if (!HAS(&f, 2) || !is_str(f.v[2])) FAIL(c, kBad);
-  } else if (str_is(s, n, "validation_info")) {
-    scan(v, kValidationInfo, 3, &f, c);
-    if (!HAS(&f, 1) || !is_str(f.v[1])) FAIL(c, kBad);
-    if (!HAS(&f, 2) || !is_str(f.v[2])) FAIL(c, kBad);
-  } else if (str_is(s, n, "quota_info")) {
-    scan(v, kQuotaInfo, 3, &f, c);
-    if (!HAS(&f, 1) || !is_nonneg(f.v[1])) FAIL(c, kBad);
-    if (!HAS(&f, 2) || !is_nonneg(f.v[2])) FAIL(c, kBad);
-  } else {
-    FAIL(c, "details[].type: unknown detail type");
+  unsigned i;
+  if (esn_json_type_of(v) != ESN_JSON_OBJECT) FAIL(c, u->invalid);
+  if (find_last(v, u->key, u->key_len, &t) != 0 || esn_json_get_string(t, &s, &n) != 0)
+    FAIL(c, u->unknown_key);
+  for (i = 0; i < u->n; i++) {
+    if (u->variants[i].len != n || memcmp(s, u->variants[i].name, n) != 0) continue;
+    const vshape *sh = &kShapes[u->variants[i].shape];
+    scan(v, sh->keys, sh->n, &f, c);
+    if (check_fields(sh, &f, c, 0) != 0) FAIL(c, u->invalid);
+    return 0;
   }
-  return 0;
+  FAIL(c, u->unknown_key);
 }
-
-/* ErrorPayloadSchema {code, message, path?, details?} */
-static const vkey kErrorPayload[] = {K("code"), K("message"), K("path"), K("details")};
-
-static int check_error_payload(esn_json_value v, vctx *c, const char *where) {
-  vfields f;
-  esn_json_iter it;
-  esn_json_value e;
-  if (scan(v, kErrorPayload, 4, &f, c) != 0) FAIL(c, where);
-  if (!HAS(&f, 0) || !is_str(f.v[0])) FAIL(c, "error payload.code: expected string");
-  if (!HAS(&f, 1) || !is_str(f.v[1])) FAIL(c, "error payload.message: expected string");
-  if (HAS(&f, 2) && !is_str_array(f.v[2])) FAIL(c, "error payload.path: expected string array");
-  if (HAS(&f, 3)) {
-    if (esn_json_array_begin(f.v[3], &it) != 0) FAIL(c, "error payload.details: expected array");
-    while (esn_json_array_next(&it, &e))
-      if (check_detail(e, c) != 0) return -1;
-  }
-  return 0;
-}
-
-/* ------------------------------------------------------------------------ */
-/* Payloads                                                                 */
-
-static const vkey kSessionInit[] = {K("cancelUrl"), K("expiresAt"), K("encryption"), K("replayUrl")};
-static const vkey kEncryption[] = {K("enabled"), K("keyId")};
-
-static int p_session_init(esn_json_value p, vctx *c) {
-  vfields f, e;
-  if (scan(p, kSessionInit, 4, &f, c) != 0) FAIL(c, "payload: expected object");
-  if (!HAS(&f, 0) || !is_str(f.v[0])) FAIL(c, "payload.cancelUrl: expected string");
-  if (!HAS(&f, 1) || !is_datetime_val(f.v[1])) FAIL(c, "payload.expiresAt: expected ISO datetime");
-  if (!HAS(&f, 2) || scan(f.v[2], kEncryption, 2, &e, c) != 0)
-    FAIL(c, "payload.encryption: expected object");
-  if (!HAS(&e, 0) || !is_bool(e.v[0])) FAIL(c, "payload.encryption.enabled: expected boolean");
-  if (HAS(&e, 1) && !is_str(e.v[1])) FAIL(c, "payload.encryption.keyId: expected string");
-  if (HAS(&f, 3) && !is_str(f.v[3])) FAIL(c, "payload.replayUrl: expected string");
-  return 0;
-}
-
-static const vkey kStdout[] = {K("chunk")};
-
-static int p_stdout(esn_json_value p, vctx *c) {
-  vfields f;
-  if (scan(p, kStdout, 1, &f, c) != 0) FAIL(c, "payload: expected object");
-  if (!HAS(&f, 0) || !is_str(f.v[0])) FAIL(c, "payload.chunk: expected string");
-  return 0;
-}
-
-static const vkey kLog[] = {K("level"), K("message"), K("data")};
-
-static int p_log(esn_json_value p, vctx *c) {
-  vfields f;
-  const char *s;
-  size_t n;
-  if (scan(p, kLog, 3, &f, c) != 0) FAIL(c, "payload: expected object");
-  if (!HAS(&f, 0) || esn_json_get_string(f.v[0], &s, &n) != 0 ||
-      !(str_is(s, n, "debug") || str_is(s, n, "info") || str_is(s, n, "warn") ||
-        str_is(s, n, "error")))
-    FAIL(c, "payload.level: expected debug, info, warn or error");
-  if (!HAS(&f, 1) || !is_str(f.v[1])) FAIL(c, "payload.message: expected string");
-  if (HAS(&f, 2) && !check_record(f.v[2], c)) FAIL(c, "payload.data: expected object");
-  return 0;
-}
-
-static const vkey kToolCall[] = {K("callId"), K("toolName"), K("args")};
-
-static int p_tool_call(esn_json_value p, vctx *c) {
-  vfields f;
-  if (scan(p, kToolCall, 3, &f, c) != 0) FAIL(c, "payload: expected object");
-  if (!HAS(&f, 0) || !is_prefixed(f.v[0], "c_", 2)) FAIL(c, "payload.callId: expected c_ id");
-  if (!HAS(&f, 1) || !is_nonempty_str(f.v[1])) FAIL(c, "payload.toolName: expected non-empty string");
-  if (!HAS(&f, 2)) FAIL(c, "payload.args: required");
-  return 0;
-}
-
-static const vkey kToolResultApplied[] = {K("callId")};
-
-static int p_tool_result_applied(esn_json_value p, vctx *c) {
-  vfields f;
-  if (scan(p, kToolResultApplied, 1, &f, c) != 0) FAIL(c, "payload: expected object");
-  if (!HAS(&f, 0) || !is_prefixed(f.v[0], "c_", 2)) FAIL(c, "payload.callId: expected c_ id");
-  return 0;
-}
-
-static const vkey kFinal[] = {K("ok"), K("result"), K("error"), K("errors"), K("stats")};
-static const vkey kStats[] = {K("durationMs"), K("toolCallCount"), K("stdoutBytes")};
-
-static int p_final(esn_json_value p, vctx *c) {
-  vfields f, s;
-  esn_json_iter it;
-  esn_json_value e;
-  if (scan(p, kFinal, 5, &f, c) != 0) FAIL(c, "payload: expected object");
-  if (!HAS(&f, 0) || !is_bool(f.v[0])) FAIL(c, "payload.ok: expected boolean");
-  /* result: unknown */
-  if (HAS(&f, 2) && check_error_info(f.v[2], c, "payload.error: expected error info") != 0)
-    return -1;
-  if (HAS(&f, 3)) {
-    if (esn_json_array_begin(f.v[3], &it) != 0) FAIL(c, "payload.errors: expected array");
-    while (esn_json_array_next(&it, &e))
-      if (check_error_payload(e, c, "payload.errors[]: expected error payload") != 0) return -1;
-  }
-  if (HAS(&f, 4)) {
-    if (scan(f.v[4], kStats, 3, &s, c) != 0) FAIL(c, "payload.stats: expected object");
-    if (!HAS(&s, 0) || !is_nonneg(s.v[0])) FAIL(c, "payload.stats.durationMs: expected number >= 0");
-    if (!HAS(&s, 1) || !is_int_nonneg(s.v[1]))
-      FAIL(c, "payload.stats.toolCallCount: expected integer >= 0");
-    if (!HAS(&s, 2) || !is_int_nonneg(s.v[2]))
-      FAIL(c, "payload.stats.stdoutBytes: expected integer >= 0");
-  }
-  return 0;
-}
-
-static const vkey kHeartbeat[] = {K("ts")};
-
-static int p_heartbeat(esn_json_value p, vctx *c) {
-  vfields f;
-  if (scan(p, kHeartbeat, 1, &f, c) != 0) FAIL(c, "payload: expected object");
-  if (!HAS(&f, 0) || !is_datetime_val(f.v[0])) FAIL(c, "payload.ts: expected ISO datetime");
-  return 0;
-}
-
-static const vkey kError[] = {K("message"), K("code"), K("recoverable")};
-
-static int p_error(esn_json_value p, vctx *c) {
-  vfields f;
-  if (scan(p, kError, 3, &f, c) != 0) FAIL(c, "payload: expected object");
-  if (!HAS(&f, 0) || !is_str(f.v[0])) FAIL(c, "payload.message: expected string");
-  if (HAS(&f, 1) && !is_str(f.v[1])) FAIL(c, "payload.code: expected string");
-  if (HAS(&f, 2) && !is_bool(f.v[2])) FAIL(c, "payload.recoverable: expected boolean");
-  return 0;
-}
-
-static const vkey kPartial[] = {K("path"), K("data"), K("error"), K("hasNext")};
-
-static int p_partial_result(esn_json_value p, vctx *c) {
-  vfields f;
-  if (scan(p, kPartial, 4, &f, c) != 0) FAIL(c, "payload: expected object");
-  if (!HAS(&f, 0) || !is_str_array(f.v[0])) FAIL(c, "payload.path: expected string array");
-  /* data: unknown */
-  if (HAS(&f, 2) && check_error_payload(f.v[2], c, "payload.error: expected error payload") != 0)
-    return -1;
-  if (!HAS(&f, 3) || !is_bool(f.v[3])) FAIL(c, "payload.hasNext: expected boolean");
-  return 0;
-}
-
-static const vkey kProgress[] = {K("callId"), K("phase"), K("bytesReceived"), K("totalBytes"),
-                                 K("elapsedMs")};
-
-static int p_tool_progress(esn_json_value p, vctx *c) {
-  vfields f;
-  const char *s;
-  size_t n;
-  if (scan(p, kProgress, 5, &f, c) != 0) FAIL(c, "payload: expected object");
-  if (!HAS(&f, 0) || !is_prefixed(f.v[0], "c_", 2)) FAIL(c, "payload.callId: expected c_ id");
-  if (!HAS(&f, 1) || esn_json_get_string(f.v[1], &s, &n) != 0 ||
-      !(str_is(s, n, "connecting") || str_is(s, n, "sending") || str_is(s, n, "receiving") ||
-        str_is(s, n, "processing")))
-    FAIL(c, "payload.phase: expected connecting, sending, receiving or processing");
-  if (HAS(&f, 2) && !is_int_nonneg(f.v[2])) FAIL(c, "payload.bytesReceived: expected integer >= 0");
-  if (HAS(&f, 3) && !is_int_nonneg(f.v[3])) FAIL(c, "payload.totalBytes: expected integer >= 0");
-  if (!HAS(&f, 4) || !is_nonneg(f.v[4])) FAIL(c, "payload.elapsedMs: expected number >= 0");
-  return 0;
-}
-
-static const vkey kDeadline[] = {K("elapsedMs"), K("budgetMs")};
-
-static int p_deadline_exceeded(esn_json_value p, vctx *c) {
-  vfields f;
-  double d;
-  if (scan(p, kDeadline, 2, &f, c) != 0) FAIL(c, "payload: expected object");
-  if (!HAS(&f, 0) || !is_nonneg(f.v[0])) FAIL(c, "payload.elapsedMs: expected number >= 0");
-  if (!HAS(&f, 1) || !num(f.v[1], &d) || !(d > 0)) FAIL(c, "payload.budgetMs: expected number > 0");
-  return 0;
-}
-
-static const vkey kCatalog[] = {K("version"), K("addedActions"), K("removedActions")};
-
-static int p_catalog_changed(esn_json_value p, vctx *c) {
-  vfields f;
-  if (scan(p, kCatalog, 3, &f, c) != 0) FAIL(c, "payload: expected object");
-  if (!HAS(&f, 0) || !is_nonempty_str(f.v[0])) FAIL(c, "payload.version: expected non-empty string");
-  if (!HAS(&f, 1) || !is_str_array(f.v[1])) FAIL(c, "payload.addedActions: expected string array");
-  if (!HAS(&f, 2) || !is_str_array(f.v[2])) FAIL(c, "payload.removedActions: expected string array");
-  return 0;
-}
-
-static const vkey kEnvelope[] = {K("kid"), K("nonceB64"), K("ciphertextB64"), K("tagB64")};
-
-static int p_enc(esn_json_value p, vctx *c) {
-  vfields f;
-  if (scan(p, kEnvelope, 4, &f, c) != 0) FAIL(c, "payload: expected object");
-  if (!HAS(&f, 0) || !is_nonempty_str(f.v[0])) FAIL(c, "payload.kid: expected non-empty string");
-  if (!HAS(&f, 1) || !is_nonempty_str(f.v[1])) FAIL(c, "payload.nonceB64: expected non-empty string");
-  if (!HAS(&f, 2) || !is_nonempty_str(f.v[2]))
-    FAIL(c, "payload.ciphertextB64: expected non-empty string");
-  if (HAS(&f, 3) && !is_str(f.v[3])) FAIL(c, "payload.tagB64: expected string");
-  return 0;
-}
-
-typedef int (*payload_fn)(esn_json_value, vctx *);
-
-static const payload_fn kPayload[ESN_EV_COUNT] = {
-    NULL,
-    p_session_init,
-    p_stdout,
-    p_log,
-    p_tool_call,
-    p_tool_result_applied,
-    p_final,
-    p_heartbeat,
-    p_error,
-    p_enc,
-    p_partial_result,
-    p_tool_progress,
-    p_deadline_exceeded,
-    p_catalog_changed,
-};
 
 /* ------------------------------------------------------------------------ */
 /* Events                                                                   */
-
-static const vkey kEvent[] = {K("protocolVersion"), K("sessionId"), K("seq"), K("type"),
-                              K("payload")};
-
-enum { F_VERSION, F_SESSION, F_SEQ, F_TYPE, F_PAYLOAD };
 
 static esn_verdict verdict(esn_event_info *info, vctx *c, int ok) {
   if (info != NULL) info->reason = ok ? NULL : c->reason;
@@ -572,6 +442,7 @@ static esn_verdict verdict(esn_event_info *info, vctx *c, int ok) {
 }
 
 esn_verdict esn_validate_event(esn_json_value root, esn_event_info *info) {
+  const vshape *ev = &kShapes[SH_EVENT];
   esn_event_info scratch;
   vctx c = {0, NULL};
   vfields f;
@@ -587,15 +458,15 @@ esn_verdict esn_validate_event(esn_json_value root, esn_event_info *info) {
   info->session_id_len = 0;
   info->reason = NULL;
 
-  if (scan(root, kEvent, 5, &f, &c) != 0) {
-    c.reason = "expected an object";
+  if (scan(root, ev->keys, ev->n, &f, &c) != 0) {
+    c.reason = EV_NOT_OBJECT;
     return verdict(info, &c, 0);
   }
-  if (HAS(&f, F_TYPE) && esn_json_get_string(f.v[F_TYPE], &s, &n) == 0)
+  if (HAS(&f, ESN_EVK_TYPE) && esn_json_get_string(f.v[ESN_EVK_TYPE], &s, &n) == 0)
     type = esn_event_type_from_name(s, n);
   info->type = type;
-  if (HAS(&f, F_SEQ) && esn_json_get_number(f.v[F_SEQ], &d) == 0) info->seq = d;
-  if (HAS(&f, F_SESSION) && esn_json_get_string(f.v[F_SESSION], &s, &n) == 0) {
+  if (HAS(&f, ESN_EVK_SEQ) && esn_json_get_number(f.v[ESN_EVK_SEQ], &d) == 0) info->seq = d;
+  if (HAS(&f, ESN_EVK_SESSION_ID) && esn_json_get_string(f.v[ESN_EVK_SESSION_ID], &s, &n) == 0) {
     info->session_id = s;
     info->session_id_len = n;
   }
@@ -603,24 +474,8 @@ esn_verdict esn_validate_event(esn_json_value root, esn_event_info *info) {
   /* "enc" selects the envelope schema, anything else the discriminated
    * union, which rejects an unknown or missing `type` first. */
   if (type == ESN_EV_NONE) {
-    c.reason = "type: unknown event type";
+    c.reason = EV_UNKNOWN_TYPE;
     return verdict(info, &c, 0);
   }
-  if (!HAS(&f, F_VERSION) || !num(f.v[F_VERSION], &d) || !(d == 1 || d == 2)) {
-    c.reason = "protocolVersion: expected 1 or 2";
-    return verdict(info, &c, 0);
-  }
-  if (!HAS(&f, F_SESSION) || !is_prefixed(f.v[F_SESSION], "s_", 2)) {
-    c.reason = "sessionId: expected s_ id";
-    return verdict(info, &c, 0);
-  }
-  if (!HAS(&f, F_SEQ) || !is_int_nonneg(f.v[F_SEQ])) {
-    c.reason = "seq: expected safe integer >= 0";
-    return verdict(info, &c, 0);
-  }
-  if (!HAS(&f, F_PAYLOAD)) {
-    c.reason = "payload: required";
-    return verdict(info, &c, 0);
-  }
-  return verdict(info, &c, kPayload[type](f.v[F_PAYLOAD], &c) == 0);
+  return verdict(info, &c, check_fields(ev, &f, &c, kPayloadShape[type]) == 0);
 }

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "contracts/contracts_gen.h"
 #include "json/json.h"
 
 #ifdef __cplusplus
@@ -26,24 +27,8 @@ typedef enum {
   ESN_VALID_INVALID = 2
 } esn_verdict;
 
-/* Event types, numbered as lib/constants.js EVENT_TYPE_CODES. 0 = none. */
-typedef enum {
-  ESN_EV_NONE = 0,
-  ESN_EV_SESSION_INIT,
-  ESN_EV_STDOUT,
-  ESN_EV_LOG,
-  ESN_EV_TOOL_CALL,
-  ESN_EV_TOOL_RESULT_APPLIED,
-  ESN_EV_FINAL,
-  ESN_EV_HEARTBEAT,
-  ESN_EV_ERROR,
-  ESN_EV_ENC,
-  ESN_EV_PARTIAL_RESULT,
-  ESN_EV_TOOL_PROGRESS,
-  ESN_EV_DEADLINE_EXCEEDED,
-  ESN_EV_CATALOG_CHANGED,
-  ESN_EV_COUNT
-} esn_event_type;
+/* esn_event_type (ESN_EV_NONE = 0, then the types in the order of
+ * contracts/events.js, ESN_EV_COUNT) is generated: contracts/contracts_gen.h. */
 
 /* What a router needs, filled as far as the value allows even when invalid. */
 typedef struct {

@@ -1,32 +1,19 @@
 'use strict';
 // The mapping from the C core's crypto status numbers to the reference's
-// error classes (lib/errors.js) and EncryptionErrorCode codes.
-const { native } = require('../binding');
+// error classes (lib/errors.js) and EncryptionErrorCode codes. The statuses,
+// codes and messages are generated from csrc/contracts/codes.js
+// (lib/contracts.js), so both backends read the same tables.
 const { EcdhError, HkdfError, AesGcmError } = require('../errors');
-
-const codes = native ? native.crypto.codes : [];
-const messages = native ? native.crypto.messages : [];
+const { CRYPTO_STATUS, CRYPTO_CODES, CRYPTO_MESSAGES } = require('../contracts');
 
 /** Builds an error of class Cls from a native status (a negative number). */
 function fromStatus(Cls, status, prefix) {
   const s = -status;
-  const msg = messages[s] || 'crypto failure';
-  return new Cls(prefix ? `${prefix}: ${msg}` : msg, codes[s] || 'ENCRYPTION_HANDSHAKE_FAILED');
+  const msg = CRYPTO_MESSAGES[s] || 'crypto failure';
+  return new Cls(prefix ? `${prefix}: ${msg}` : msg, CRYPTO_CODES[s] || 'ENCRYPTION_HANDSHAKE_FAILED');
 }
 
-/** Status numbers of csrc/crypto/crypto.h. */
-const Status = Object.freeze({
-  OK: 0,
-  HANDSHAKE: -1,
-  KDF: -2,
-  DECRYPT: -3,
-  NONCE: -4,
-  EXPIRED: -5,
-  ALG: -6,
-  PUBKEY: -7,
-  ENVELOPE: -8,
-  SPACE: -9,
-  NOMEM: -10,
-});
+/** Status numbers of csrc/crypto/crypto.h, as the binding returns them (negated). */
+const Status = CRYPTO_STATUS;
 
 module.exports = { EcdhError, HkdfError, AesGcmError, fromStatus, Status };

@@ -15,9 +15,11 @@
 // offset, text), sink.route(RoutedEvent).
 
 const { native } = require('../binding');
-const { checkJsonEvent, normalizeEvent, zodErrorMessage } = require('../validate');
+const { checkJsonEvent, normalizeEvent, zodErrorMessage, routableFields } = require('../validate');
 const { RoutedEvent } = require('./routed-event');
-const { EVENT_TYPE_CODES, EVENT_TYPE_CODE } = require('../constants');
+// The record layout, kinds and modes shared with csrc/ndjson (generated from
+// csrc/contracts/codes.js).
+const { EVENT_TYPE_CODES, FRAMER_MODE, REC_KIND: REC, RECS, REC_SLOT } = require('../contracts');
 
 // route: lines fully validated as events; 'route-fields': only the routing
 // fields are checked (see routableFields), the payload when it is read.
@@ -27,10 +29,8 @@ const MODE = { json: 0, event: 1, route: 2, 'route-fields': 3 };
 // values come from one JSON.parse of the batch array, and events are then
 // validated here, as in the JS backend); route-fields reads the routing
 // fields in the same one-pass scan (ROUTE_SCAN); route validates in C.
-const NATIVE_MODE = [4, 4, 2, 5];
+const NATIVE_MODE = [FRAMER_MODE.SCAN, FRAMER_MODE.SCAN, FRAMER_MODE.ROUTE, FRAMER_MODE.ROUTE_SCAN];
 const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
-
-const REC = { VALUE: 0, NORMALIZE: 1, INVALID: 2, JS: 3, TOO_LONG: 4, ROUTE: 5 };
 
 const ERR = {
   PARSE: 'ERR_NDJSON_PARSE',
@@ -42,31 +42,7 @@ function tooLongMessage(max) {
   return `Line too long: exceeds maxLineBytes (${max} bytes)`;
 }
 
-/**
- * The checks of 'route-fields' mode (the C twin is routable() in
- * csrc/ndjson/framer.c): an object with protocolVersion 1 or 2, sessionId
- * "s_" + at least one character, seq a safe integer >= 0, a known type and
- * an object payload. Every valid event passes; an event that passes may
- * still have a payload that breaks its type's rule.
- */
-function routableFields(v) {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const p = v.payload;
-  const sid = v.sessionId;
-  return (
-    typeof v.type === 'string' &&
-    EVENT_TYPE_CODE[v.type] !== undefined &&
-    (v.protocolVersion === 1 || v.protocolVersion === 2) &&
-    typeof sid === 'string' &&
-    sid.length > 2 &&
-    sid.startsWith('s_') &&
-    Number.isSafeInteger(v.seq) &&
-    v.seq >= 0 &&
-    typeof p === 'object' &&
-    p !== null &&
-    !Array.isArray(p)
-  );
-}
+// routableFields (lib/validate, generated): the checks of 'route-fields' mode.
 
 // Decides a line's text in JavaScript: the rare path of the native backend
 // and the whole of the JS backend.
@@ -105,7 +81,8 @@ function decideText(mode, text, line, offset, sink, bytes) {
 
 // ---------------------------------------------------------------------------
 // Native backend
-const STRIDE = native ? native.RECORD_STRIDE : 8;
+const { STRIDE, HEADER, COUNT, MORE, TYPE_SHIFT } = RECS;
+const { KIND, LINE, OFFSET, SEQ, START, END, SID_START, SID_END } = REC_SLOT;
 const RECORDS = 512;
 
 class NativeLineDecoder {
@@ -113,7 +90,7 @@ class NativeLineDecoder {
     this.mode = MODE[mode];
     this.maxLineBytes = maxLineBytes;
     this._d = new native.Decoder(NATIVE_MODE[this.mode], maxLineBytes);
-    this._recs = new Float64Array(2 + RECORDS * STRIDE);
+    this._recs = new Float64Array(HEADER + RECORDS * STRIDE);
     this._sid = '';
   }
 
@@ -133,14 +110,14 @@ class NativeLineDecoder {
   _drain(batch, sink) {
     for (;;) {
       this._records(batch, sink);
-      if (this._recs[1] === 0) return;
+      if (this._recs[MORE] === 0) return;
       batch = this._d.next(this._recs);
     }
   }
 
   _records(batch, sink) {
     const recs = this._recs;
-    const n = recs[0];
+    const n = recs[COUNT];
     if (n === 0) return;
     const mode = this.mode;
     if (mode < 2) {
@@ -154,11 +131,11 @@ class NativeLineDecoder {
       }
       let vi = 0;
       let side = null;
-      for (let i = 0, o = 2; i < n; i++, o += STRIDE) {
-        const kind = recs[o] & 0xff;
+      for (let i = 0, o = HEADER; i < n; i++, o += STRIDE) {
+        const kind = recs[o + KIND] & 0xff;
         if (kind === REC.VALUE) {
           if (values === null) {
-            decideText(mode, batch.slice(recs[o + 4], recs[o + 5]), recs[o + 1], recs[o + 2], sink, null);
+            decideText(mode, batch.slice(recs[o + START], recs[o + END]), recs[o + LINE], recs[o + OFFSET], sink, null);
             continue;
           }
           const v = values[vi++];
@@ -170,36 +147,36 @@ class NativeLineDecoder {
           if (verdict === 0) sink.value(v);
           else if (verdict === 1) sink.value(normalizeEvent(v));
           else {
-            const text = batch.slice(recs[o + 4], recs[o + 5]);
-            sink.invalid(ERR.EVENT, `Validation error: ${zodErrorMessage(v)}`, recs[o + 1], recs[o + 2], text);
+            const text = batch.slice(recs[o + START], recs[o + END]);
+            sink.invalid(ERR.EVENT, `Validation error: ${zodErrorMessage(v)}`, recs[o + LINE], recs[o + OFFSET], text);
           }
         } else {
           if (side === null) side = this._d.side();
-          this._rare(kind, side.slice(recs[o + 4], recs[o + 5]), recs[o + 1], recs[o + 2], sink);
+          this._rare(kind, side.slice(recs[o + START], recs[o + END]), recs[o + LINE], recs[o + OFFSET], sink);
         }
       }
       return;
     }
     let side = null;
-    for (let i = 0, o = 2; i < n; i++, o += STRIDE) {
-      const kind = recs[o] & 0xff;
-      if (side === null && (kind !== REC.ROUTE || recs[o + 6] !== -1)) side = this._d.side();
+    for (let i = 0, o = HEADER; i < n; i++, o += STRIDE) {
+      const kind = recs[o + KIND] & 0xff;
+      if (side === null && (kind !== REC.ROUTE || recs[o + SID_START] !== -1)) side = this._d.side();
       if (kind === REC.ROUTE) {
-        if (recs[o + 6] !== -1) this._sid = side.slice(recs[o + 6], recs[o + 7]);
+        if (recs[o + SID_START] !== -1) this._sid = side.slice(recs[o + SID_START], recs[o + SID_END]);
         sink.route(
           new RoutedEvent(
-            EVENT_TYPE_CODES[recs[o] >> 8],
-            recs[o + 3],
+            EVENT_TYPE_CODES[recs[o + KIND] >> TYPE_SHIFT],
+            recs[o + SEQ],
             this._sid,
             batch,
-            recs[o + 4],
-            recs[o + 5],
-            recs[o + 1],
-            recs[o + 2],
+            recs[o + START],
+            recs[o + END],
+            recs[o + LINE],
+            recs[o + OFFSET],
           ),
         );
       } else {
-        this._rare(kind, side.slice(recs[o + 4], recs[o + 5]), recs[o + 1], recs[o + 2], sink);
+        this._rare(kind, side.slice(recs[o + START], recs[o + END]), recs[o + LINE], recs[o + OFFSET], sink);
       }
     }
   }

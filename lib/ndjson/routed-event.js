@@ -3,7 +3,7 @@
 // the event object, and the raw line. The event itself is parsed only when
 // `event` or `payload` is read (then once, and cached).
 
-const { normalizeEvent, checkJsonEvent, zodErrorMessage } = require('../validate');
+const { normalizeEvent, checkJsonEvent, zodErrorMessage, CHECK_OK, CHECK_INVALID } = require('../validate');
 const { NdjsonError } = require('../errors');
 
 function invalidEvent(message, code, r) {
@@ -58,10 +58,10 @@ class RoutedEvent {
         throw invalidEvent(`JSON parse error: ${err && err.message}`, 'ERR_NDJSON_PARSE', this);
       }
       const verdict = checkJsonEvent(v);
-      if (verdict === 2) {
+      if (verdict === CHECK_INVALID) {
         throw invalidEvent(`Validation error: ${zodErrorMessage(v)}`, 'ERR_NDJSON_INVALID_EVENT', this);
       }
-      this._event = verdict === 0 ? v : normalizeEvent(v);
+      this._event = verdict === CHECK_OK ? v : normalizeEvent(v);
     }
     return this._event;
   }

@@ -23,28 +23,22 @@ const STATES = [
   ConnectionState.Closed,
 ];
 
-// Step codes and record types of csrc/backoff/backoff.h.
-const STEP = {
-  DONE: 0,
-  CONNECT: 1,
-  CONNECTED: 2,
-  DISCONNECTED: 3,
-  FATAL: 4,
-  FIRED: 5,
-  CLOSE: 6,
-  RESET: 7,
-  DECIDE: 8,
-  SCHEDULE: 9,
-  ARM: 10,
-  FIRED_CONNECT: 11,
+// Step codes, record types and layout of csrc/backoff/backoff.h (generated
+// from csrc/contracts/codes.js into lib/contracts.js).
+const { BACKOFF } = require('../contracts');
+
+const { STEP, STEP_COUNT, REASON, STRIDE, MAX_EVENTS, STATE: S, SHIFT } = BACKOFF;
+const EV = {
+  STATE: BACKOFF.EVENT.STATE_CHANGE,
+  SCHEDULED: BACKOFF.EVENT.RETRY_SCHEDULED,
+  STARTED: BACKOFF.EVENT.RETRY_STARTED,
+  CONNECTED: BACKOFF.EVENT.CONNECTED,
+  DISCONNECTED: BACKOFF.EVENT.DISCONNECTED,
+  FAILED: BACKOFF.EVENT.FAILED,
+  ARM: BACKOFF.EVENT.ARM_TIMER,
+  CANCEL: BACKOFF.EVENT.CANCEL_TIMER,
 };
-const STEP_COUNT = 12;
-const EV = { STATE: 0, SCHEDULED: 1, STARTED: 2, CONNECTED: 3, DISCONNECTED: 4, FAILED: 5, ARM: 6, CANCEL: 7 };
-const REASON = { NONE: 0, OR_DEFAULT: 1, GIVEN: 2 };
-const STRIDE = 3;
-const MAX_EVENTS = 4;
 const OUT_LENGTH = 1 + MAX_EVENTS * STRIDE;
-const S = { DISCONNECTED: 0, CONNECTING: 1, CONNECTED: 2, RECONNECTING: 3, FAILED: 4, CLOSED: 5 };
 
 // What the reference's arithmetic and comparisons make of a configuration
 // value: its ToNumber (strings, null, undefined -> NaN, ...). Never throws.
@@ -94,14 +88,14 @@ class JsBackoff {
   }
 
   step(code, arg, out) {
-    if (!(out instanceof Float64Array) || out.length < OUT_LENGTH) throw new TypeError('Backoff.step(code, arg, out): out must be a Float64Array of 13 or more');
+    if (!(out instanceof Float64Array) || out.length < OUT_LENGTH) throw new TypeError(`Backoff.step(code, arg, out): out must be a Float64Array of ${OUT_LENGTH} or more`);
     code |= 0; // as the binding's Int32Value
     if (!(code > STEP.DONE && code < STEP_COUNT)) throw new RangeError('Backoff.step: unknown step');
     let n = 0;
     let next = STEP.DONE;
     const emit = (type, state = 0, prev = 0, reason = 0, attempt = 0, delay = 0) => {
       const o = 1 + n * STRIDE;
-      out[o] = type | (state << 8) | (prev << 16) | (reason << 24);
+      out[o] = type | (state << SHIFT.STATE) | (prev << SHIFT.PREV) | (reason << SHIFT.REASON);
       out[o + 1] = attempt;
       out[o + 2] = delay;
       n++;
@@ -233,7 +227,7 @@ class ReconnectionStateMachine {
           const w = out[o];
           switch (w & 0xff) {
             case EV.STATE:
-              this.onEvent({ type: 'state_change', state: STATES[(w >> 8) & 0xff], previousState: STATES[(w >> 16) & 0xff] });
+              this.onEvent({ type: 'state_change', state: STATES[(w >> SHIFT.STATE) & 0xff], previousState: STATES[(w >> SHIFT.PREV) & 0xff] });
               break;
             case EV.SCHEDULED:
               attempt = out[o + 1];
@@ -250,7 +244,7 @@ class ReconnectionStateMachine {
               this.onEvent({ type: 'disconnected', reason });
               break;
             case EV.FAILED:
-              this.onEvent({ type: 'failed', reason: (w >>> 24) === REASON.OR_DEFAULT ? (reason ?? 'Max retries exceeded') : reason });
+              this.onEvent({ type: 'failed', reason: (w >>> SHIFT.REASON) === REASON.OR_DEFAULT ? (reason ?? 'Max retries exceeded') : reason });
               break;
             case EV.ARM: {
               const a = attempt;
