@@ -15,7 +15,7 @@ const { ctl, token, inOrder, range, chunkEvent, FAST, MAX_SAFE } = require('./su
 
 const REFUSED = { $esn: 2, t: 'reject', code: 'SESSION_AUTH_FAILED', message: 'session resume refused' };
 
-/** GET/POST with an optional credential; resolves { status, body } (a streaming 200 is read for `readMs` at most, then aborted). */
+/** GET/POST with an optional credential; resolves { status, body } (a streaming 200 is read until `readLines` events, 3 s at most, then aborted). */
 async function call(base, path, { method = 'GET', credential, body, readLines = 0 } = {}) {
   const ac = new AbortController();
   const headers = { accept: 'application/x-ndjson' };
@@ -24,15 +24,20 @@ async function call(base, path, { method = 'GET', credential, body, readLines = 
   const res = await fetch(`${base}${path}`, { method, headers, body, signal: ac.signal });
   let text = '';
   if (res.status === 200 && method === 'GET') {
-    // a stream: read until `readLines` event lines arrived (or a little while), then hang up
+    // a stream: read until `readLines` event lines arrived (3 s at most: a
+    // stream never ends by itself), then hang up
     const reader = res.body.getReader();
-    const t0 = Date.now();
+    let timer;
+    const deadline = new Promise((resolve) => {
+      timer = setTimeout(() => resolve({ timeout: true }), 3000);
+    });
     const events = () => text.split('\n').filter((l) => l.startsWith('{"protocolVersion"')).length;
-    while (events() < readLines && Date.now() - t0 < 3000) {
-      const r = await Promise.race([reader.read(), new Promise((resolve) => setTimeout(() => resolve({ timeout: true }), 200))]);
-      if (r.done) break;
+    while (events() < readLines) {
+      const r = await Promise.race([reader.read(), deadline]);
+      if (r.timeout || r.done) break;
       if (r.value) text += Buffer.from(r.value).toString();
     }
+    clearTimeout(timer);
     ac.abort();
   } else {
     text = await res.text();

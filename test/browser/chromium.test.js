@@ -178,11 +178,12 @@ describe('browser build in headless Chromium', function () {
     };
   }
 
-  // N events from the server, spread over time so the drops land mid-stream.
+  // N events from the server, at most 50 of them unacknowledged by the page
+  // at a time, so the drops land mid-stream.
   async function sendEvents(session) {
     for (let i = 0; i < N; i++) {
       await session.send({ type: 'stdout', payload: { i, chunk: `event ${i} ${'x'.repeat(i % 50)}` } });
-      if (i % 50 === 49) await new Promise((r) => setTimeout(r, 20));
+      if (i % 50 === 49) await until(() => session.stats.held <= 50 || session.closed, 'the page acknowledges', 60000);
     }
   }
 

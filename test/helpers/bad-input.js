@@ -1,10 +1,48 @@
 'use strict';
-// Helpers of test/bad-input.test.js (the README's bad-input matrix): a man in
-// the middle on one live connection of a StreamServer / ReconnectingStream
-// pair, a raw WebSocket peer that speaks the control frames by hand, and a
-// guard that records uncaught exceptions and unhandled rejections.
+// Helpers of the README's bad-input matrix, split by layer into
+// test/ndjson/bad-input.test.js, test/crypto/bad-input.test.js and
+// test/server/bad-input.test.js: the hooks every part registers (a Harness
+// and a guard that records uncaught exceptions and unhandled rejections), a
+// man in the middle on one live connection of a StreamServer /
+// ReconnectingStream pair, a raw WebSocket peer that speaks the control
+// frames by hand, and the inputs the parts share.
 
+const assert = require('node:assert');
 const WebSocket = require('ws');
+const { generateKeyPairSync } = require('../../index.js');
+const { Harness } = require('./stream-harness');
+
+/** A valid stdout event of session s_bad. */
+const event = (seq, chunk) => ({ protocolVersion: 2, sessionId: 's_bad', seq, type: 'stdout', payload: { chunk } });
+
+/** [a, a + 1, ..., b]. */
+const range = (a, b) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
+
+/** An uncompressed P-256 public key (base64) with one bit flipped: off the curve. */
+function offCurvePublicKey() {
+  const pub = Buffer.from(generateKeyPairSync().publicKeyB64, 'base64');
+  pub[64] ^= 1;
+  return pub.toString('base64');
+}
+
+/**
+ * Registers the matrix's hooks in the calling describe: a fresh Harness per
+ * test (ctx.h, closed after it) and the process guard, which fails the test
+ * on any uncaught exception or unhandled rejection. Returns ctx.
+ */
+function matrixHooks() {
+  const ctx = { h: null, guard: null };
+  beforeEach(() => {
+    ctx.guard = processGuard();
+    ctx.h = new Harness();
+  });
+  afterEach(async () => {
+    await ctx.h.cleanup();
+    ctx.guard.uninstall();
+    assert.deepStrictEqual(ctx.guard.seen, [], 'uncaught exception or unhandled rejection');
+  });
+  return ctx;
+}
 
 /**
  * Taps the frames a transport writes (a server session's link.transport or a
@@ -149,4 +187,4 @@ function processGuard() {
   };
 }
 
-module.exports = { tap, rewriteLineOnce, flipCiphertext, truncateCiphertext, rawPeer, resumeHello, processGuard };
+module.exports = { event, range, offCurvePublicKey, matrixHooks, tap, rewriteLineOnce, flipCiphertext, truncateCiphertext, rawPeer, resumeHello, processGuard };

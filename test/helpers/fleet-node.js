@@ -1,5 +1,5 @@
 'use strict';
-// One process of the fleet test (test/store-fleet.test.js), speaking to the
+// One process of the fleet test (test/store/fleet.test.js), speaking to the
 // parent over IPC. argv: redisUrl keyPrefix encryptionKey(b64) role
 //   role 'server':   a StreamServer on a free port with a RedisSessionStore;
 //                    reports { port }, every session it serves ({ session: sid,

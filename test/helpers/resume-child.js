@@ -1,5 +1,5 @@
 'use strict';
-// A client process for test/resume-state.test.js: it consumes a session and,
+// A client process for test/client/resume-state.test.js: it consumes a session and,
 // after every event it handles and in the same tick as every message it
 // sends, writes { got, sent, state } to a file (write + rename, so a SIGKILL
 // leaves the last whole snapshot). argv: url, file, encryption (0|1).

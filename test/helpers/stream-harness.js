@@ -27,8 +27,6 @@ function until(cond, what = 'condition', ms = 10000) {
   });
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
 function freePort() {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
@@ -80,4 +78,4 @@ class Harness {
   }
 }
 
-module.exports = { until, sleep, freePort, once, Harness, StreamServer, ReconnectingStream, FaultProxy };
+module.exports = { until, freePort, once, Harness, StreamServer, ReconnectingStream, FaultProxy };

@@ -8,10 +8,10 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { fork } = require('node:child_process');
-const { Harness, until, once } = require('./helpers/stream-harness');
-const { ReconnectingStream } = require('../lib/client');
-const { backend } = require('../lib/binding');
-const { webOnly } = require('../lib/crypto/keys');
+const { Harness, until, once } = require('../helpers/stream-harness');
+const { ReconnectingStream } = require('../../lib/client');
+const { backend } = require('../../lib/binding');
+const { webOnly } = require('../../lib/crypto/keys');
 
 const FAST = { maxAttempts: 50, initialDelay: 5, maxDelay: 50 };
 const range = (a, b) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
@@ -69,7 +69,7 @@ describe(`resumeState(): a client process restart (${backend} backend)`, functio
       const { server, addr } = await h.server({ encryption: enc ? 'required' : 'disabled', rekeyAfterMessages: 50 });
       const sessionP = once(server, 'session');
       const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'esn-resume-')), 'state.json');
-      const child = fork(path.join(__dirname, 'helpers', 'resume-child.js'), [addr.url, file, enc ? '1' : '0'], { stdio: 'ignore', serialization: 'json' });
+      const child = fork(path.join(__dirname, '..', 'helpers', 'resume-child.js'), [addr.url, file, enc ? '1' : '0'], { stdio: 'ignore', serialization: 'json' });
       h.add({ close: () => child.kill('SIGKILL') });
       const s = await sessionP;
       const fromClient = [];

@@ -4,10 +4,10 @@
 const assert = require('node:assert/strict');
 const { Readable } = require('node:stream');
 const path = require('node:path');
-const lib = require('..');
-const { prng } = require('./helpers/prng');
+const lib = require('../..');
+const { prng } = require('../helpers/prng');
 
-const vectors = require(path.join(__dirname, 'vectors', 'ndjson-lines.json')).lines;
+const vectors = require(path.join(__dirname, '..', 'vectors', 'ndjson-lines.json')).lines;
 const roundTrip = (v) => JSON.parse(JSON.stringify(v));
 // Deeply nested vectors defeat assert's recursion: compare JSON texts.
 const texts = (list) => list.map((v) => JSON.stringify(v));

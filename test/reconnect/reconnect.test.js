@@ -2,18 +2,18 @@
 // The reference's reconnection helpers replay every trace of
 // test/vectors/reconnect.json exactly, on both backends, under a manual clock;
 // jittered delays stay in the band; the C backoff machine and its JavaScript
-// twin agree record for record. (test/reconnect-reference.test.js compares
+// twin agree record for record. (test/reconnect/reference.test.js compares
 // the class with a model of the reference under reentrant handlers.)
 const assert = require('node:assert/strict');
 const path = require('node:path');
-const lib = require('..');
-const { native, backend } = require('../lib/binding');
-const { JsBackoff, createBackoff, STEP } = require('../lib/reconnect/state-machine');
-const { installFakeClock } = require('./helpers/fake-clock');
-const testing = require('../lib/testing');
-const { prng } = require('./helpers/prng');
+const lib = require('../..');
+const { native, backend } = require('../../lib/binding');
+const { JsBackoff, createBackoff, STEP } = require('../../lib/reconnect/state-machine');
+const { installFakeClock } = require('../helpers/fake-clock');
+const testing = require('../../lib/testing');
+const { prng } = require('../helpers/prng');
 
-const V = require(path.join(__dirname, 'vectors', 'reconnect.json'));
+const V = require(path.join(__dirname, '..', 'vectors', 'reconnect.json'));
 const plain = (v) => JSON.parse(JSON.stringify(v));
 
 // Replays one machine trace; `advance(ms)` moves whichever clock is installed.

@@ -4,7 +4,7 @@
 // and 'drain' fires when room comes back.
 
 const assert = require('node:assert');
-const { Harness, until, once } = require('./helpers/stream-harness');
+const { Harness, until, once } = require('../helpers/stream-harness');
 
 const KB = 'k'.repeat(1000);
 const COUNT = 6000; // ~6 MB each way, far above the bounds below

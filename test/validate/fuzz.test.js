@@ -10,14 +10,14 @@
 const assert = require('node:assert');
 const fs = require('node:fs');
 const path = require('node:path');
-const { native } = require('../lib/binding');
-const { checkJsonEvent, CHECK_INVALID } = require('../lib/validate');
-const { EVENT_TYPE_CODE } = require('../lib/constants');
-const { prng } = require('./helpers/prng');
+const { native } = require('../../lib/binding');
+const { checkJsonEvent, CHECK_INVALID } = require('../../lib/validate');
+const { EVENT_TYPE_CODE } = require('../../lib/constants');
+const { prng } = require('../helpers/prng');
 
-const VECTORS = require('./vectors/ndjson-lines.json');
-const CRYPTO = require('./vectors/crypto.json');
-const SEED_DIR = path.join(__dirname, '..', 'csrc', 'fuzz', 'seeds', 'validate');
+const VECTORS = require('../vectors/ndjson-lines.json');
+const CRYPTO = require('../vectors/crypto.json');
+const SEED_DIR = path.join(__dirname, '..', '..', 'csrc', 'fuzz', 'seeds', 'validate');
 const ROUNDS = 2500;
 
 function baseTexts() {

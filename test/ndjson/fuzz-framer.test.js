@@ -10,10 +10,10 @@
 // existing decoder-diff test stays below 512). With ENCLAVE_STREAM_NATIVE=0
 // the JS decoder is checked chunked against itself whole.
 const assert = require('node:assert/strict');
-const { native } = require('../lib/binding');
-const { NativeLineDecoder, JsLineDecoder } = require('../lib/ndjson/line-decoder');
-const { prng } = require('./helpers/prng');
-const { runDecoder: run } = require('./helpers/decoder-log');
+const { native } = require('../../lib/binding');
+const { NativeLineDecoder, JsLineDecoder } = require('../../lib/ndjson/line-decoder');
+const { prng } = require('../helpers/prng');
+const { runDecoder: run } = require('../helpers/decoder-log');
 
 const ev = (seq, chunk) =>
   `{"protocolVersion":2,"sessionId":"s_a","seq":${seq},"type":"stdout","payload":{"chunk":"${chunk}"}}`;

@@ -6,12 +6,12 @@
 // holder; every event and message exactly once, in order; seqs consecutive
 // and nonces unique across the servers that sealed for one session.
 const assert = require('node:assert');
-const { Harness, until, once } = require('./helpers/stream-harness');
-const { Balancer } = require('./helpers/balancer');
+const { Harness, until, once } = require('../helpers/stream-harness');
+const { Balancer } = require('../helpers/balancer');
 const nodeCrypto = require('node:crypto');
-const { StreamServer, MemorySessionStore, RedisSessionStore } = require('../lib/server');
-const { backend } = require('../lib/binding');
-const redisServer = require('./helpers/redis-server');
+const { StreamServer, MemorySessionStore, RedisSessionStore } = require('../../lib/server');
+const { backend } = require('../../lib/binding');
+const redisServer = require('../helpers/redis-server');
 
 const FAST = { maxAttempts: 50, initialDelay: 5, maxDelay: 50 };
 const range = (a, b) => Array.from({ length: b - a + 1 }, (_, i) => a + i);

@@ -10,9 +10,9 @@
 // setTimeout/clearTimeout and the whole Date constructor are replaced and
 // Math.random is stubbed AFTER the package was loaded.
 const assert = require('node:assert/strict');
-const lib = require('..');
-const { backend } = require('../lib/binding');
-const { prng } = require('./helpers/prng');
+const lib = require('../..');
+const { backend } = require('../../lib/binding');
+const { prng } = require('../helpers/prng');
 
 // ---- the model: what the reference class does, step by step ----------------
 // Written from the documented behaviour: every emit happens synchronously in
@@ -260,7 +260,7 @@ function compare(config, script, reentry, seed) {
 describe(`ReconnectionStateMachine vs the reference behaviour (${backend} backend)`, () => {
   it('the model itself replays the reconnect.json machine traces', () => {
     // Keeps the model honest: it must agree with the recorded reference traces.
-    const V = require('./vectors/reconnect.json');
+    const V = require('../vectors/reconnect.json');
     for (const m of V.machine) {
       const script = m.trace.map((s) => s.step);
       const log = run(makeModel, m.config, script, false, 1);

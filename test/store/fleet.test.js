@@ -14,13 +14,13 @@ const os = require('node:os');
 const path = require('node:path');
 const nodeCrypto = require('node:crypto');
 const { fork } = require('node:child_process');
-const { Harness, until } = require('./helpers/stream-harness');
-const { Balancer } = require('./helpers/balancer');
-const redisServer = require('./helpers/redis-server');
-const { webOnly } = require('../lib/crypto/keys');
+const { Harness, until } = require('../helpers/stream-harness');
+const { Balancer } = require('../helpers/balancer');
+const redisServer = require('../helpers/redis-server');
+const { webOnly } = require('../../lib/crypto/keys');
 
-const NODE = path.join(__dirname, 'helpers', 'fleet-node.js');
-const CLIENT = path.join(__dirname, 'helpers', 'resume-child.js');
+const NODE = path.join(__dirname, '..', 'helpers', 'fleet-node.js');
+const CLIENT = path.join(__dirname, '..', 'helpers', 'resume-child.js');
 const range = (a, b) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
 
 describe('session store fleet: server processes on one redis-server', function () {
@@ -153,7 +153,7 @@ describe('session store fleet: server processes on one redis-server', function (
   });
 
   it('a client process and the server process holding its session both killed with SIGKILL: a new client process from the last resumeState() resumes through the other server; events exactly once, in order; every message delivered', async function () {
-    if (webOnly()) this.skip(); // crypto.subtle keys are not extractable: no resumeState() (test/resume-state.test.js)
+    if (webOnly()) this.skip(); // crypto.subtle keys are not extractable: no resumeState() (test/client/resume-state.test.js)
     const N = 3000;
     redis = await redisServer.startRedis();
     const { a, b, lb, producer } = await twoServersAndProducer();

@@ -5,11 +5,11 @@
 // Lines that could merge or split inside that array, or any batch that does
 // not parse, must still give exactly what the JavaScript decoder gives.
 const assert = require('node:assert/strict');
-const { native } = require('../lib/binding');
-const { NativeLineDecoder, JsLineDecoder } = require('../lib/ndjson/line-decoder');
-const { runDecoder: run } = require('./helpers/decoder-log');
-const { splitLines } = require('../lib/ndjson');
-const lib = require('..');
+const { native } = require('../../lib/binding');
+const { NativeLineDecoder, JsLineDecoder } = require('../../lib/ndjson/line-decoder');
+const { runDecoder: run } = require('../helpers/decoder-log');
+const { splitLines } = require('../../lib/ndjson');
+const lib = require('../..');
 
 const ev = (seq, sid = 's_a') =>
   `{"protocolVersion":2,"sessionId":"${sid}","seq":${seq},"type":"stdout","payload":{"chunk":"c${seq}"}}`;

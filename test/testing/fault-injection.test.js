@@ -4,7 +4,7 @@
 // with and without encryption.
 
 const assert = require('node:assert');
-const { Harness, until } = require('./helpers/stream-harness');
+const { Harness, until } = require('../helpers/stream-harness');
 
 const N = 20000;
 

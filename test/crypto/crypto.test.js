@@ -6,14 +6,14 @@
 const assert = require('node:assert');
 const nodeCrypto = require('node:crypto');
 const path = require('node:path');
-const { backend } = require('../lib/binding');
-const c = require('../lib/crypto');
-const vectors = require(path.join(__dirname, 'vectors', 'crypto.json'));
+const { backend } = require('../../lib/binding');
+const c = require('../../lib/crypto');
+const vectors = require(path.join(__dirname, '..', 'vectors', 'crypto.json'));
 
 const { subtle } = globalThis.crypto;
 const hex = (h) => Buffer.from(h, 'hex');
 
-const { prng } = require('./helpers/prng');
+const { prng } = require('../helpers/prng');
 
 describe(`crypto (${backend} backend)`, function () {
   this.timeout(60000);

@@ -6,11 +6,11 @@ const fs = require('fs');
 const path = require('path');
 const { z } = require('zod');
 
-const V = require('../lib/validate');
-const S = require('../lib/validate/schemas');
-const { randomCases, randomDatetimes, DATETIMES_OK, DATETIMES_BAD } = require('./helpers/event-cases');
+const V = require('../../lib/validate');
+const S = require('../../lib/validate/schemas');
+const { randomCases, randomDatetimes, DATETIMES_OK, DATETIMES_BAD } = require('../helpers/event-cases');
 
-const LINES = JSON.parse(fs.readFileSync(path.join(__dirname, 'vectors', 'ndjson-lines.json'), 'utf8')).lines;
+const LINES = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'vectors', 'ndjson-lines.json'), 'utf8')).lines;
 const SID = 's_4c9184f37cff01bcdc32dc486ec36961';
 
 // Asserts every property the fast validator promises for one value.

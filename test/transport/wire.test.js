@@ -4,8 +4,8 @@
 // character-by-character scan of strings that need no escaping); encodeLine
 // wraps failures in a coded WireError; frameLines splits and trims frames.
 const assert = require('node:assert');
-const { stringify, encodeLine, frameLines } = require('../lib/transport/wire');
-const { prng } = require('./helpers/prng');
+const { stringify, encodeLine, frameLines } = require('../../lib/transport/wire');
+const { prng } = require('../helpers/prng');
 
 const STRINGS = ['', 'x', 'plain text', 'a"b', 'back\\slash', 'tab\there', 'nl\nnl', '\u0000', '\u001f', '\u007f', '\u2028\u2029', 'é ü ß', '😀', '\ud83d', '\ude00x', '</script>', 'x'.repeat(2000)];
 

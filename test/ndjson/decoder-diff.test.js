@@ -3,10 +3,10 @@
 // the same values, errors, line numbers and offsets for random inputs cut
 // into random chunks, in every mode.
 const assert = require('node:assert/strict');
-const { native } = require('../lib/binding');
-const { NativeLineDecoder, JsLineDecoder } = require('../lib/ndjson/line-decoder');
-const { prng } = require('./helpers/prng');
-const { runDecoder: run } = require('./helpers/decoder-log');
+const { native } = require('../../lib/binding');
+const { NativeLineDecoder, JsLineDecoder } = require('../../lib/ndjson/line-decoder');
+const { prng } = require('../helpers/prng');
+const { runDecoder: run } = require('../helpers/decoder-log');
 
 const ev = (seq, extra = '') =>
   `{"protocolVersion":2,"sessionId":"s_${seq % 3}","seq":${seq},"type":"stdout","payload":{"chunk":"c${seq}"${extra}}}`;

@@ -4,9 +4,9 @@
 // per-element JSON.stringify join, whichever path runs: on the native backend
 // arrays of plain objects are stringified whole and split into lines in C.
 const assert = require('node:assert/strict');
-const lib = require('..');
-const { native, backend } = require('../lib/binding');
-const { prng } = require('./helpers/prng');
+const lib = require('../..');
+const { native, backend } = require('../../lib/binding');
+const { prng } = require('../helpers/prng');
 
 const STRINGS = [
   '', 'x', '},{', '],[', '{', '}', '[', ']', ',', ':', '"', '\\', '\\"', '\\\\"', '"\\', 'a"b', '\\u0022',

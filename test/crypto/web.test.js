@@ -7,15 +7,15 @@
 // the NDJSON codec (lib/browser/).
 
 const assert = require('node:assert');
-const vectors = require('./vectors/crypto.json');
-const web = require('../lib/crypto/web');
-const { createEnvelopeCipher, StreamDecoder: NodeDecoder } = require('..');
-const { backend } = require('../lib/binding');
-const { Buffer: WebBuffer } = require('../lib/browser/buffer');
-const WebEmitter = require('../lib/browser/events');
-const browserCodec = require('../lib/browser/codec');
-const { Harness, until } = require('./helpers/stream-harness');
-const { prng } = require('./helpers/prng');
+const vectors = require('../vectors/crypto.json');
+const web = require('../../lib/crypto/web');
+const { createEnvelopeCipher, StreamDecoder: NodeDecoder } = require('../..');
+const { backend } = require('../../lib/binding');
+const { Buffer: WebBuffer } = require('../../lib/browser/buffer');
+const WebEmitter = require('../../lib/browser/events');
+const browserCodec = require('../../lib/browser/codec');
+const { Harness, until } = require('../helpers/stream-harness');
+const { prng } = require('../helpers/prng');
 
 const hex = (h) => Buffer.from(h, 'hex');
 

@@ -5,13 +5,13 @@
 // must agree on valid/invalid, and a CANONICAL verdict from C must mean
 // JSON.stringify(zod data) === JSON.stringify(JSON.parse(line)).
 const assert = require('node:assert');
-const { native } = require('../lib/binding');
-const { parseStreamEventOrEncrypted } = require('../lib/validate/schemas');
-const { checkEvent } = require('../lib/validate');
-const { EVENT_TYPE_CODE } = require('../lib/constants');
-const { randomCases, DATETIMES_OK, DATETIMES_BAD, NUM_TOKENS } = require('./helpers/event-cases');
-const { prng } = require('./helpers/prng');
-const vectors = require('./vectors/ndjson-lines.json');
+const { native } = require('../../lib/binding');
+const { parseStreamEventOrEncrypted } = require('../../lib/validate/schemas');
+const { checkEvent } = require('../../lib/validate');
+const { EVENT_TYPE_CODE } = require('../../lib/constants');
+const { randomCases, DATETIMES_OK, DATETIMES_BAD, NUM_TOKENS } = require('../helpers/event-cases');
+const { prng } = require('../helpers/prng');
+const vectors = require('../vectors/ndjson-lines.json');
 
 const MAX_DEPTH = 1000; // the addon's parser (csrc/binding/addon.cc)
 const SID = 's_4c9184f37cff01bcdc32dc486ec36961';

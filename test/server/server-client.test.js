@@ -3,8 +3,9 @@
 // retries, heartbeats, close(), server restart, encryption modes, HTTP.
 
 const assert = require('node:assert');
-const { Harness, until, sleep, freePort, once, StreamServer, ReconnectingStream } = require('./helpers/stream-harness');
-const control = require('../lib/protocol/control');
+const { Harness, until, freePort, once, StreamServer, ReconnectingStream } = require('../helpers/stream-harness');
+const { FakeClock } = require('../helpers/fake-clock');
+const control = require('../../lib/protocol/control');
 
 describe('StreamServer + ReconnectingStream', function () {
   this.timeout(10000);
@@ -90,7 +91,7 @@ describe('StreamServer + ReconnectingStream', function () {
     for (let i = 0; i < 50; i++) await s.send({ type: 'stdout', payload: { chunk: 'a' } });
     await until(() => got.length === 50, '50 events');
     await c.flush();
-    await sleep(20); // let the client's ack reach the server
+    await until(() => s.link.outbox.acked === 50, "the client's ack of seq 50 at the server");
     proxy.refuse();
     proxy.cutAll();
     for (let i = 0; i < 500; i++) s.send({ type: 'stdout', payload: { chunk: 'b' } }).catch(() => {});
@@ -129,16 +130,24 @@ describe('StreamServer + ReconnectingStream', function () {
 
   it('close() during a pending retry is final and cancels the retry', async () => {
     const port = await freePort();
-    const c = h.client({ url: `ws://127.0.0.1:${port}`, reconnect: { maxAttempts: 5, initialDelay: 40, jitter: false } });
+    // the retry delay runs on a fake clock: moving it past the delay shows the retry was cancelled
+    const clock = new FakeClock(Date.now()).install();
+    let c;
     let started = 0;
-    c.on('retryStarted', () => started++);
-    const connectP = c.connect();
-    await once(c, 'retry');
-    assert.strictEqual(c.state, 'reconnecting');
-    await c.close();
-    await assert.rejects(connectP, { code: 'ERR_STREAM_CLOSED' });
-    assert.strictEqual(c.state, 'closed');
-    await sleep(80);
+    let connectP;
+    try {
+      c = h.client({ url: `ws://127.0.0.1:${port}`, reconnect: { maxAttempts: 5, initialDelay: 40, jitter: false } });
+      c.on('retryStarted', () => started++);
+      connectP = c.connect();
+      await once(c, 'retry');
+      assert.strictEqual(c.state, 'reconnecting');
+      await c.close();
+      await assert.rejects(connectP, { code: 'ERR_STREAM_CLOSED' });
+      assert.strictEqual(c.state, 'closed');
+      clock.tick(10000);
+    } finally {
+      clock.uninstall();
+    }
     assert.strictEqual(started, 0);
     assert.strictEqual(c.state, 'closed');
     await assert.rejects(c.send({}), { code: 'ERR_STREAM_CLOSED' });

@@ -7,13 +7,13 @@
 // exactly; where the addon is loaded, the native cipher must agree too.
 const assert = require('node:assert');
 const nodeCrypto = require('node:crypto');
-const { native } = require('../lib/binding');
-const base64 = require('../lib/crypto/base64');
-const payload = require('../lib/crypto/payload');
-const { JsEnvelopeCipher, NativeEnvelopeCipher } = require('../lib/crypto/cipher');
-const { syncCrypto } = require('../lib/crypto/keys');
+const { native } = require('../../lib/binding');
+const base64 = require('../../lib/crypto/base64');
+const payload = require('../../lib/crypto/payload');
+const { JsEnvelopeCipher, NativeEnvelopeCipher } = require('../../lib/crypto/cipher');
+const { syncCrypto } = require('../../lib/crypto/keys');
 
-const { prng } = require('./helpers/prng');
+const { prng } = require('../helpers/prng');
 
 const SID = 's_4c9184f37cff01bcdc32dc486ec36961';
 const KID = 'k_e93816311a605d21110e0d9c45ae8dcd';
