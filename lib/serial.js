@@ -33,7 +33,8 @@ class Serial {
   }
 
   _settle(p) {
-    const q = p.then(
+    // Promise.resolve: a task may return any thenable, whose then() need not return a Promise
+    const q = Promise.resolve(p).then(
       () => {
         if (this.tail === q) this.tail = null;
       },

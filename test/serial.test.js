@@ -97,6 +97,20 @@ describe('Serial', () => {
     assert.strictEqual(s.tail, null);
   });
 
+  it('a task returning a bare thenable (whose then() returns nothing) is waited for like a Promise', async () => {
+    const s = new Serial((e) => assert.fail(e));
+    const log = [];
+    let finish;
+    s.run(() => ({ then: (res) => void (finish = () => res('done')) }));
+    s.run((x) => log.push(x), 'after');
+    await new Promise(setImmediate);
+    assert.deepStrictEqual(log, []);
+    finish();
+    await s.idle();
+    assert.deepStrictEqual(log, ['after']);
+    assert.strictEqual(s.tail, null);
+  });
+
   it('idle() resolves at once when nothing is pending, and waits for tasks queued while it waits', async () => {
     const s = new Serial(() => {});
     let resolved = false;

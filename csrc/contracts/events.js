@@ -5,7 +5,7 @@
 // routing checks run them) and the JavaScript checks (lib/validate/rules-gen.js:
 // lib/validate/index.js and lib/ndjson/line-decoder.js run them). The zod
 // schemas (lib/validate/schemas.js) stay the exported API; the differential
-// tests (test/validate*.test.js, test/fuzz-validate.test.js) prove all agree.
+// tests (test/validate*.test.js, test/validate/fuzz.test.js) prove all agree.
 //
 // A shape is an object rule: its fields in the schema's key order (zod's
 // output order), each [key, rule] or [key, rule, options]:

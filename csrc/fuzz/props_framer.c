@@ -357,7 +357,7 @@ void esn_prop_framer(const uint8_t *data, size_t size) {
     fr_frame(s, n, (esn_mode)mode, max_line, FR_RECS, seed, 0, &whole);
     fr_frame(s, n, (esn_mode)mode, max_line, cap, seed, 1, &chunks);
     /* SCAN and ROUTE_SCAN: chunking invariance only (JS decides their
-     * other lines; test/decoder-diff.test.js compares the backends) */
+     * other lines; test/ndjson/decoder-diff.test.js compares the backends) */
     if (mode < 4) fr_model(s, n, (esn_mode)mode, max_line, &model);
     else fr_put(&model, whole.p, whole.len);
     if (whole.len != chunks.len || whole.len != model.len ||

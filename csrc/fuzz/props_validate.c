@@ -11,7 +11,7 @@
  *     reads a valid event's type, seq and session id exactly as the DOM did
  *     (or refuses it: the framer then leaves the line to the full validator).
  * Agreement with the JavaScript validator (lib/validate/index.js) is checked on
- * the JS side by test/fuzz-validate.test.js, over these seeds and mutations.
+ * the JS side by test/validate/fuzz.test.js, over these seeds and mutations.
  */
 #include <math.h>
 #include <string.h>

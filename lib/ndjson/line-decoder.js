@@ -30,7 +30,7 @@ const MODE = { json: 0, event: 1, route: 2, 'route-fields': 3 };
 // validated here, as in the JS backend); route-fields reads the routing
 // fields in the same one-pass scan (ROUTE_SCAN); route validates in C.
 const NATIVE_MODE = [FRAMER_MODE.SCAN, FRAMER_MODE.SCAN, FRAMER_MODE.ROUTE, FRAMER_MODE.ROUTE_SCAN];
-const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
+const DEFAULT_MAX_LINE_BYTES = require('../options').defaults('EventRouter').maxLineBytes; // 16 MiB
 
 const ERR = {
   PARSE: 'ERR_NDJSON_PARSE',

@@ -64,7 +64,7 @@ function numericConfig(config) {
 
 // ---- the JavaScript twin of csrc/backoff/backoff.c ---------------------------
 // Same constructor arguments, step(code, arg, out) and info(out) as the native
-// Backoff, record for record (test/reconnect.test.js compares them).
+// Backoff, record for record (test/reconnect/reconnect.test.js compares them).
 class JsBackoff {
   constructor(maxRetries, initialDelayMs, maxDelayMs, backoffMultiplier, jitter, jitterFactor) {
     this.c = { maxRetries, initialDelayMs, maxDelayMs, backoffMultiplier, jitter: !!jitter, jitterFactor };

@@ -11,6 +11,8 @@
 const control = require('../protocol/control');
 const { frameLines, byteLength } = require('./wire');
 const { StreamProtocolError } = require('../errors');
+// The bounds both ends share, when a caller leaves them out (lib/options.js holds them).
+const LINK_DEFAULTS = require('../options').defaults('StreamServer');
 
 // Bytes in flight on a new WebSocket connection before the first ack.
 const START_WINDOW = 16 * 1024;
@@ -57,12 +59,12 @@ class Link {
     this.outbox = o.outbox;
     this.maxOutboxBytes = o.maxOutboxBytes;
     this.highWaterMark = o.highWaterMark;
-    this.maxFrameBytes = o.maxFrameBytes || 64 * 1024;
-    this.sendWindowBytes = o.sendWindowBytes || 1024 * 1024;
+    this.maxFrameBytes = o.maxFrameBytes ?? LINK_DEFAULTS.maxFrameBytes;
+    this.sendWindowBytes = o.sendWindowBytes ?? LINK_DEFAULTS.sendWindowBytes;
     this.heartbeatIntervalMs = o.heartbeatIntervalMs;
     this.heartbeatTimeoutMs = o.heartbeatTimeoutMs;
-    this.maxBufferedBytes = o.maxBufferedBytes || 8 * 1024 * 1024;
-    this.maxPendingSends = o.maxPendingSends || 1024;
+    this.maxBufferedBytes = o.maxBufferedBytes ?? LINK_DEFAULTS.maxBufferedBytes;
+    this.maxPendingSends = o.maxPendingSends ?? LINK_DEFAULTS.maxPendingSends;
     this.hooks = hooks;
     // The session's Channel on encrypted sessions: acks are MACed (docs/PROTOCOL.md §6).
     this.auth = null;

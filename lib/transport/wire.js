@@ -25,7 +25,7 @@ function quote(s) {
  * decide (toJSON, other prototypes, BigInt, deep or cyclic values...). On
  * Node 20 JSON.stringify scans strings one character at a time; a regular
  * expression finds that a string needs no escaping about 3x faster, which is
- * most of the cost of a 1 KiB event (test/wire.test.js compares the two on
+ * most of the cost of a 1 KiB event (test/transport/wire.test.js compares the two on
  * random values).
  */
 function stringifyFlat(v, depth) {

@@ -11,8 +11,8 @@ const assert = require('node:assert');
 const http = require('node:http');
 const net = require('node:net');
 const { WebSocketServer } = require('ws');
-const { Harness, freePort, once } = require('./helpers/stream-harness');
-const { createEncryptedChannel, StreamError } = require('../index.js');
+const { Harness, freePort, once } = require('../helpers/stream-harness');
+const { createEncryptedChannel, StreamError } = require('../../index.js');
 
 // The retry notices go to stderr unless this is set; the tests that check them unset it for a moment.
 process.env.ENCLAVE_STREAM_QUIET = '1';
@@ -99,7 +99,7 @@ describe('ReconnectingStream failure modes (real servers on loopback)', function
 
   /** A client against `url` that never gets a session: asserts the common outcome; returns the watch. */
   async function failsEveryAttempt(url, lastCode, options = {}) {
-    const c = h.add(new (require('../lib/client').ReconnectingStream)({ url, sessionId: 'not_a_stream', credential: CREDENTIAL, reconnect: FAST, ...options }));
+    const c = h.add(new (require('../../lib/client').ReconnectingStream)({ url, sessionId: 'not_a_stream', credential: CREDENTIAL, reconnect: FAST, ...options }));
     const w = watch(c);
     const queued = c.send({ n: 1 }); // queued (send() resolves on room in the buffers, not on delivery)
     const flushed = c.flush();
@@ -181,7 +181,7 @@ describe('ReconnectingStream failure modes (real servers on loopback)', function
     it('print one line per retry on stderr when nobody listens (attempt, maxAttempts, code, reason)', async () => {
       const port = await freePort();
       const lines = await stderrOf(async () => {
-        const c = h.add(new (require('../lib/client').ReconnectingStream)({ url: `ws://127.0.0.1:${port}`, reconnect: { ...FAST, maxAttempts: 3 } }));
+        const c = h.add(new (require('../../lib/client').ReconnectingStream)({ url: `ws://127.0.0.1:${port}`, reconnect: { ...FAST, maxAttempts: 3 } }));
         await assert.rejects(c.connect(), { code: 'ERR_STREAM_RETRIES_EXHAUSTED' });
       }, false);
       assert.strictEqual(lines.length, 3, lines.join(''));
@@ -194,19 +194,19 @@ describe('ReconnectingStream failure modes (real servers on loopback)', function
     it('print nothing with ENCLAVE_STREAM_QUIET=1, or when a listener is attached, or after the first connection', async () => {
       const port = await freePort();
       const quiet = await stderrOf(async () => {
-        const c = h.add(new (require('../lib/client').ReconnectingStream)({ url: `ws://127.0.0.1:${port}`, reconnect: FAST }));
+        const c = h.add(new (require('../../lib/client').ReconnectingStream)({ url: `ws://127.0.0.1:${port}`, reconnect: FAST }));
         await assert.rejects(c.connect());
       }, true);
       assert.deepStrictEqual(quiet, []);
       const listened = await stderrOf(async () => {
-        const c = h.add(new (require('../lib/client').ReconnectingStream)({ url: `ws://127.0.0.1:${port}`, reconnect: FAST }));
+        const c = h.add(new (require('../../lib/client').ReconnectingStream)({ url: `ws://127.0.0.1:${port}`, reconnect: FAST }));
         c.on('retry', () => {});
         await assert.rejects(c.connect());
       }, false);
       assert.deepStrictEqual(listened, []);
       const { server, addr } = await h.server({});
       const after = await stderrOf(async () => {
-        const c = h.add(new (require('../lib/client').ReconnectingStream)({ url: addr.url, reconnect: { ...FAST, maxAttempts: 1 } }));
+        const c = h.add(new (require('../../lib/client').ReconnectingStream)({ url: addr.url, reconnect: { ...FAST, maxAttempts: 1 } }));
         await c.connect();
         const failed = once(c, 'failed');
         await server.close();
