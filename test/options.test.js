@@ -328,7 +328,7 @@ describe('options (lib/options.js)', () => {
       const t = optionsTable('MemorySessionStore');
       assert.strictEqual(
         t,
-        '| option | type | default | meaning |\n| --- | --- | --- | --- |\n| `maxInboxEvents` | positive integer | `10000` | published events that may wait per session; one more is refused ERR_STORE_INBOX_FULL |\n',
+        '| option | type | default | meaning |\n| --- | --- | --- | --- |\n| `maxInboxEvents` | positive integer | `10000` | published events and client POST bodies that may wait per session for its server; one more is refused `ERR_STORE_INBOX_FULL` |\n',
       );
       assert.match(optionsTable('StreamServer'), /\| `maxReplayBytes` \| positive integer or Infinity \| `16777216` \(16 MiB\) \|/);
       assert.match(optionsTable('StreamServer'), /\| `encryption` \| 'disabled', 'optional' or 'required' \| `'disabled'` \|/);

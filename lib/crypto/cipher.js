@@ -11,6 +11,7 @@ const { AesGcmError, fromStatus, Status } = require('./errors');
 const { asBuffer } = require('./base64');
 const { decodeStrict, decodeStrictRange, decodeNonce16, ctBase64 } = require('./payload');
 const { needSync } = require('./keys');
+const { checkOptions } = require('../options');
 
 const MAX_NONCES = 2 ** 30;
 const DECRYPT = 'ENCRYPTION_DECRYPTION_FAILED';
@@ -42,7 +43,9 @@ function toNumber(v, name) {
 }
 
 function normalizeOptions(o) {
-  if (!o || typeof o !== 'object') throw new TypeError('createEnvelopeCipher: options object expected');
+  // Types and unknown options (lib/options.js); the key's and the prefix's
+  // lengths are checked below, with their AesGcmError codes.
+  checkOptions('createEnvelopeCipher', o);
   const key = asBuffer(o.key);
   if (key.length !== 32) throw new AesGcmError(`Invalid key length: expected 32, got ${key.length}`, 'ENCRYPTION_UNSUPPORTED_ALGORITHM');
   const sessionId = o.sessionId;
