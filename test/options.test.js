@@ -34,6 +34,7 @@ const CASES = [
   { name: 'parseNDJSON', make: (o) => lib.parseNDJSON('', o), typo: ['oninvalid', 'onInvalid'], bad: ['onInvalid', 'log', '"log" (string)'] },
   { name: 'NdjsonStreamParser', make: (o) => new lib.NdjsonStreamParser(o), base: { onEvent() {} }, typo: ['onErorr', 'onError'], bad: ['onError', {}, '{} (object)'] },
   { name: 'createNdjsonParseStream', make: (o) => lib.createNdjsonParseStream(o), typo: ['maxLineByte', 'maxLineBytes'], bad: ['maxLineBytes', 1e10, '10000000000 (number)'] },
+  { name: 'createEnvelopeCipher', make: (o) => lib.createEnvelopeCipher(o), base: { key: KEY, sessionId: 's_x', kid: 'k' }, typo: ['kdi', 'kid'], bad: ['sessionId', 'x', '"x" (string)'] },
   { name: 'FaultProxy', make: (o) => new FaultProxy(o), base: { target: { port: 1 } }, typo: ['cutAfterMS', 'cutAfterMs'], bad: ['maxCuts', '3', '"3" (string)'] },
 ];
 
@@ -236,7 +237,7 @@ describe('options (lib/options.js)', () => {
           else assert.strictEqual(s.options[k], v, k);
         }
         assert.strictEqual(s._httpRoutes, true);
-        assert.ok(s.store.embedded);
+        if (!process.env.ENCLAVE_STREAM_STORE) assert.ok(s.store.embedded); // ENCLAVE_STREAM_STORE=memory: a full store
         const link = s.createSession().link;
         for (const k of ['maxOutboxBytes', 'highWaterMark', 'maxFrameBytes', 'sendWindowBytes', 'heartbeatIntervalMs', 'maxPendingSends', 'maxBufferedBytes']) {
           assert.strictEqual(link[k], d[k], k);

@@ -486,6 +486,10 @@ class Session extends EventEmitter {
    */
   _tellClosed(err) {
     const link = this.link;
+    // With a store, lines go out once stored (so a server taking the session over never
+    // has less than the client saw); a session ending for good is taken over by no one,
+    // so what send() accepted goes out now, stored or not.
+    if (this._store !== null) link.storedSeq = link.outbox.nextSeq - 1;
     link.flush();
     const t = link.transport;
     if (t === null) return;
