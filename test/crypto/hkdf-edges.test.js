@@ -1,0 +1,93 @@
+'use strict';
+// lib/crypto/hkdf.js pinned against node:crypto's RFC 5869 HKDF
+// (docs/MUTATION.md): the session keys' salt (the session id's UTF-8, or 32
+// zero bytes when there is none), the direction labels, key lengths, the
+// coded HkdfError of bad input, and imported AES keys (non-extractable, their
+// bytes remembered for the synchronous path).
+const assert = require('node:assert');
+const nodeCrypto = require('node:crypto');
+const { deriveKey, deriveKeySync, deriveSessionKeys, deriveSessionKeysSync, deriveSessionCryptoKeys, importAesGcmKey, HkdfError } = require('../../lib/crypto/hkdf');
+const { rawAesKey } = require('../../lib/crypto/keys');
+const { native } = require('../../lib/binding');
+
+const secret = Uint8Array.from({ length: 32 }, (_, i) => i * 5 + 1);
+const hkdf = (salt, info, len = 32) => Array.from(new Uint8Array(nodeCrypto.hkdfSync('sha256', secret, salt, Buffer.from(info), len)));
+const list = (u8) => Array.from(u8);
+
+describe('crypto/hkdf edges', () => {
+  it('session keys: salt = the session id as UTF-8, info = the direction label; both the sync and async forms', async () => {
+    const sid = 's_sessión';
+    const want = { c: hkdf(Buffer.from(sid, 'utf8'), 'enclavejs-c2s-enc'), s: hkdf(Buffer.from(sid, 'utf8'), 'enclavejs-s2c-enc') };
+    for (const k of [deriveSessionKeysSync(secret, sid), await deriveSessionKeys(secret, sid)]) {
+      assert.ok(k.clientToServerKey instanceof Uint8Array && !Buffer.isBuffer(k.clientToServerKey));
+      assert.deepStrictEqual([list(k.clientToServerKey), list(k.serverToClientKey)], [want.c, want.s]);
+    }
+  });
+
+  it('session keys without a session id (null or undefined): the zero salt, not the text "null"', async () => {
+    const want = hkdf(Buffer.alloc(32), 'enclavejs-c2s-enc');
+    assert.deepStrictEqual(list(deriveSessionKeysSync(secret, null).clientToServerKey), want);
+    assert.deepStrictEqual(list(deriveSessionKeysSync(secret, undefined).clientToServerKey), want);
+    assert.deepStrictEqual(list((await deriveSessionKeys(secret, null)).clientToServerKey), want);
+    assert.notDeepStrictEqual(list(deriveSessionKeysSync(secret, 'null').clientToServerKey), want);
+  });
+
+  it('a non-32-byte shared secret still derives (the general path)', () => {
+    const s16 = secret.subarray(0, 16);
+    const want = Array.from(new Uint8Array(nodeCrypto.hkdfSync('sha256', s16, Buffer.from('s_x'), Buffer.from('enclavejs-s2c-enc'), 32)));
+    assert.deepStrictEqual(list(deriveSessionKeysSync(s16, 's_x').serverToClientKey), want);
+  });
+
+  it('deriveKeySync / deriveKey: any length, salt null = 32 zero bytes, info taken as a string', async () => {
+    assert.deepStrictEqual(list(deriveKeySync(secret, null, 'info')), hkdf(Buffer.alloc(32), 'info'));
+    assert.deepStrictEqual(list(deriveKeySync(secret, Buffer.from('salt'), 'info', 16)), hkdf(Buffer.from('salt'), 'info', 16));
+    assert.deepStrictEqual(list(deriveKeySync(secret, Buffer.from('salt'), 42, 64)), hkdf(Buffer.from('salt'), '42', 64));
+    assert.deepStrictEqual(list(await deriveKey(secret, null, 'info', 20)), hkdf(Buffer.alloc(32), 'info', 20));
+    assert.strictEqual((await deriveKey(secret, null, 'info')).length, 32);
+  });
+
+  it('bad input is a coded HkdfError saying why', async () => {
+    const coded = (err) => err instanceof HkdfError && err.code === 'ENCRYPTION_KEY_DERIVATION_FAILED';
+    const check = (err) => {
+      assert.ok(coded(err));
+      assert.match(err.message, /^Failed to derive key: /);
+      return true;
+    };
+    assert.throws(() => deriveKeySync('not bytes', null, 'i'), (err) => check(err) && /expected a Uint8Array/.test(err.message));
+    // over RFC 5869's 255 * HashLen: the message is the backend's (native: the C core's status text)
+    assert.throws(() => deriveKeySync(secret, null, 'i', 255 * 32 + 1), (err) => {
+      assert.ok(coded(err));
+      if (native) assert.strictEqual(err.message, 'key derivation failed');
+      else assert.match(err.message, /^Failed to derive key: /);
+      return true;
+    });
+    await assert.rejects(deriveKey(42, null, 'i'), check);
+  });
+
+  it('importAesGcmKey: a non-extractable AES-GCM CryptoKey whose bytes are remembered; a bad length is a coded HkdfError', async () => {
+    const bytes = Uint8Array.from({ length: 32 }, (_, i) => i);
+    const key = await importAesGcmKey(bytes);
+    assert.strictEqual(key.extractable, false);
+    assert.strictEqual(key.algorithm.name, 'AES-GCM');
+    assert.strictEqual(key.algorithm.length, 256);
+    assert.deepStrictEqual(key.usages.slice().sort(), ['decrypt', 'encrypt']);
+    assert.deepStrictEqual(list(rawAesKey(key)), list(bytes));
+    await assert.rejects(importAesGcmKey(new Uint8Array(15)), (err) => {
+      assert.ok(err instanceof HkdfError);
+      assert.strictEqual(err.code, 'ENCRYPTION_KEY_DERIVATION_FAILED');
+      assert.match(err.message, /^Failed to import AES key: /);
+      return true;
+    });
+  });
+
+  it('deriveSessionCryptoKeys: the two session keys as non-extractable AES-GCM CryptoKeys, their bytes remembered', async () => {
+    const want = deriveSessionKeysSync(secret, 's_x');
+    const k = await deriveSessionCryptoKeys(secret, 's_x');
+    for (const [name, bytes] of [['clientToServerKey', want.clientToServerKey], ['serverToClientKey', want.serverToClientKey]]) {
+      assert.strictEqual(k[name].extractable, false, name);
+      assert.strictEqual(k[name].algorithm.name, 'AES-GCM');
+      assert.deepStrictEqual(list(rawAesKey(k[name])), list(bytes), name);
+    }
+    assert.deepStrictEqual(Object.keys(k), ['clientToServerKey', 'serverToClientKey']);
+  });
+});

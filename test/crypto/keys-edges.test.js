@@ -1,0 +1,88 @@
+'use strict';
+// lib/crypto/keys.js pinned (docs/MUTATION.md): which path Node takes
+// (synchronous unless ENCLAVE_STREAM_WEBCRYPTO=1, read at each call), the
+// CryptoKey test, the raw bytes remembered for CryptoKeys this package made,
+// and the per-key native AES contexts (reused only while a Uint8Array key's
+// bytes are unchanged; null on the JavaScript backend).
+const assert = require('node:assert');
+const { native } = require('../../lib/binding');
+const { syncCrypto, webOnly, needSync, subtle, isCryptoKey, remember, rawAesKey, nativeGcm } = require('../../lib/crypto/keys');
+
+function withWebcrypto(value, fn) {
+  const was = process.env.ENCLAVE_STREAM_WEBCRYPTO;
+  if (value === undefined) delete process.env.ENCLAVE_STREAM_WEBCRYPTO;
+  else process.env.ENCLAVE_STREAM_WEBCRYPTO = value;
+  try {
+    return fn();
+  } finally {
+    if (was === undefined) delete process.env.ENCLAVE_STREAM_WEBCRYPTO;
+    else process.env.ENCLAVE_STREAM_WEBCRYPTO = was;
+  }
+}
+
+async function aesKey() {
+  return globalThis.crypto.subtle.importKey('raw', new Uint8Array(32).fill(3), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
+}
+
+describe('crypto/keys edges', () => {
+  it('Node has synchronous crypto; webOnly() is true exactly when ENCLAVE_STREAM_WEBCRYPTO is "1", read at each call', () => {
+    assert.strictEqual(syncCrypto, true);
+    assert.strictEqual(withWebcrypto(undefined, webOnly), false);
+    assert.strictEqual(withWebcrypto('1', webOnly), true);
+    assert.strictEqual(withWebcrypto('0', webOnly), false);
+    assert.strictEqual(withWebcrypto('true', webOnly), false);
+  });
+
+  it('needSync() does not throw in Node, on any path', () => {
+    assert.strictEqual(withWebcrypto(undefined, () => needSync('x')), undefined);
+    assert.strictEqual(withWebcrypto('1', () => needSync('x')), undefined);
+  });
+
+  it('subtle() is the global crypto.subtle', () => {
+    assert.strictEqual(subtle(), globalThis.crypto.subtle);
+  });
+
+  it('isCryptoKey: real CryptoKeys only (a look-alike object is not one)', async () => {
+    assert.strictEqual(isCryptoKey(await aesKey()), true);
+    assert.strictEqual(isCryptoKey({ algorithm: { name: 'AES-GCM' }, usages: ['encrypt'] }), false);
+    assert.strictEqual(isCryptoKey(new Uint8Array(32)), false);
+    assert.strictEqual(isCryptoKey(null), false);
+  });
+
+  it('rawAesKey: a Uint8Array as a Buffer over the same bytes; a remembered CryptoKey\'s copy of its bytes; anything else null', async () => {
+    const u8 = new Uint8Array(32).fill(1);
+    const b = rawAesKey(u8);
+    assert.ok(Buffer.isBuffer(b));
+    u8[0] = 9;
+    assert.strictEqual(b[0], 9);
+    const key = await aesKey();
+    assert.strictEqual(rawAesKey(key), null);
+    const bytes = new Uint8Array(32).fill(5);
+    assert.strictEqual(remember(key, bytes), key);
+    bytes[0] = 0; // remember() keeps a copy
+    assert.deepStrictEqual(Array.from(rawAesKey(key)), new Array(32).fill(5));
+    assert.strictEqual(rawAesKey(await aesKey()), null);
+    assert.strictEqual(rawAesKey('k'.repeat(32)), null);
+  });
+
+  it(`nativeGcm: ${native ? 'one context per key, reused while a Uint8Array key keeps its bytes' : 'null on the JavaScript backend'}`, async () => {
+    const u8 = new Uint8Array(32).fill(7);
+    if (!native) {
+      assert.strictEqual(nativeGcm(u8), null);
+      return;
+    }
+    const g = nativeGcm(u8);
+    assert.ok(g);
+    assert.strictEqual(nativeGcm(u8), g);
+    u8[31] = 8; // changed bytes: a new context
+    const g2 = nativeGcm(u8);
+    assert.notStrictEqual(g2, g);
+    assert.strictEqual(nativeGcm(u8), g2);
+    assert.strictEqual(nativeGcm(new Uint8Array(16)), null); // not an AES-256 key
+    assert.strictEqual(nativeGcm(await aesKey()), null); // a CryptoKey whose bytes are unknown
+    const key = remember(await aesKey(), new Uint8Array(32).fill(1));
+    const gk = nativeGcm(key);
+    assert.ok(gk);
+    assert.strictEqual(nativeGcm(key), gk);
+  });
+});
