@@ -29,6 +29,10 @@ describe(`session store: servers sharing a ${kind} (${backend} backend)`, functi
   let redis = null;
   before(async function () {
     if (kind !== 'RedisSessionStore') return;
+    if (process.env.ENCLAVE_STREAM_TEST_REDIS === '0') {
+      // the mutation run (stryker.config.mjs): the servers' store paths are the same for both stores
+      this.skip();
+    }
     if (!redisServer.available()) {
       if (process.env.CI) throw new Error('no redis-server: .ci/run installs it (apt-get install redis-server)');
       console.log('    (skipped: no redis-server; apt-get install redis-server)');

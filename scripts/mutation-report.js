@@ -1,0 +1,165 @@
+#!/usr/bin/env node
+'use strict';
+// Merges StrykerJS JSON reports (one per partial or per-backend run) into the
+// scores and the survivor list that docs/MUTATION.md keeps.
+//
+//   node scripts/mutation-report.js reports/server.json reports/client.json ...
+//   node scripts/mutation-report.js --open reports/*.json   # only survivors with no verdict yet
+//
+// A mutant is the same mutant in two reports when its file, position, mutator
+// and replacement are the same. It counts as detected when any run killed it
+// or timed it out (the test suite runs on every backend, so a bug caught on
+// one backend is caught by `npm test`). Verdicts for survivors come from the
+// tables of docs/MUTATION.md (`| file:line:col | mutator | mutant | verdict |`);
+// a survivor without a row there is "open".
+//
+// Scores, as Stryker defines them:
+//   score          = detected / (detected + survived + no coverage)
+//   covered score  = detected / (detected + survived)
+// and, because an equivalent mutant is not a bug (no input can tell it from
+// the original), the "explained" score leaves out the survivors whose
+// verdict is equivalent and counts the others (perf, defensive, backend,
+// open) as undetected.
+
+const fs = require('node:fs');
+const path = require('node:path');
+
+const DOC = path.join(__dirname, '..', 'docs', 'MUTATION.md');
+const DETECTED = new Set(['Killed', 'Timeout']);
+const RANK = { Killed: 4, Timeout: 4, Survived: 3, NoCoverage: 2, Ignored: 1, CompileError: 0, RuntimeError: 0, Pending: 0 };
+
+/** One line for a replacement: whitespace collapsed, cut at 60 characters. */
+function shortText(s) {
+  const t = String(s).replace(/\s+/g, ' ').trim();
+  return t.length > 60 ? `${t.slice(0, 59)}…` : t;
+}
+
+function keyOf(file, line, col, mutator, replacement) {
+  return `${file}:${line}:${col}|${mutator}|${shortText(replacement)}`;
+}
+
+/** Merges the reports: Map key -> { file, line, col, mutator, replacement, status, runs }. */
+function merge(reports) {
+  const all = new Map();
+  for (const { label, json } of reports) {
+    for (const [file, f] of Object.entries(json.files)) {
+      for (const m of f.mutants) {
+        const { line, column } = m.location.start;
+        // two mutants may share start, mutator and replacement (a condition and one of its parts)
+        const k = `${keyOf(file, line, column, m.mutatorName, m.replacement)}|${m.location.end.line}:${m.location.end.column}`;
+        let e = all.get(k);
+        if (!e) {
+          const vkey = keyOf(file, line, column, m.mutatorName, m.replacement);
+          e = { file, line, col: column, vkey, mutator: m.mutatorName, replacement: shortText(m.replacement), status: m.status, runs: [] };
+          all.set(k, e);
+        } else if ((RANK[m.status] || 0) > (RANK[e.status] || 0)) {
+          e.status = m.status;
+        }
+        e.runs.push(`${label}:${m.status}`);
+      }
+    }
+  }
+  return all;
+}
+
+/** Verdict rows of docs/MUTATION.md: Map key -> verdict text. */
+function readVerdicts(file = DOC) {
+  const out = new Map();
+  if (!fs.existsSync(file)) return out;
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const m = /^\| (lib\/[^ |]+):(\d+):(\d+) \| (\w+) \| (.*) \| ([^|]*) \|$/.exec(line);
+    if (!m) continue;
+    let mutant = m[5].replace(/\\\|/g, '|');
+    const arrow = mutant.lastIndexOf(' → ');
+    if (arrow !== -1) mutant = mutant.slice(arrow + 3);
+    mutant = mutant.replace(/^`|`$/g, '');
+    const verdict = m[6].trim();
+    if (verdict === 'open' || verdict === '') continue;
+    out.set(keyOf(m[1], m[2], m[3], m[4], mutant), verdict);
+  }
+  return out;
+}
+
+function pct(n, d) {
+  return d === 0 ? '-' : `${((100 * n) / d).toFixed(1)}%`;
+}
+
+function tally(list, verdicts) {
+  const t = { detected: 0, survived: 0, noCoverage: 0, equivalent: 0, explained: 0, open: 0 };
+  for (const e of list) {
+    if (DETECTED.has(e.status)) t.detected++;
+    else if (e.status === 'Survived' || e.status === 'NoCoverage') {
+      if (e.status === 'Survived') t.survived++;
+      else t.noCoverage++;
+      const v = verdicts.get(e.vkey);
+      if (v === undefined) t.open++;
+      else {
+        t.explained++;
+        if (v.startsWith('equivalent')) t.equivalent++;
+      }
+    }
+  }
+  const valid = t.detected + t.survived + t.noCoverage;
+  t.score = pct(t.detected, valid);
+  t.covered = pct(t.detected, t.detected + t.survived);
+  t.withoutEquivalent = pct(t.detected, valid - t.equivalent);
+  return t;
+}
+
+function row(name, t) {
+  return `| ${name} | ${t.detected} | ${t.survived} | ${t.noCoverage} | ${t.score} | ${t.covered} | ${t.equivalent} | ${t.withoutEquivalent} | ${t.open} |`;
+}
+
+function md(cell) {
+  return `\`${cell.replace(/\|/g, '\\|')}\``;
+}
+
+function main(argv) {
+  const openOnly = argv.includes('--open');
+  const files = argv.filter((a) => !a.startsWith('--'));
+  if (files.length === 0) {
+    process.stderr.write('usage: node scripts/mutation-report.js [--open] report.json[=label] ...\n');
+    return 2;
+  }
+  const reports = files.map((spec) => {
+    const [file, label = path.basename(file, '.json')] = spec.split('=');
+    return { label, json: JSON.parse(fs.readFileSync(file, 'utf8')) };
+  });
+  const all = merge(reports);
+  const verdicts = readVerdicts();
+  const list = [...all.entries()].map(([key, e]) => ({ key, ...e }));
+  const out = [];
+  if (!openOnly) {
+    out.push('| file | detected | survived | no coverage | score | covered score | equivalent | score without equivalent | open |');
+    out.push('| --- | --: | --: | --: | --: | --: | --: | --: | --: |');
+    const byFile = new Map();
+    const byFolder = new Map();
+    for (const e of list) {
+      if (!byFile.has(e.file)) byFile.set(e.file, []);
+      byFile.get(e.file).push(e);
+      const folder = path.dirname(e.file);
+      if (!byFolder.has(folder)) byFolder.set(folder, []);
+      byFolder.get(folder).push(e);
+    }
+    for (const file of [...byFile.keys()].sort()) out.push(row(file, tally(byFile.get(file), verdicts)));
+    for (const folder of [...byFolder.keys()].sort()) out.push(row(`**${folder}/**`, tally(byFolder.get(folder), verdicts)));
+    out.push(row('**all**', tally(list, verdicts)));
+    out.push('');
+  }
+  out.push('| where | mutator | mutant | verdict |');
+  out.push('| --- | --- | --- | --- |');
+  list.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
+  for (const e of list) {
+    if (e.status !== 'Survived' && e.status !== 'NoCoverage') continue;
+    const v = verdicts.get(e.vkey);
+    if (openOnly && v !== undefined) continue;
+    const fallback = e.status === 'NoCoverage' ? 'open (no coverage)' : 'open';
+    out.push(`| ${e.file}:${e.line}:${e.col} | ${e.mutator} | ${md(e.replacement)} | ${v === undefined ? fallback : v} |`);
+  }
+  process.stdout.write(`${out.join('\n')}\n`);
+  return 0;
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));
+
+module.exports = { merge, readVerdicts, tally };
