@@ -10,10 +10,12 @@
 // (it is not in ALWAYS_IGNORE) and node-gyp-build finds it there.
 if (process.env.ENCLAVE_STREAM_NATIVE === undefined) process.env.ENCLAVE_STREAM_NATIVE = '0';
 process.env.ENCLAVE_STREAM_QUIET = '1';
-// test/store/store.test.js runs its MemorySessionStore half only: the
-// servers' store code (lib/server) is the same for both stores, and a
-// redis-server per mutant would cost more than it finds.
-process.env.ENCLAVE_STREAM_TEST_REDIS = '0';
+// Tests that start another process skip themselves in a mutation run: Stryker
+// switches mutants only inside its own worker. test/store/store.test.js runs
+// its MemorySessionStore half only (the servers' store code in lib/server is
+// the same for both stores; a redis-server per mutant would cost more than it
+// finds), test/client/resume-state.test.js its in-process tests.
+process.env.ENCLAVE_STREAM_MUTATION_RUN = '1';
 
 // Test files left out of the mutation run: they spawn processes (redis,
 // child processes, tsc, esbuild, a browser) whose code Stryker does not
@@ -28,7 +30,6 @@ const LEFT_OUT = [
   'test/binding/**', // worker threads and child processes
   '**/contracts.test.js', // compares generated files byte for byte (Stryker's sandbox adds // @ts-nocheck to them)
   '**/options-readme.test.js', // the README's tables
-  '**/resume-state.test.js', // a child process
   '**/types*.test.js',
   '**/dts.test.js',
   '**/esm.test.js',
