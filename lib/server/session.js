@@ -236,18 +236,31 @@ class Session extends EventEmitter {
     return p || Promise.resolve();
   }
 
+  /**
+   * The store token, once server.createSession()'s record is made (every
+   * store call needs it: a call with no token is refused as a takeover).
+   * Null when the record was not made: the session is then closed with
+   * SESSION_EXISTS.
+   */
+  async _token() {
+    const st = this._store;
+    const created = st.created;
+    if (created) {
+      const token = await created.catch(() => null);
+      if (st.created === created) {
+        st.created = null;
+        if (token !== null && token !== undefined) st.token = token;
+        else this.close(new SessionError(`session ${this.id} already exists in the store`, 'SESSION_EXISTS'), { keepStored: true });
+      }
+    }
+    return st.token;
+  }
+
   async _persist() {
     const st = this._store;
-    if (st.created) {
-      // server.createSession(): the record is being made
-      const token = await st.created.catch(() => null);
-      st.created = null;
-      if (token === null || token === undefined) {
-        st.busy = false;
-        this.close(new SessionError(`session ${this.id} already exists in the store`, 'SESSION_EXISTS'), { keepStored: true });
-        return;
-      }
-      st.token = token;
+    if ((await this._token()) === null) {
+      st.busy = false;
+      return;
     }
     while (st && !this.closed && (st.lines.length || st.acked || st.clientRx || st.inbox || st.metaWaiters.length || (this.channel && this.channel.epoch !== st.epoch))) {
       const lines = st.lines.splice(0);
@@ -309,6 +322,7 @@ class Session extends EventEmitter {
         st.again = false;
         let items;
         try {
+          if ((await this._token()) === null) return;
           items = await st.store.peekInbox(this.id, st.token, 256);
         } catch (err) {
           if (err && err.code === 'ERR_SESSION_MOVED') this._movedAway(err);
@@ -511,7 +525,11 @@ class Session extends EventEmitter {
       const e = err || new SessionError('session is closed', 'ERR_SESSION_CLOSED');
       for (const w of st.waiters.splice(0)) w.reject(e);
       for (const w of st.metaWaiters.splice(0)) w.reject(e);
-      if (!keepStored) st.store.remove(this.id, st.token).catch(() => {});
+      if (!keepStored) {
+        this._token()
+          .then((token) => token !== null && st.store.remove(this.id, token))
+          .catch(() => {});
+      }
     }
     if (this._ttl !== null) {
       clearTimeout(this._ttl);
