@@ -580,6 +580,11 @@ class ReconnectingStream extends EventEmitter {
         this._drop('a ServerHello this client did not ask for', new StreamError('a ServerHello this client did not ask for', 'ERR_STREAM_CONTROL'));
         return undefined;
       }
+      if (!f.enc && this.encryptionMode === 'required') {
+        // refused before anything of the session is kept: a later connect() starts afresh
+        this._fatal('the server does not encrypt this session but encryption is required', RejectCode.EncryptionRequired);
+        return undefined;
+      }
       if (!f.enc) {
         this._credKey = f.cred === undefined ? null : secure.credentialKey(f.cred, f.sid);
         if (!this._credKey) {
@@ -618,9 +623,6 @@ class ReconnectingStream extends EventEmitter {
           return this._finishing;
         }
         this.channel = ch;
-      } else if (this.encryptionMode === 'required') {
-        this._fatal('the server does not encrypt this session but encryption is required', RejectCode.EncryptionRequired);
-        return undefined;
       }
       this._handshake = null;
     }

@@ -586,12 +586,10 @@ describe('ReconnectingStream edges (lib/client/index.js)', function () {
     });
   });
 
-  // BUG (lib/client/index.js _readFrame): the credential of a plaintext welcome is
-  // stored before the "encryption is required" check refuses it, so the next
-  // connect() sends a resuming hello without a sid and the server answers
-  // BAD_HELLO instead of the same refusal; c.credential holds the credential of a
-  // session the client refused.
-  it.skip('BUG: connect() again after refusing a plaintext welcome (encryption required) is refused the same way', async () => {
+  // A plaintext welcome refused because encryption is required keeps nothing
+  // of that session (it used to keep its credential, so the next connect()
+  // sent a resuming hello with no sid and met BAD_HELLO instead).
+  it('connect() again after refusing a plaintext welcome (encryption required) is refused the same way', async () => {
     const { addr } = await h.server({ encryption: 'disabled' });
     const c = h.client({ url: addr.url, encryption: true, reconnect: ONE });
     await assert.rejects(c.connect(), { code: 'ENCRYPTION_REQUIRED' });
