@@ -15,6 +15,7 @@
 const assert = require('node:assert');
 const { WebSocketServer, WebSocket } = require('ws');
 const { until, once, freePort, ReconnectingStream } = require('../helpers/stream-harness');
+const { stderrOf } = require('../helpers/notices');
 const { startPair, guarded } = require('../attacks/support/pair');
 const { ctl, token, mac, credentialKeys, chunkEvent, FAST } = require('../attacks/support/v2');
 const { installFakeClock } = require('../helpers/fake-clock');
@@ -30,25 +31,6 @@ const ONE = { maxAttempts: 1, initialDelay: 5, maxDelay: 10, jitter: false };
 /** A plaintext resumeState() as another process stored it. */
 const plainState = (o = {}) => ({ v: 1, sessionId: 's_x', credential: CRED, lastSeq: 7, acked: 5, pending: ['{"n":6}', '{"n":7}'], unsealed: [], enc: null, ...o });
 const bytes = (s) => Buffer.byteLength(s);
-/**
- * The package's notices written to stderr while `fn` runs (ENCLAVE_STREAM_QUIET
- * unset). The twin of stderrOf() in failures.test.js: both belong in test/helpers/.
- */
-async function notices(fn) {
-  const seen = [];
-  const write = process.stderr.write;
-  const quiet = process.env.ENCLAVE_STREAM_QUIET;
-  delete process.env.ENCLAVE_STREAM_QUIET;
-  process.stderr.write = (chunk, ...rest) => (String(chunk).startsWith('enclave-stream-native:') ? seen.push(String(chunk)) > 0 : write.call(process.stderr, chunk, ...rest));
-  try {
-    await fn();
-  } finally {
-    process.stderr.write = write;
-    process.env.ENCLAVE_STREAM_QUIET = quiet;
-  }
-  return seen;
-}
-
 const resumeError = (what) => ({ name: 'TypeError', message: `ReconnectingStream: options.resume is not a resumeState(): ${what}` });
 
 describe('ReconnectingStream edges (lib/client/index.js)', function () {
@@ -452,14 +434,14 @@ describe('ReconnectingStream edges (lib/client/index.js)', function () {
         const url = `ws://127.0.0.1:${port}`;
         const cases = [{ onReconnect: () => {} }, { onStateChange: () => {} }, { listen: 'disconnected' }, { listen: 'stateChange' }];
         for (const { listen, ...o } of cases) {
-          const lines = await notices(async () => {
+          const lines = await stderrOf(async () => {
             const c = h.add(new ReconnectingStream({ url, reconnect: ONE, ...o }));
             if (listen) c.on(listen, () => {});
             await assert.rejects(c.connect());
           });
           assert.deepStrictEqual(lines, [], JSON.stringify(Object.keys(o).concat(listen || [])));
         }
-        const lines = await notices(async () => {
+        const lines = await stderrOf(async () => {
           const c = h.add(new ReconnectingStream({ url, reconnect: ONE }));
           await assert.rejects(c.connect());
         });
@@ -469,7 +451,7 @@ describe('ReconnectingStream edges (lib/client/index.js)', function () {
       it('names the code once when the reason starts with it (a full server: TOO_MANY_SESSIONS)', async () => {
         const { server, addr } = await h.server({ maxSessions: 1 });
         server.createSession();
-        const lines = await notices(async () => {
+        const lines = await stderrOf(async () => {
           const c = h.add(new ReconnectingStream({ url: addr.url, reconnect: ONE }));
           await assert.rejects(c.connect(), { lastCode: 'TOO_MANY_SESSIONS' });
         });
@@ -565,7 +547,7 @@ describe('ReconnectingStream edges (lib/client/index.js)', function () {
         if (!f) conn.ws.close(1000, 'bye');
       });
       let f;
-      const seen = await notices(async () => {
+      const seen = await stderrOf(async () => {
         const c = h.add(new ReconnectingStream({ url: srv.url, reconnect: ONE }));
         const failed = once(c, 'failed');
         await assert.rejects(c.connect(), (err) => err.code === 'ERR_STREAM_RETRIES_EXHAUSTED' && !('lastCode' in err));

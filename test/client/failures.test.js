@@ -12,6 +12,7 @@ const http = require('node:http');
 const net = require('node:net');
 const { WebSocketServer } = require('ws');
 const { Harness, freePort, once } = require('../helpers/stream-harness');
+const { stderrOf } = require('../helpers/notices');
 const { createEncryptedChannel, StreamError } = require('../../index.js');
 
 // The retry notices go to stderr unless this is set; the tests that check them unset it for a moment.
@@ -64,29 +65,6 @@ function watch(c) {
   });
   w.failed = once(c, 'failed');
   return w;
-}
-
-/** Captures the lines written to stderr while `fn` runs, with ENCLAVE_STREAM_QUIET as `quiet`. */
-async function stderrOf(fn, quiet) {
-  const lines = [];
-  const write = process.stderr.write;
-  const before = process.env.ENCLAVE_STREAM_QUIET;
-  if (quiet) process.env.ENCLAVE_STREAM_QUIET = '1';
-  else delete process.env.ENCLAVE_STREAM_QUIET;
-  process.stderr.write = (chunk, ...rest) => {
-    if (String(chunk).startsWith('enclave-stream-native:')) {
-      lines.push(String(chunk));
-      return true;
-    }
-    return write.call(process.stderr, chunk, ...rest);
-  };
-  try {
-    await fn();
-  } finally {
-    process.stderr.write = write;
-    process.env.ENCLAVE_STREAM_QUIET = before;
-  }
-  return lines;
 }
 
 describe('ReconnectingStream failure modes (real servers on loopback)', function () {
