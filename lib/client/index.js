@@ -565,11 +565,15 @@ class ReconnectingStream extends EventEmitter {
         this._drop('the welcome failed authentication', new StreamError('the welcome failed authentication', 'ERR_STREAM_AUTH'));
         return undefined;
       }
-      if (f.rx > this._link.outbox.nextSeq - 1) {
-        const why = `welcome.rx ${f.rx} is beyond the last message sent (${this._link.outbox.nextSeq - 1})`;
-        this._drop(why, new StreamError(why, 'ERR_STREAM_RANGE'));
-        return undefined;
-      }
+    }
+    // a welcome never acknowledges more than was sent on the session (a new
+    // one has received nothing): the outbox would take the rest as delivered
+    // and never send it
+    const sent = f.resumed ? this._link.outbox.nextSeq - 1 : 0;
+    if (f.rx > sent) {
+      const why = `welcome.rx ${f.rx} is beyond the last message sent (${sent})`;
+      this._drop(why, new StreamError(why, 'ERR_STREAM_RANGE'));
+      return undefined;
     }
     if (f.resumed && !this.channel && this.encryptionMode === 'required') {
       this._fatal('the server resumed a plaintext session but encryption is required', RejectCode.EncryptionRequired);
