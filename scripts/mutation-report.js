@@ -5,6 +5,7 @@
 //
 //   node scripts/mutation-report.js reports/server.json reports/client.json ...
 //   node scripts/mutation-report.js --open reports/*.json   # only survivors with no verdict yet
+//   node scripts/mutation-report.js --write reports/*.json  # rewrites the scores and survivors blocks of docs/MUTATION.md
 //
 // A mutant is the same mutant in two reports when its file, position, mutator
 // and replacement are the same. It counts as detected when any run killed it
@@ -38,7 +39,24 @@ function keyOf(file, line, col, mutator, replacement) {
   return `${file}:${line}:${col}|${mutator}|${shortText(replacement)}`;
 }
 
-/** Merges the reports: Map key -> { file, line, col, mutator, replacement, status, runs }. */
+/** The source text a mutant replaces (location lines and columns are 1-based). */
+function originalText(source, loc) {
+  if (typeof source !== 'string') return '';
+  const lines = source.split('\n');
+  const { start, end } = loc;
+  if (start.line === end.line) return lines[start.line - 1].slice(start.column - 1, end.column - 1);
+  const parts = [lines[start.line - 1].slice(start.column - 1)];
+  for (let l = start.line; l < end.line - 1; l++) parts.push(lines[l]);
+  parts.push(lines[end.line - 1].slice(0, end.column - 1));
+  return parts.join('\n');
+}
+
+/** A key that survives line moves: file, mutator, original and replacement. */
+function textKey(file, mutator, original, replacement) {
+  return `${file}|${mutator}|${shortText(original)}|${shortText(replacement)}`;
+}
+
+/** Merges the reports: Map key -> { file, line, col, mutator, original, replacement, status, runs }. */
 function merge(reports) {
   const all = new Map();
   for (const { label, json } of reports) {
@@ -50,7 +68,9 @@ function merge(reports) {
         let e = all.get(k);
         if (!e) {
           const vkey = keyOf(file, line, column, m.mutatorName, m.replacement);
-          e = { file, line, col: column, vkey, mutator: m.mutatorName, replacement: shortText(m.replacement), status: m.status, runs: [] };
+          const original = shortText(originalText(f.source, m.location));
+          const tkey = textKey(file, m.mutatorName, original, m.replacement);
+          e = { file, line, col: column, vkey, tkey, mutator: m.mutatorName, original, replacement: shortText(m.replacement), status: m.status, runs: [] };
           all.set(k, e);
         } else if ((RANK[m.status] || 0) > (RANK[e.status] || 0)) {
           e.status = m.status;
@@ -67,15 +87,16 @@ function readVerdicts(file = DOC) {
   const out = new Map();
   if (!fs.existsSync(file)) return out;
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
-    const m = /^\| (lib\/[^ |]+):(\d+):(\d+) \| (\w+) \| (.*) \| ([^|]*) \|$/.exec(line);
+    const m = /^\| (lib\/[^ |]+):(\d+):(\d+)(?: \([^)]*\))? \| (\w+) \| (.*) \| ([^|]*) \|$/.exec(line);
     if (!m) continue;
-    let mutant = m[5].replace(/\\\|/g, '|');
-    const arrow = mutant.lastIndexOf(' → ');
-    if (arrow !== -1) mutant = mutant.slice(arrow + 3);
-    mutant = mutant.replace(/^`|`$/g, '');
+    const cell = m[5].replace(/\\\|/g, '|');
+    const arrow = cell.lastIndexOf(' → ');
+    const unquote = (t) => t.replace(/^`|`$/g, '');
+    const mutant = unquote(arrow === -1 ? cell : cell.slice(arrow + 3));
     const verdict = m[6].trim();
-    if (verdict === 'open' || verdict === '') continue;
+    if (verdict.startsWith('open') || verdict === '') continue;
     out.set(keyOf(m[1], m[2], m[3], m[4], mutant), verdict);
+    if (arrow !== -1) out.set(textKey(m[1], m[4], unquote(cell.slice(0, arrow)), mutant), verdict);
   }
   return out;
 }
@@ -91,7 +112,7 @@ function tally(list, verdicts) {
     else if (e.status === 'Survived' || e.status === 'NoCoverage') {
       if (e.status === 'Survived') t.survived++;
       else t.noCoverage++;
-      const v = verdicts.get(e.vkey);
+      const v = verdicts.get(e.vkey) ?? verdicts.get(e.tkey);
       if (v === undefined) t.open++;
       else {
         t.explained++;
@@ -114,11 +135,22 @@ function md(cell) {
   return `\`${cell.replace(/\|/g, '\\|')}\``;
 }
 
+/** Replaces the text between `<!-- mutation:NAME -->` and `<!-- /mutation:NAME -->` in the doc. */
+function replaceBlock(doc, name, body) {
+  const open = `<!-- mutation:${name} -->`;
+  const close = `<!-- /mutation:${name} -->`;
+  const a = doc.indexOf(open);
+  const b = doc.indexOf(close);
+  if (a === -1 || b < a) throw new Error(`docs/MUTATION.md has no ${open} … ${close} block`);
+  return `${doc.slice(0, a + open.length)}\n${body}${doc.slice(b)}`;
+}
+
 function main(argv) {
   const openOnly = argv.includes('--open');
+  const write = argv.includes('--write');
   const files = argv.filter((a) => !a.startsWith('--'));
   if (files.length === 0) {
-    process.stderr.write('usage: node scripts/mutation-report.js [--open] report.json[=label] ...\n');
+    process.stderr.write('usage: node scripts/mutation-report.js [--open | --write] report.json[=label] ...\n');
     return 2;
   }
   const reports = files.map((spec) => {
@@ -146,15 +178,24 @@ function main(argv) {
     out.push(row('**all**', tally(list, verdicts)));
     out.push('');
   }
-  out.push('| where | mutator | mutant | verdict |');
+  out.push('| where | mutator | original → mutant | verdict |');
   out.push('| --- | --- | --- | --- |');
   list.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
   for (const e of list) {
     if (e.status !== 'Survived' && e.status !== 'NoCoverage') continue;
-    const v = verdicts.get(e.vkey);
+    const v = verdicts.get(e.vkey) ?? verdicts.get(e.tkey);
     if (openOnly && v !== undefined) continue;
     const fallback = e.status === 'NoCoverage' ? 'open (no coverage)' : 'open';
-    out.push(`| ${e.file}:${e.line}:${e.col} | ${e.mutator} | ${md(e.replacement)} | ${v === undefined ? fallback : v} |`);
+    out.push(`| ${e.file}:${e.line}:${e.col} | ${e.mutator} | ${md(e.original)} → ${md(e.replacement)} | ${v === undefined ? fallback : v} |`);
+  }
+  if (write) {
+    const blank = out.indexOf('');
+    let doc = fs.readFileSync(DOC, 'utf8');
+    doc = replaceBlock(doc, 'scores', `${out.slice(0, blank).join('\n')}\n`);
+    doc = replaceBlock(doc, 'survivors', `${out.slice(blank + 1).join('\n')}\n`);
+    fs.writeFileSync(DOC, doc);
+    process.stdout.write(`${out.slice(0, blank).join('\n')}\n(written to docs/MUTATION.md)\n`);
+    return 0;
   }
   process.stdout.write(`${out.join('\n')}\n`);
   return 0;
