@@ -77,6 +77,8 @@ export default {
   htmlReporter: { fileName: 'reports/mutation/mutation.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   tempDirName: '.stryker-tmp',
+  // the sandboxes of runs started side by side (each with its own tempDirName) are not copied into this one
+  ignorePatterns: ['/.stryker-tmp*'],
   cleanTempDir: true,
   thresholds: { high: 85, low: 70, break: null },
 };
