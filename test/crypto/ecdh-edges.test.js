@@ -1,0 +1,150 @@
+'use strict';
+// lib/crypto/ecdh.js pinned (docs/MUTATION.md): raw P-256 point validation
+// (65 bytes, 0x04 prefix, on the curve) with its coded INVALID_PUBLIC_KEY error,
+// 32-byte private keys (a key with a leading zero byte stays 32 bytes), the
+// stored and ephemeral key objects (privateKey(), dispose()), and
+// deriveSharedSecret's mixes of CryptoKeys, raw bytes and base64.
+const assert = require('node:assert');
+const nodeCrypto = require('node:crypto');
+const ecdh = require('../../lib/crypto/ecdh');
+const C = require('../../lib/constants');
+const { native } = require('../../lib/binding');
+
+const { EcdhError } = ecdh;
+const INVALID = C.EncryptionErrorCode.InvalidPublicKey;
+const list = (u8) => Array.from(u8);
+
+/** node:crypto's ECDH of a raw private key and a raw point. */
+function nodeSecret(priv, pub) {
+  const e = nodeCrypto.createECDH('prime256v1');
+  e.setPrivateKey(Buffer.from(priv));
+  return list(e.computeSecret(Buffer.from(pub)));
+}
+
+function isCoded(code, message) {
+  return (err) => {
+    assert.ok(err instanceof EcdhError, `an EcdhError, got ${err && err.name}: ${err && err.message}`);
+    assert.strictEqual(err.code, code);
+    assert.match(err.message, message);
+    return true;
+  };
+}
+
+const offCurve = () => {
+  const b = Buffer.alloc(65, 7);
+  b[0] = 4;
+  return b;
+};
+
+describe('crypto/ecdh edges', () => {
+  it('rawPublicKey: only a 65-byte uncompressed point (bytes or base64) passes', () => {
+    const { publicKey, publicKeyB64 } = ecdh.generateKeyPairSync();
+    assert.deepStrictEqual(list(ecdh.rawPublicKey(publicKey)), list(publicKey));
+    assert.deepStrictEqual(list(ecdh.rawPublicKey(publicKeyB64)), list(publicKey));
+    const compressed = Uint8Array.from(publicKey);
+    compressed[0] = 2;
+    const notAPoint = 'Failed to import public key: not a raw uncompressed P-256 point';
+    for (const bad of [publicKey.subarray(0, 64), Buffer.concat([publicKey, Buffer.alloc(1)]), compressed, '!!not base64!!', 42]) {
+      assert.throws(() => ecdh.rawPublicKey(bad), (err) => err instanceof EcdhError && err.code === INVALID && err.message === notAPoint);
+    }
+  });
+
+  it('deriveSharedSecretSync: node:crypto ECDH; a point off the curve and a short private key are coded errors', () => {
+    const a = ecdh.generateKeyPairSync();
+    const b = ecdh.generateKeyPairSync();
+    assert.deepStrictEqual(list(ecdh.deriveSharedSecretSync(a.privateKey, b.publicKeyB64)), nodeSecret(a.privateKey, b.publicKey));
+    // on the addon this is skipped: it leaves OpenSSL's error queue dirty (see the it.skip below)
+    if (!native) assert.throws(() => ecdh.deriveSharedSecretSync(a.privateKey, offCurve()), isCoded(INVALID, /public key/i));
+    assert.throws(
+      () => ecdh.deriveSharedSecretSync(a.privateKey.subarray(1), b.publicKey),
+      isCoded(C.EncryptionErrorCode.KeyDerivationFailed, /^Failed to derive shared secret: private key must be 32 bytes$/),
+    );
+  });
+
+  it('generateKeyPairSync and ephemeralKeySync: a private key with a leading zero byte is still 32 bytes', () => {
+    let pair;
+    for (let i = 0; i < 20000 && !pair; i++) {
+      const kp = ecdh.generateKeyPairSync();
+      assert.strictEqual(kp.privateKey.length, 32);
+      if (kp.privateKey[0] === 0) pair = kp;
+    }
+    assert.ok(pair, 'a key with a leading zero byte');
+    assert.deepStrictEqual(list(ecdh.publicKeyFromPrivate(pair.privateKey)), list(pair.publicKey));
+    let eph;
+    for (let i = 0; i < 20000 && !eph; i++) {
+      const e = ecdh.ephemeralKeySync();
+      const d = e.privateKey();
+      assert.strictEqual(d.length, 32);
+      if (d[0] === 0) eph = e;
+      else e.dispose();
+    }
+    assert.ok(eph, 'an ephemeral key with a leading zero byte');
+    assert.strictEqual(Buffer.from(ecdh.publicKeyFromPrivate(eph.privateKey())).toString('base64'), eph.publicKeyB64);
+    eph.dispose();
+  });
+
+  it('ephemeralKeySync: derive() validates the point; after dispose() it no longer derives', () => {
+    const e = ecdh.ephemeralKeySync();
+    const peer = ecdh.generateKeyPairSync();
+    assert.deepStrictEqual(list(e.derive(peer.publicKeyB64)), nodeSecret(peer.privateKey, Buffer.from(e.publicKeyB64, 'base64')));
+    if (!native) assert.throws(() => e.derive(offCurve()), isCoded(INVALID, /public key/i));
+    e.dispose();
+    assert.throws(() => e.derive(peer.publicKey));
+  });
+
+  // BUG (native addon, csrc/crypto): a refused off-curve point leaves an error on
+  // OpenSSL's queue (Node's own libcrypto), and Node's next crypto.subtle
+  // AES-GCM job aborts the whole process ("Assertion failed: errors->Empty()" in
+  // CipherJob::ToResult, Node 20). A peer's bad handshake key can so take down a
+  // server that uses crypto.subtle anywhere. Fix: ERR_clear_error() on the
+  // addon's failure paths. Un-skip once fixed (it aborts mocha today).
+  it.skip('native: a refused off-curve point does not break crypto.subtle afterwards', async () => {
+    const a = ecdh.generateKeyPairSync();
+    assert.throws(() => ecdh.deriveSharedSecretSync(a.privateKey, offCurve()), isCoded(INVALID, /public key/i));
+    assert.throws(() => ecdh.ephemeralKeySync().derive(offCurve()), isCoded(INVALID, /public key/i));
+    const k = await globalThis.crypto.subtle.importKey('raw', Buffer.alloc(32, 1), 'AES-GCM', false, ['encrypt']);
+    const ct = await globalThis.crypto.subtle.encrypt({ name: 'AES-GCM', iv: Buffer.alloc(12) }, k, Buffer.from('x'));
+    assert.strictEqual(ct.byteLength, 17);
+  });
+
+  it('storedKeySync: the stored key derives, privateKey() is a copy, dispose() wipes it', () => {
+    const a = ecdh.generateKeyPairSync();
+    const b = ecdh.generateKeyPairSync();
+    const k = ecdh.storedKeySync(a.privateKey, a.publicKeyB64);
+    assert.strictEqual(k.publicKeyB64, a.publicKeyB64);
+    assert.deepStrictEqual(list(k.privateKey()), list(a.privateKey));
+    assert.deepStrictEqual(list(k.derive(b.publicKey)), nodeSecret(a.privateKey, b.publicKey));
+    k.dispose();
+    assert.deepStrictEqual(list(k.privateKey()), new Array(32).fill(0));
+    assert.deepStrictEqual(list(a.privateKey), list(ecdh.storedKeySync(a.privateKey, '').privateKey()));
+  });
+
+  it('generateKeyPair: extractable CryptoKeys (as the reference); exportPublicKey of raw bytes and of a CryptoKey', async () => {
+    const kp = await ecdh.generateKeyPair();
+    assert.strictEqual(kp.privateKey.extractable, true);
+    const exported = await ecdh.exportPublicKey(kp.publicKey);
+    assert.strictEqual(exported.curve, 'P-256');
+    const raw = Buffer.from(exported.publicKeyB64, 'base64');
+    assert.deepStrictEqual(await ecdh.exportPublicKey(new Uint8Array(raw)), exported);
+    await assert.rejects(ecdh.importPublicKey('!!'), isCoded(INVALID, /^Failed to import public key: ./));
+    await assert.rejects(ecdh.importPublicKey(offCurve().toString('base64')), isCoded(INVALID, /^Failed to import public key: ./));
+  });
+
+  it('deriveSharedSecret: every mix of CryptoKeys, raw keys and base64 gives the same secret', async () => {
+    const a = ecdh.generateKeyPairSync();
+    const kp = await ecdh.generateKeyPair();
+    const pubRaw = Buffer.from((await ecdh.exportPublicKey(kp.publicKey)).publicKeyB64, 'base64');
+    const want = nodeSecret(a.privateKey, pubRaw);
+    assert.deepStrictEqual(list(await ecdh.deriveSharedSecret(a.privateKey, kp.publicKey)), want); // raw priv, CryptoKey peer
+    assert.deepStrictEqual(list(await ecdh.deriveSharedSecret(a.privateKey, pubRaw)), want);
+    assert.deepStrictEqual(list(await ecdh.deriveSharedSecret(kp.privateKey, a.publicKeyB64)), want); // CryptoKey priv, base64 peer
+    assert.deepStrictEqual(list(await ecdh.deriveSharedSecret(kp.privateKey, a.publicKey)), want); // CryptoKey priv, raw peer
+    const peer = await ecdh.importPublicKey(a.publicKeyB64);
+    assert.deepStrictEqual(list(await ecdh.deriveSharedSecret(kp.privateKey, peer)), want);
+    // neither a CryptoKey nor bytes: crypto.subtle refuses it, coded
+    await assert.rejects(
+      ecdh.deriveSharedSecret({}, peer),
+      (err) => isCoded(C.EncryptionErrorCode.KeyDerivationFailed, /^Failed to derive shared secret: /)(err) && !/32 bytes/.test(err.message),
+    );
+  });
+});
