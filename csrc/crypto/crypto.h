@@ -187,6 +187,12 @@ size_t esn_json_quote(const uint8_t *s, size_t n, char *out);
 
 /* Wipes memory (not optimised away). */
 void esn_wipe(void *p, size_t n);
+/* Returns the failure status `s` with OpenSSL's (per-thread) error queue
+ * emptied. Every function here fails through it, so it returns with the
+ * queue as clean as it found it: Node's own crypto runs on the same thread
+ * and aborts the process when it finds an error it did not leave (a bad
+ * public key from a peer must not become a crash in crypto.subtle). */
+esn_crypto_status esn_fail(esn_crypto_status s);
 /* Cryptographically secure random bytes. */
 esn_crypto_status esn_random(uint8_t *out, size_t n);
 

@@ -5,6 +5,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
@@ -39,13 +40,18 @@ const char *esn_crypto_message(esn_crypto_status s) {
   return "unknown error";
 }
 
+esn_crypto_status esn_fail(esn_crypto_status s) {
+  ERR_clear_error();
+  return s;
+}
+
 void esn_wipe(void *p, size_t n) {
   if (p && n) OPENSSL_cleanse(p, n);
 }
 
 esn_crypto_status esn_random(uint8_t *out, size_t n) {
   if (n == 0) return ESN_CRYPTO_OK;
-  return RAND_bytes(out, (int)n) == 1 ? ESN_CRYPTO_OK : ESN_CRYPTO_ENOMEM;
+  return RAND_bytes(out, (int)n) == 1 ? ESN_CRYPTO_OK : esn_fail(ESN_CRYPTO_ENOMEM);
 }
 
 static esn_ec_key *wrap(EVP_PKEY *pkey, int has_private) {
@@ -70,7 +76,7 @@ struct esn_crypto_ctx {
 esn_crypto_status esn_crypto_ctx_new(esn_crypto_ctx **out) {
   *out = NULL;
   esn_crypto_ctx *c = OPENSSL_zalloc(sizeof *c);
-  if (c == NULL) return ESN_CRYPTO_ENOMEM;
+  if (c == NULL) return esn_fail(ESN_CRYPTO_ENOMEM);
   EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_id(EVP_PKEY_EC, NULL);
   int ok = pc != NULL && EVP_PKEY_paramgen_init(pc) > 0 &&
            EVP_PKEY_CTX_set_ec_paramgen_curve_nid(pc, NID_X9_62_prime256v1) > 0 &&
@@ -87,7 +93,7 @@ esn_crypto_status esn_crypto_ctx_new(esn_crypto_ctx **out) {
   }
   if (!ok || c->hkdf == NULL || c->hmac_sha256 == NULL) {
     esn_crypto_ctx_free(c);
-    return ESN_CRYPTO_ENOMEM;
+    return esn_fail(ESN_CRYPTO_ENOMEM);
   }
   *out = c;
   return ESN_CRYPTO_OK;
@@ -113,36 +119,36 @@ esn_crypto_status esn_ec_generate_ex(const esn_crypto_ctx *cx, esn_ec_key **out)
     EVP_PKEY_CTX_free(ctx);
     if (!ok) {
       EVP_PKEY_free(pkey);
-      return ESN_CRYPTO_EHANDSHAKE;
+      return esn_fail(ESN_CRYPTO_EHANDSHAKE);
     }
     *out = wrap(pkey, 1);
-    return *out ? ESN_CRYPTO_OK : ESN_CRYPTO_ENOMEM;
+    return *out ? ESN_CRYPTO_OK : esn_fail(ESN_CRYPTO_ENOMEM);
   }
   EVP_PKEY *pkey = NULL;
   EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_EC, NULL);
-  if (ctx == NULL) return ESN_CRYPTO_ENOMEM;
+  if (ctx == NULL) return esn_fail(ESN_CRYPTO_ENOMEM);
   int ok = EVP_PKEY_keygen_init(ctx) > 0 &&
            EVP_PKEY_CTX_set_ec_paramgen_curve_nid(ctx, NID_X9_62_prime256v1) > 0 &&
            EVP_PKEY_keygen(ctx, &pkey) > 0;
   EVP_PKEY_CTX_free(ctx);
   if (!ok) {
     EVP_PKEY_free(pkey);
-    return ESN_CRYPTO_EHANDSHAKE;
+    return esn_fail(ESN_CRYPTO_EHANDSHAKE);
   }
   *out = wrap(pkey, 1);
-  return *out ? ESN_CRYPTO_OK : ESN_CRYPTO_ENOMEM;
+  return *out ? ESN_CRYPTO_OK : esn_fail(ESN_CRYPTO_ENOMEM);
 }
 
 esn_crypto_status esn_ec_from_private(const uint8_t *priv, size_t len, esn_ec_key **out) {
   *out = NULL;
-  if (len != 32) return ESN_CRYPTO_EHANDSHAKE;
+  if (len != 32) return esn_fail(ESN_CRYPTO_EHANDSHAKE);
   /* The scalar must be in [1, n - 1]. */
   static const uint8_t order[32] = {0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff,
                                     0xff, 0xff, 0xff, 0xff, 0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17,
                                     0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51};
   uint8_t any = 0;
   for (int i = 0; i < 32; i++) any |= priv[i];
-  if (any == 0 || memcmp(priv, order, 32) >= 0) return ESN_CRYPTO_EHANDSHAKE;
+  if (any == 0 || memcmp(priv, order, 32) >= 0) return esn_fail(ESN_CRYPTO_EHANDSHAKE);
   /* SEC1 ECPrivateKey without the public key: OpenSSL computes the point. */
   static const uint8_t head[7] = {0x30, 0x31, 0x02, 0x01, 0x01, 0x04, 0x20};
   static const uint8_t tail[12] = {0xa0, 0x0a, 0x06, 0x08, 0x2a, 0x86,
@@ -154,9 +160,9 @@ esn_crypto_status esn_ec_from_private(const uint8_t *priv, size_t len, esn_ec_ke
   const unsigned char *p = der;
   EVP_PKEY *pkey = d2i_PrivateKey(EVP_PKEY_EC, NULL, &p, (long)sizeof der);
   esn_wipe(der, sizeof der);
-  if (pkey == NULL) return ESN_CRYPTO_EHANDSHAKE;
+  if (pkey == NULL) return esn_fail(ESN_CRYPTO_EHANDSHAKE);
   *out = wrap(pkey, 1);
-  return *out ? ESN_CRYPTO_OK : ESN_CRYPTO_ENOMEM;
+  return *out ? ESN_CRYPTO_OK : esn_fail(ESN_CRYPTO_ENOMEM);
 }
 
 esn_crypto_status esn_ec_from_public(const uint8_t *pub, size_t len, esn_ec_key **out) {
@@ -166,23 +172,23 @@ esn_crypto_status esn_ec_from_public(const uint8_t *pub, size_t len, esn_ec_key 
 esn_crypto_status esn_ec_from_public_ex(const esn_crypto_ctx *cx, const uint8_t *pub, size_t len,
                                         esn_ec_key **out) {
   *out = NULL;
-  if (len != 65 || pub[0] != 0x04) return ESN_CRYPTO_EPUBKEY;
+  if (len != 65 || pub[0] != 0x04) return esn_fail(ESN_CRYPTO_EPUBKEY);
   if (cx) {
     /* Decoding the point checks that both coordinates are below p and that
      * it lies on the curve; the uncompressed form cannot be the point at
      * infinity. */
     EVP_PKEY *pkey = EVP_PKEY_new();
-    if (pkey == NULL) return ESN_CRYPTO_ENOMEM;
+    if (pkey == NULL) return esn_fail(ESN_CRYPTO_ENOMEM);
     if (EVP_PKEY_copy_parameters(pkey, cx->p256) <= 0 ||
         EVP_PKEY_set1_encoded_public_key(pkey, pub, len) <= 0) {
       EVP_PKEY_free(pkey);
-      return ESN_CRYPTO_EPUBKEY;
+      return esn_fail(ESN_CRYPTO_EPUBKEY);
     }
     *out = wrap(pkey, 0);
-    return *out ? ESN_CRYPTO_OK : ESN_CRYPTO_ENOMEM;
+    return *out ? ESN_CRYPTO_OK : esn_fail(ESN_CRYPTO_ENOMEM);
   }
   EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_EC, NULL);
-  if (ctx == NULL) return ESN_CRYPTO_ENOMEM;
+  if (ctx == NULL) return esn_fail(ESN_CRYPTO_ENOMEM);
   OSSL_PARAM params[3];
   params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)"prime256v1", 0);
   params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)pub, len);
@@ -193,7 +199,7 @@ esn_crypto_status esn_ec_from_public_ex(const esn_crypto_ctx *cx, const uint8_t 
   EVP_PKEY_CTX_free(ctx);
   if (!ok) {
     EVP_PKEY_free(pkey);
-    return ESN_CRYPTO_EPUBKEY;
+    return esn_fail(ESN_CRYPTO_EPUBKEY);
   }
   /* Import decodes the point (on the curve); also refuse the point at
    * infinity and anything else the quick public check catches. */
@@ -202,10 +208,10 @@ esn_crypto_status esn_ec_from_public_ex(const esn_crypto_ctx *cx, const uint8_t 
   EVP_PKEY_CTX_free(chk);
   if (!ok) {
     EVP_PKEY_free(pkey);
-    return ESN_CRYPTO_EPUBKEY;
+    return esn_fail(ESN_CRYPTO_EPUBKEY);
   }
   *out = wrap(pkey, 0);
-  return *out ? ESN_CRYPTO_OK : ESN_CRYPTO_ENOMEM;
+  return *out ? ESN_CRYPTO_OK : esn_fail(ESN_CRYPTO_ENOMEM);
 }
 
 void esn_ec_free(esn_ec_key *k) {
@@ -217,23 +223,23 @@ void esn_ec_free(esn_ec_key *k) {
 esn_crypto_status esn_ec_public(const esn_ec_key *k, uint8_t out[65]) {
   size_t n = 0;
   if (EVP_PKEY_get_octet_string_param(k->pkey, OSSL_PKEY_PARAM_PUB_KEY, out, 65, &n) <= 0 || n != 65)
-    return ESN_CRYPTO_EHANDSHAKE;
+    return esn_fail(ESN_CRYPTO_EHANDSHAKE);
   return ESN_CRYPTO_OK;
 }
 
 esn_crypto_status esn_ec_private(const esn_ec_key *k, uint8_t out[32]) {
-  if (!k->has_private) return ESN_CRYPTO_EHANDSHAKE;
+  if (!k->has_private) return esn_fail(ESN_CRYPTO_EHANDSHAKE);
   BIGNUM *bn = NULL;
-  if (EVP_PKEY_get_bn_param(k->pkey, OSSL_PKEY_PARAM_PRIV_KEY, &bn) <= 0) return ESN_CRYPTO_EHANDSHAKE;
+  if (EVP_PKEY_get_bn_param(k->pkey, OSSL_PKEY_PARAM_PRIV_KEY, &bn) <= 0) return esn_fail(ESN_CRYPTO_EHANDSHAKE);
   int ok = BN_bn2binpad(bn, out, 32) == 32;
   BN_clear_free(bn);
-  return ok ? ESN_CRYPTO_OK : ESN_CRYPTO_EHANDSHAKE;
+  return ok ? ESN_CRYPTO_OK : esn_fail(ESN_CRYPTO_EHANDSHAKE);
 }
 
 esn_crypto_status esn_ec_derive(const esn_ec_key *priv, const esn_ec_key *peer, uint8_t out[32]) {
-  if (!priv->has_private) return ESN_CRYPTO_EKDF;
+  if (!priv->has_private) return esn_fail(ESN_CRYPTO_EKDF);
   EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(priv->pkey, NULL);
-  if (ctx == NULL) return ESN_CRYPTO_ENOMEM;
+  if (ctx == NULL) return esn_fail(ESN_CRYPTO_ENOMEM);
   size_t n = 32;
   /* The peer was checked on import (esn_ec_from_public). */
   int ok = EVP_PKEY_derive_init(ctx) > 0 && EVP_PKEY_derive_set_peer_ex(ctx, peer->pkey, 0) > 0 &&
@@ -241,7 +247,7 @@ esn_crypto_status esn_ec_derive(const esn_ec_key *priv, const esn_ec_key *peer, 
   EVP_PKEY_CTX_free(ctx);
   if (!ok) {
     esn_wipe(out, 32);
-    return ESN_CRYPTO_EKDF;
+    return esn_fail(ESN_CRYPTO_EKDF);
   }
   return ESN_CRYPTO_OK;
 }
@@ -307,7 +313,7 @@ esn_crypto_status esn_hkdf_sha256_ex(const esn_crypto_ctx *cx, const uint8_t *ik
     salt = zero_salt;
     salt_len = 32;
   }
-  if (out_len == 0 || out_len > 255 * 32) return ESN_CRYPTO_EKDF;
+  if (out_len == 0 || out_len > 255 * 32) return esn_fail(ESN_CRYPTO_EKDF);
   if (cx) {
     /* An empty salt is the same as HashLen zero bytes (RFC 5869 2.2). */
     uint8_t prk[32];
@@ -317,12 +323,12 @@ esn_crypto_status esn_hkdf_sha256_ex(const esn_crypto_ctx *cx, const uint8_t *ik
     esn_wipe(prk, sizeof prk);
     if (!ok) {
       esn_wipe(out, out_len);
-      return ESN_CRYPTO_EKDF;
+      return esn_fail(ESN_CRYPTO_EKDF);
     }
     return ESN_CRYPTO_OK;
   }
   EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
-  if (ctx == NULL) return ESN_CRYPTO_ENOMEM;
+  if (ctx == NULL) return esn_fail(ESN_CRYPTO_ENOMEM);
   size_t n = out_len;
   /* An empty salt is the same as HashLen zero bytes (RFC 5869 2.2). */
   int ok = EVP_PKEY_derive_init(ctx) > 0 && EVP_PKEY_CTX_set_hkdf_md(ctx, EVP_sha256()) > 0 &&
@@ -333,7 +339,7 @@ esn_crypto_status esn_hkdf_sha256_ex(const esn_crypto_ctx *cx, const uint8_t *ik
   EVP_PKEY_CTX_free(ctx);
   if (!ok) {
     esn_wipe(out, out_len);
-    return ESN_CRYPTO_EKDF;
+    return esn_fail(ESN_CRYPTO_EKDF);
   }
   return ESN_CRYPTO_OK;
 }
@@ -358,7 +364,7 @@ esn_crypto_status esn_session_keys_ex(const esn_crypto_ctx *cx, const uint8_t se
     if (!ok) {
       esn_wipe(c2s, 32);
       esn_wipe(s2c, 32);
-      return ESN_CRYPTO_EKDF;
+      return esn_fail(ESN_CRYPTO_EKDF);
     }
     return ESN_CRYPTO_OK;
   }

@@ -15,16 +15,16 @@ struct esn_gcm {
 
 esn_crypto_status esn_gcm_new(const uint8_t *key, size_t key_len, esn_gcm **out) {
   *out = NULL;
-  if (key_len != 32) return ESN_CRYPTO_EALG;
+  if (key_len != 32) return esn_fail(ESN_CRYPTO_EALG);
   esn_gcm *g = OPENSSL_zalloc(sizeof *g);
-  if (g == NULL) return ESN_CRYPTO_ENOMEM;
+  if (g == NULL) return esn_fail(ESN_CRYPTO_ENOMEM);
   g->enc = EVP_CIPHER_CTX_new();
   g->dec = EVP_CIPHER_CTX_new();
   if (g->enc == NULL || g->dec == NULL ||
       EVP_EncryptInit_ex(g->enc, EVP_aes_256_gcm(), NULL, key, NULL) != 1 ||
       EVP_DecryptInit_ex(g->dec, EVP_aes_256_gcm(), NULL, key, NULL) != 1) {
     esn_gcm_free(g);
-    return ESN_CRYPTO_ENOMEM;
+    return esn_fail(ESN_CRYPTO_ENOMEM);
   }
   *out = g;
   return ESN_CRYPTO_OK;
@@ -40,29 +40,29 @@ void esn_gcm_free(esn_gcm *g) {
 esn_crypto_status esn_gcm_seal(esn_gcm *g, const uint8_t nonce[12], const uint8_t *aad,
                                size_t aad_len, const uint8_t *src, size_t n, uint8_t *out) {
   int len = 0;
-  if (n > (size_t)0x7fffffff - 64) return ESN_CRYPTO_EDECRYPT;
-  if (EVP_EncryptInit_ex(g->enc, NULL, NULL, NULL, nonce) != 1) return ESN_CRYPTO_ENOMEM;
-  if (aad_len && EVP_EncryptUpdate(g->enc, NULL, &len, aad, (int)aad_len) != 1) return ESN_CRYPTO_ENOMEM;
-  if (n && EVP_EncryptUpdate(g->enc, out, &len, src, (int)n) != 1) return ESN_CRYPTO_ENOMEM;
-  if (EVP_EncryptFinal_ex(g->enc, out + n, &len) != 1) return ESN_CRYPTO_ENOMEM;
-  if (EVP_CIPHER_CTX_ctrl(g->enc, EVP_CTRL_GCM_GET_TAG, 16, out + n) != 1) return ESN_CRYPTO_ENOMEM;
+  if (n > (size_t)0x7fffffff - 64) return esn_fail(ESN_CRYPTO_EDECRYPT);
+  if (EVP_EncryptInit_ex(g->enc, NULL, NULL, NULL, nonce) != 1) return esn_fail(ESN_CRYPTO_ENOMEM);
+  if (aad_len && EVP_EncryptUpdate(g->enc, NULL, &len, aad, (int)aad_len) != 1) return esn_fail(ESN_CRYPTO_ENOMEM);
+  if (n && EVP_EncryptUpdate(g->enc, out, &len, src, (int)n) != 1) return esn_fail(ESN_CRYPTO_ENOMEM);
+  if (EVP_EncryptFinal_ex(g->enc, out + n, &len) != 1) return esn_fail(ESN_CRYPTO_ENOMEM);
+  if (EVP_CIPHER_CTX_ctrl(g->enc, EVP_CTRL_GCM_GET_TAG, 16, out + n) != 1) return esn_fail(ESN_CRYPTO_ENOMEM);
   return ESN_CRYPTO_OK;
 }
 
 esn_crypto_status esn_gcm_open(esn_gcm *g, const uint8_t nonce[12], const uint8_t *aad,
                                size_t aad_len, const uint8_t *src, size_t n, uint8_t *out) {
   int len = 0;
-  if (n < 16 || n > (size_t)0x7fffffff) return ESN_CRYPTO_EDECRYPT;
+  if (n < 16 || n > (size_t)0x7fffffff) return esn_fail(ESN_CRYPTO_EDECRYPT);
   size_t m = n - 16;
   uint8_t tag[16];
   memcpy(tag, src + m, 16); /* src may alias out */
-  if (EVP_DecryptInit_ex(g->dec, NULL, NULL, NULL, nonce) != 1) return ESN_CRYPTO_ENOMEM;
-  if (aad_len && EVP_DecryptUpdate(g->dec, NULL, &len, aad, (int)aad_len) != 1) return ESN_CRYPTO_ENOMEM;
-  if (m && EVP_DecryptUpdate(g->dec, out, &len, src, (int)m) != 1) return ESN_CRYPTO_ENOMEM;
-  if (EVP_CIPHER_CTX_ctrl(g->dec, EVP_CTRL_GCM_SET_TAG, 16, tag) != 1) return ESN_CRYPTO_ENOMEM;
+  if (EVP_DecryptInit_ex(g->dec, NULL, NULL, NULL, nonce) != 1) return esn_fail(ESN_CRYPTO_ENOMEM);
+  if (aad_len && EVP_DecryptUpdate(g->dec, NULL, &len, aad, (int)aad_len) != 1) return esn_fail(ESN_CRYPTO_ENOMEM);
+  if (m && EVP_DecryptUpdate(g->dec, out, &len, src, (int)m) != 1) return esn_fail(ESN_CRYPTO_ENOMEM);
+  if (EVP_CIPHER_CTX_ctrl(g->dec, EVP_CTRL_GCM_SET_TAG, 16, tag) != 1) return esn_fail(ESN_CRYPTO_ENOMEM);
   if (EVP_DecryptFinal_ex(g->dec, out + m, &len) != 1) {
     esn_wipe(out, m); /* never hand out unauthenticated plaintext */
-    return ESN_CRYPTO_EDECRYPT;
+    return esn_fail(ESN_CRYPTO_EDECRYPT);
   }
   return ESN_CRYPTO_OK;
 }
@@ -125,7 +125,7 @@ esn_crypto_status esn_envelope_new(const uint8_t key[32], const uint8_t *sid, si
                                    uint64_t counter, uint64_t max_nonces, esn_envelope **out) {
   *out = NULL;
   esn_envelope *e = OPENSSL_zalloc(sizeof *e);
-  if (e == NULL) return ESN_CRYPTO_ENOMEM;
+  if (e == NULL) return esn_fail(ESN_CRYPTO_ENOMEM);
   esn_crypto_status s = esn_gcm_new(key, 32, &e->gcm);
   if (s != ESN_CRYPTO_OK) {
     OPENSSL_free(e);
@@ -144,7 +144,7 @@ esn_crypto_status esn_envelope_new(const uint8_t key[32], const uint8_t *sid, si
   e->mid = OPENSSL_malloc(sizeof MID0 + sizeof MID1 + 6 * kid_len + 2);
   if (e->head == NULL || e->mid == NULL) {
     esn_envelope_free(e);
-    return ESN_CRYPTO_ENOMEM;
+    return esn_fail(ESN_CRYPTO_ENOMEM);
   }
   size_t n = sizeof HEAD0 - 1;
   memcpy(e->head, HEAD0, n);
@@ -212,13 +212,13 @@ esn_crypto_status esn_envelope_seal(esn_envelope *e, uint64_t seq, const uint8_t
                                     const uint8_t *src, size_t n, uint8_t *out, size_t cap,
                                     size_t *out_len) {
   *out_len = 0;
-  if ((double)seq > MAX_SAFE) return ESN_CRYPTO_EENVELOPE;
-  if (cap < esn_envelope_seal_bound(e, n)) return ESN_CRYPTO_ESPACE;
+  if ((double)seq > MAX_SAFE) return esn_fail(ESN_CRYPTO_EENVELOPE);
+  if (cap < esn_envelope_seal_bound(e, n)) return esn_fail(ESN_CRYPTO_ESPACE);
   uint8_t iv[12];
   if (nonce) {
     memcpy(iv, nonce, 12);
   } else {
-    if (e->counter >= e->max_nonces) return ESN_CRYPTO_EEXPIRED;
+    if (e->counter >= e->max_nonces) return esn_fail(ESN_CRYPTO_EEXPIRED);
     memcpy(iv, e->prefix, 8);
     uint32_t c = (uint32_t)e->counter;
     iv[8] = (uint8_t)(c >> 24);
@@ -228,7 +228,7 @@ esn_crypto_status esn_envelope_seal(esn_envelope *e, uint64_t seq, const uint8_t
   }
   /* Ciphertext goes to the end of out's bound region when it fits there
    * without overlapping the base64 being written; use scratch otherwise. */
-  if (!scratch_reserve(e, n + 16)) return ESN_CRYPTO_ENOMEM;
+  if (!scratch_reserve(e, n + 16)) return esn_fail(ESN_CRYPTO_ENOMEM);
   esn_crypto_status s = esn_gcm_seal(e->gcm, iv, NULL, 0, src, n, e->scratch);
   if (s != ESN_CRYPTO_OK) return s;
   if (!nonce) e->counter++;
@@ -258,10 +258,10 @@ esn_crypto_status esn_envelope_seal_batch(esn_envelope *e, const uint8_t *src,
   *out_len = 0;
   for (size_t i = 0; i < count; i++) {
     double sq = seqs[i];
-    if (!(sq >= 0 && sq <= MAX_SAFE) || sq != (double)(uint64_t)sq) return ESN_CRYPTO_EENVELOPE;
+    if (!(sq >= 0 && sq <= MAX_SAFE) || sq != (double)(uint64_t)sq) return esn_fail(ESN_CRYPTO_EENVELOPE);
     size_t n = lens[i], w = 0;
     if (starts) in = starts[i];
-    if (pos >= cap) return ESN_CRYPTO_ESPACE;
+    if (pos >= cap) return esn_fail(ESN_CRYPTO_ESPACE);
     esn_crypto_status s = esn_envelope_seal(e, (uint64_t)sq, NULL, src + in, n, out + pos,
                                             cap - pos - (cap - pos > 0 ? 1 : 0), &w);
     if (s != ESN_CRYPTO_OK) return s;
@@ -361,10 +361,10 @@ esn_crypto_status esn_envelope_open(esn_envelope *e, esn_json_parser *p, const u
   *counter = 0;
   esn_json_value root, payload = {0, 0}, v;
   esn_json_status js = esn_json_parse(p, line, len, &root);
-  if (js == ESN_JSON_ENOMEM) return ESN_CRYPTO_ENOMEM;
-  if (js != ESN_JSON_OK) return ESN_CRYPTO_EENVELOPE;
+  if (js == ESN_JSON_ENOMEM) return esn_fail(ESN_CRYPTO_ENOMEM);
+  if (js != ESN_JSON_OK) return esn_fail(ESN_CRYPTO_EENVELOPE);
   esn_json_iter it;
-  if (esn_json_object_begin(root, &it) != 0) return ESN_CRYPTO_EENVELOPE;
+  if (esn_json_object_begin(root, &it) != 0) return esn_fail(ESN_CRYPTO_EENVELOPE);
   const char *k;
   size_t kl;
   /* Later duplicates win, as with JSON.parse. */
@@ -390,7 +390,7 @@ esn_crypto_status esn_envelope_open(esn_envelope *e, esn_json_parser *p, const u
       payload = v;
     }
   }
-  if (!(have_pv && have_sid && have_seq && have_type && have_payload)) return ESN_CRYPTO_EENVELOPE;
+  if (!(have_pv && have_sid && have_seq && have_type && have_payload)) return esn_fail(ESN_CRYPTO_EENVELOPE);
   const char *nonce_b64 = NULL, *ct_b64 = NULL;
   size_t nonce_len = 0, ct_len = 0;
   int have_kid = 0, have_nonce = 0, have_ct = 0, tag_ok = 1;
@@ -413,16 +413,16 @@ esn_crypto_status esn_envelope_open(esn_envelope *e, esn_json_parser *p, const u
       tag_ok = is_str; /* optional; the tag travels inside ciphertextB64 */
     }
   }
-  if (!(have_kid && have_nonce && have_ct && tag_ok)) return ESN_CRYPTO_EENVELOPE;
+  if (!(have_kid && have_nonce && have_ct && tag_ok)) return esn_fail(ESN_CRYPTO_EENVELOPE);
   *seq = sq;
   /* The JSON values are valid until the next parse: decode them now. */
   uint8_t iv[16];
   size_t ivn = 0;
   if (nonce_len != 16 || esn_b64_decode(nonce_b64, nonce_len, iv, &ivn) != 0 || ivn != 12)
-    return ESN_CRYPTO_EDECRYPT;
-  if (ct_len % 4 != 0 || ct_len / 4 * 3 > cap) return ct_len % 4 ? ESN_CRYPTO_EDECRYPT : ESN_CRYPTO_ESPACE;
+    return esn_fail(ESN_CRYPTO_EDECRYPT);
+  if (ct_len % 4 != 0 || ct_len / 4 * 3 > cap) return esn_fail(ct_len % 4 ? ESN_CRYPTO_EDECRYPT : ESN_CRYPTO_ESPACE);
   size_t ctn = 0;
-  if (esn_b64_decode(ct_b64, ct_len, out, &ctn) != 0 || ctn < 16) return ESN_CRYPTO_EDECRYPT;
+  if (esn_b64_decode(ct_b64, ct_len, out, &ctn) != 0 || ctn < 16) return esn_fail(ESN_CRYPTO_EDECRYPT);
   esn_crypto_status s = esn_gcm_open(e->gcm, iv, NULL, 0, out, ctn, out);
   if (s != ESN_CRYPTO_OK) return s;
   *counter = ((uint32_t)iv[8] << 24) | ((uint32_t)iv[9] << 16) | ((uint32_t)iv[10] << 8) | iv[11];

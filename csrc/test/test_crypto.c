@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/err.h>
+
 #include "crypto/crypto.h"
 #include "json/json.h"
 #include "test/test.h"
@@ -364,6 +366,9 @@ static void test_counter_and_batch(void) {
   CHECK(memcmp(s1, s2, 32) == 0);
   pb[64] ^= 1;
   CHECK_EQ_INT(esn_ec_derive_raw(a, pb, 65, s1), ESN_CRYPTO_EPUBKEY);
+  /* a refusal leaves OpenSSL's error queue empty (Node's crypto, on the same
+     thread, aborts on an error it did not leave) */
+  CHECK(ERR_peek_error() == 0);
   esn_ec_free(a);
   esn_ec_free(b);
   /* the same with the context: fresh, distinct keys; off-curve points refused */
@@ -382,8 +387,25 @@ static void test_counter_and_batch(void) {
     CHECK_EQ_INT(esn_ec_derive_raw_ex(cx, a, pb, 65, s1), ESN_CRYPTO_EPUBKEY);
     pb[i] ^= 0x10;
   }
+  CHECK(ERR_peek_error() == 0);
   memset(pb + 1, 0xff, 32); /* x >= p */
   CHECK_EQ_INT(esn_ec_derive_raw_ex(cx, a, pb, 65, s1), ESN_CRYPTO_EPUBKEY);
+  CHECK(ERR_peek_error() == 0);
+  {
+    /* a forged tag, a bad private scalar: refused, the queue left empty */
+    uint8_t key[32] = {1}, nonce[12] = {2}, msg[40] = {3}, sealed[56], opened[40];
+    esn_gcm *g = NULL;
+    CHECK_EQ_INT(esn_gcm_new(key, 32, &g), ESN_CRYPTO_OK);
+    CHECK_EQ_INT(esn_gcm_seal(g, nonce, NULL, 0, msg, 40, sealed), ESN_CRYPTO_OK);
+    sealed[55] ^= 1;
+    CHECK_EQ_INT(esn_gcm_open(g, nonce, NULL, 0, sealed, 56, opened), ESN_CRYPTO_EDECRYPT);
+    CHECK(ERR_peek_error() == 0);
+    esn_gcm_free(g);
+    uint8_t zero[32] = {0};
+    esn_ec_key *z = NULL;
+    CHECK_EQ_INT(esn_ec_from_private(zero, 32, &z), ESN_CRYPTO_EHANDSHAKE);
+    CHECK(ERR_peek_error() == 0);
+  }
   esn_ec_free(a);
   esn_ec_free(b);
   /* the context's HMAC-based HKDF agrees with OpenSSL's HKDF (no context):

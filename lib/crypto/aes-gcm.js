@@ -139,7 +139,14 @@ async function encryptText(secret, text) {
 
 async function decryptText(secret, encrypted) {
   const key = await secretKey(secret);
-  const e = typeof encrypted === 'string' ? JSON.parse(encrypted) : encrypted;
+  let e = encrypted;
+  if (typeof encrypted === 'string') {
+    try {
+      e = JSON.parse(encrypted);
+    } catch (err) {
+      throw new AesGcmError(`Decryption failed: not a JSON { nonceB64, ciphertextB64 }: ${err.message}`, DECRYPT);
+    }
+  }
   if (!e || typeof e.nonceB64 !== 'string' || typeof e.ciphertextB64 !== 'string') {
     throw new AesGcmError('Decryption failed: expected { nonceB64, ciphertextB64 }', DECRYPT);
   }

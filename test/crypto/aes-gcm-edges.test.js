@@ -135,10 +135,8 @@ describe('crypto/aes-gcm edges', () => {
     await rejectsWith(decrypt(secret, 'null'), DECRYPT, shape);
   });
 
-  // BUG (minor): decrypt(secret, text) JSON.parses the text unguarded, so a string that is not
-  // JSON ('' or 'garbage') rejects with a plain SyntaxError, not the coded AesGcmError every
-  // other bad input gets. Un-skip when decryptText wraps JSON.parse.
-  it.skip('README form: an encrypted string that is not JSON is a coded AesGcmError', async () => {
+  // bad input is a coded error: a string that is not JSON too (it used to be a plain SyntaxError)
+  it('README form: an encrypted string that is not JSON is a coded AesGcmError', async () => {
     const secret = new Uint8Array(32).fill(9);
     await rejectsWith(decrypt(secret, 'garbage'), DECRYPT, /^Decryption failed: /);
     await rejectsWith(decrypt(secret, ''), DECRYPT, /^Decryption failed: /);
