@@ -17,10 +17,12 @@
 // Scores, as Stryker defines them:
 //   score          = detected / (detected + survived + no coverage)
 //   covered score  = detected / (detected + survived)
-// and, because an equivalent mutant is not a bug (no input can tell it from
-// the original), the "explained" score leaves out the survivors whose
-// verdict is equivalent and counts the others (perf, defensive, backend,
-// open) as undetected.
+// then the same counting the survivors whose verdict is "killed: <test>" (a
+// test written after the run, each checked by applying the mutant by hand,
+// until the next run measures it), and, because an equivalent mutant is not
+// a bug (no input can tell it from the original), that score with the
+// equivalent survivors left out; the others (perf, defensive, backend, open)
+// count as undetected.
 
 const fs = require('node:fs');
 const path = require('node:path');
@@ -106,29 +108,34 @@ function pct(n, d) {
 }
 
 function tally(list, verdicts) {
-  const t = { detected: 0, survived: 0, noCoverage: 0, equivalent: 0, explained: 0, open: 0 };
+  const t = { detected: 0, byHand: 0, survived: 0, noCoverage: 0, equivalent: 0, open: 0 };
   for (const e of list) {
     if (DETECTED.has(e.status)) t.detected++;
     else if (e.status === 'Survived' || e.status === 'NoCoverage') {
       if (e.status === 'Survived') t.survived++;
       else t.noCoverage++;
       const v = verdicts.get(e.vkey) ?? verdicts.get(e.tkey);
-      if (v === undefined) t.open++;
-      else {
-        t.explained++;
-        if (v.startsWith('equivalent')) t.equivalent++;
-      }
+      if (v === undefined || v.startsWith('open')) t.open++;
+      else if (v.startsWith('killed')) t.byHand++;
+      else if (v.startsWith('equivalent')) t.equivalent++;
     }
   }
   const valid = t.detected + t.survived + t.noCoverage;
   t.score = pct(t.detected, valid);
   t.covered = pct(t.detected, t.detected + t.survived);
-  t.withoutEquivalent = pct(t.detected, valid - t.equivalent);
+  t.withHand = pct(t.detected + t.byHand, valid);
+  t.withoutEquivalent = pct(t.detected + t.byHand, valid - t.equivalent);
   return t;
 }
 
+const HEAD = [
+  '| file | mutants | detected | survived | no coverage | score | covered score | killed by a later test | score with those | equivalent | score without equivalent | open |',
+  '| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |',
+];
+
 function row(name, t) {
-  return `| ${name} | ${t.detected} | ${t.survived} | ${t.noCoverage} | ${t.score} | ${t.covered} | ${t.equivalent} | ${t.withoutEquivalent} | ${t.open} |`;
+  const valid = t.detected + t.survived + t.noCoverage;
+  return `| ${name} | ${valid} | ${t.detected} | ${t.survived} | ${t.noCoverage} | ${t.score} | ${t.covered} | ${t.byHand} | ${t.withHand} | ${t.equivalent} | ${t.withoutEquivalent} | ${t.open} |`;
 }
 
 function md(cell) {
@@ -162,8 +169,7 @@ function main(argv) {
   const list = [...all.entries()].map(([key, e]) => ({ key, ...e }));
   const out = [];
   if (!openOnly) {
-    out.push('| file | detected | survived | no coverage | score | covered score | equivalent | score without equivalent | open |');
-    out.push('| --- | --: | --: | --: | --: | --: | --: | --: | --: |');
+    out.push(...HEAD);
     const byFile = new Map();
     const byFolder = new Map();
     for (const e of list) {
