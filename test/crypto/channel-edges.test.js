@@ -1,0 +1,292 @@
+'use strict';
+// Edges of lib/crypto/channel.js (createEncryptedChannel) that the README-level tests leave open:
+// which lines count as hellos for which role (a reflected hello, a hello without sessionId/keyId,
+// an unsupported curve or algorithm), a server hello whose key differs from remotePublicKey (a
+// man in the middle), the replay check on seq alone, err.seq on a forged frame, blank and CRLF
+// lines, Uint8Array input, channels without send/onMessage/onError, the default ids, close()
+// (keys and private key wiped, idempotent) and the frames after close.
+const assert = require('node:assert');
+const { createEncryptedChannel } = require('../../lib/crypto/channel');
+const { generateKeyPairSync } = require('../../lib/crypto/ecdh');
+const { webOnly } = require('../../lib/crypto/keys');
+
+async function pair(opts = {}) {
+  const got = { server: [], client: [], serverErrors: [], clientErrors: [] };
+  const wire = { toServer: [], toClient: [] };
+  const server = await createEncryptedChannel({
+    role: 'server',
+    onMessage: (m) => got.server.push(m),
+    onError: (e) => got.serverErrors.push(e),
+    send: (f) => wire.toClient.push(f),
+    ...opts.server,
+  });
+  const client = await createEncryptedChannel({
+    role: 'client',
+    remotePublicKey: opts.noKey ? undefined : server.getPublicKey(),
+    onMessage: (m) => got.client.push(m),
+    onError: (e) => got.clientErrors.push(e),
+    send: (f) => wire.toServer.push(f),
+    ...opts.client,
+  });
+  return { server, client, got, wire };
+}
+
+/** A client and server with keys on both sides; returns the client's hello and first envelope line. */
+async function handshaken(opts) {
+  const p = await pair(opts);
+  await p.client.send({ n: 1 });
+  const [hello, first] = p.wire.toServer[0].split('\n');
+  p.server.receive(`${hello}\n`);
+  await p.server.settled();
+  return { ...p, hello, first };
+}
+
+const helloOf = (line) => JSON.parse(line);
+const isEnvelopeError = (e) => e.code === 'ENCRYPTION_DECRYPTION_FAILED' && e.reason === 'envelope' && e.message === 'not a valid encrypted envelope';
+
+describe('crypto/channel edges', () => {
+  describe('hellos', () => {
+    it('a server ignores (as a bad envelope) lines that are not a full client hello', async () => {
+      const { server, got, wire } = await pair();
+      const kp = generateKeyPairSync();
+      const good = { mode: 'required', clientHello: { protocolVersion: 2, clientEphemeralPubKeyB64: kp.publicKeyB64, curve: 'P-256', supportedAlgorithms: ['AES-256-GCM'] }, sessionId: 's_1', keyId: 'k_1' };
+      const bad = [
+        'garbage',
+        '{}',
+        JSON.stringify({ sessionId: 's_1', keyId: 'k_1' }),
+        JSON.stringify({ ...good, sessionId: undefined }),
+        JSON.stringify({ ...good, keyId: 7 }),
+        JSON.stringify({ serverEphemeralPubKeyB64: kp.publicKeyB64, selectedAlgorithm: 'AES-256-GCM' }), // a reflected server hello
+      ];
+      for (const line of bad) server.receive(`${line}\n`);
+      await server.settled();
+      assert.strictEqual(got.serverErrors.length, bad.length);
+      for (const e of got.serverErrors) assert.ok(isEnvelopeError(e), e.message);
+      assert.strictEqual(server.ready, false);
+      assert.strictEqual(server.sessionId, null);
+      assert.strictEqual(server.keyId, null);
+      assert.deepStrictEqual(wire.toClient, []);
+      assert.strictEqual(server.stats.malformed, bad.length);
+    });
+
+    it('refuses an unsupported curve (HANDSHAKE_FAILED) and a hello without AES-256-GCM (UNSUPPORTED_ALGORITHM)', async () => {
+      const { server, got, wire } = await pair();
+      const kp = generateKeyPairSync();
+      const hello = (h) => JSON.stringify({ mode: 'required', clientHello: { protocolVersion: 2, clientEphemeralPubKeyB64: kp.publicKeyB64, curve: 'P-256', supportedAlgorithms: ['AES-256-GCM'], ...h }, sessionId: 's_1', keyId: 'k_1' });
+      server.receive(`${hello({ curve: 'P-384' })}\n`);
+      server.receive(`${hello({ supportedAlgorithms: ['CHACHA20'] })}\n`);
+      server.receive(`${hello({ supportedAlgorithms: 'AES-256-GCM' })}\n`);
+      await server.settled();
+      assert.deepStrictEqual(
+        got.serverErrors.map((e) => [e.name, e.code, e.message]),
+        [
+          ['EcdhError', 'ENCRYPTION_HANDSHAKE_FAILED', 'unsupported curve P-384'],
+          ['EcdhError', 'ENCRYPTION_UNSUPPORTED_ALGORITHM', 'no supported algorithm'],
+          ['EcdhError', 'ENCRYPTION_UNSUPPORTED_ALGORITHM', 'no supported algorithm'],
+        ],
+      );
+      assert.strictEqual(server.ready, false);
+      assert.deepStrictEqual(wire.toClient, []);
+    });
+
+    it('a client ignores (as a bad envelope) garbage, {} and a reflected client hello', async () => {
+      const { client, got, hello } = await handshaken({ noKey: false });
+      const fresh = await createEncryptedChannel({ role: 'client', onError: (e) => got.clientErrors.push(e) });
+      for (const line of ['garbage', '{}', hello]) fresh.receive(`${line}\n`);
+      await fresh.settled();
+      assert.strictEqual(got.clientErrors.length, 3);
+      for (const e of got.clientErrors) assert.ok(isEnvelopeError(e), e.message);
+      assert.strictEqual(fresh.ready, false);
+      assert.ok(client.ready);
+    });
+
+    it('a client refuses a server hello with another algorithm (UNSUPPORTED_ALGORITHM)', async () => {
+      const { server, client, got, wire } = await pair({ noKey: true });
+      const q = client.send({ n: 1 });
+      server.receive(wire.toServer.join(''));
+      await server.settled();
+      const sh = helloOf(wire.toClient[0]);
+      client.receive(`${JSON.stringify({ ...sh, selectedAlgorithm: 'AES-128-GCM' })}\n`);
+      await client.settled();
+      assert.deepStrictEqual(got.clientErrors.map((e) => [e.name, e.code, e.message]), [['EcdhError', 'ENCRYPTION_UNSUPPORTED_ALGORITHM', 'unsupported algorithm']]);
+      assert.strictEqual(client.ready, false);
+      client.receive(wire.toClient[0]);
+      await client.settled();
+      assert.ok(client.ready);
+      await q;
+    });
+
+    it('with remotePublicKey, a server hello carrying another key is refused (HANDSHAKE_FAILED) and the keys stay', async () => {
+      const { server, client, got, wire } = await handshaken();
+      const sh = helloOf(wire.toClient[0]);
+      // the genuine hello: accepted silently
+      client.receive(wire.toClient[0]);
+      await client.settled();
+      assert.deepStrictEqual(got.clientErrors, []);
+      // a man in the middle's key
+      client.receive(`${JSON.stringify({ ...sh, serverEphemeralPubKeyB64: generateKeyPairSync().publicKeyB64 })}\n`);
+      await client.settled();
+      assert.deepStrictEqual(got.clientErrors.map((e) => [e.name, e.code, e.message]), [['EcdhError', 'ENCRYPTION_HANDSHAKE_FAILED', 'server key differs from remotePublicKey']]);
+      await server.send({ still: 'works' });
+      client.receive(wire.toClient[1]);
+      await client.settled();
+      assert.deepStrictEqual(got.client, [{ still: 'works' }]);
+    });
+
+    it('a second client hello re-keys the server and wipes the old keys', async () => {
+      const { server, hello } = await handshaken();
+      const old = server._ciphers;
+      let disposed = 0;
+      const dispose = old.dispose;
+      old.dispose = () => {
+        disposed++;
+        dispose.call(old);
+      };
+      server.receive(`${hello}\n`);
+      await server.settled();
+      assert.strictEqual(disposed, 1);
+      assert.notStrictEqual(server._ciphers, old);
+    });
+  });
+
+  describe('frames', () => {
+    it('drops a frame whose seq was already delivered, even with a fresh nonce counter', async () => {
+      const { server, client, got, wire, first } = await handshaken();
+      await client.send({ n: 2 });
+      server.receive(`${first}\n${wire.toServer[1]}`);
+      // the client's cipher seals seq 2 again: a new nonce counter, an old seq
+      server.receive(`${await client._ciphers.seal({ n: 'again' }, 2)}\n`);
+      await server.settled();
+      assert.deepStrictEqual(got.server, [{ n: 1 }, { n: 2 }]);
+      assert.strictEqual(server.stats.replays, 1);
+      const e = got.serverErrors[0];
+      assert.deepStrictEqual([e.code, e.message, e.seq, e.replay], ['ENCRYPTION_NONCE_REUSE', 'replayed frame dropped (seq 2)', 2, true]);
+    });
+
+    it('a forged frame is an authentication failure with its seq (also seq 0); a non-envelope line is not', async function () {
+      const { server, got, first } = await handshaken();
+      const forged = first.replace(/"ciphertextB64":"./, (m) => (m.endsWith('A') ? m.slice(0, -1) + 'B' : m.slice(0, -1) + 'A'));
+      server.receive(`${forged.replace('"seq":1', '"seq":0')}\n`);
+      server.receive(`${forged}\n`);
+      server.receive('{"type":"enc"}\n');
+      await server.settled();
+      assert.deepStrictEqual(
+        got.serverErrors.map((e) => [e.code, e.seq, e.reason]),
+        [
+          ['ENCRYPTION_DECRYPTION_FAILED', 0, undefined],
+          ['ENCRYPTION_DECRYPTION_FAILED', 1, undefined],
+          ['ENCRYPTION_DECRYPTION_FAILED', undefined, 'envelope'],
+        ],
+      );
+      assert.ok(isEnvelopeError(got.serverErrors[2]));
+      assert.deepStrictEqual([server.stats.authFailures, server.stats.malformed, server.stats.delivered], [2, 1, 0]);
+    });
+
+    // BUG (lib/crypto/channel.js, not fixed here): the envelope's outer seq is not authenticated (the
+    // channel seals the bare message; secure.js seals {"s":seq,"m":…}), so a relay that raises one
+    // frame's seq makes the channel drop every later genuine frame as a "replay".
+    it.skip('a relay that rewrites a frame\'s seq cannot make later frames look replayed', async () => {
+      const { server, client, got, wire, first } = await handshaken();
+      await client.send({ n: 2 });
+      server.receive(`${first.replace('"seq":1', '"seq":99')}\n`);
+      server.receive(wire.toServer[1]);
+      await server.settled();
+      assert.deepStrictEqual(got.server, [{ n: 2 }]); // or: the rewritten frame refused, then { n: 2 } delivered
+    });
+
+    it('skips blank and whitespace-only lines and accepts CRLF line ends and Uint8Array chunks', async () => {
+      const { server, client, got, wire, first } = await handshaken();
+      await client.send({ n: 2 });
+      server.receive('\n  \n\r\n');
+      server.receive(`\r${first}\n`);
+      server.receive(new Uint8Array(Buffer.from(wire.toServer[1])));
+      await server.settled();
+      assert.deepStrictEqual(got.serverErrors, []);
+      assert.deepStrictEqual(got.server, [{ n: 1 }, { n: 2 }]);
+      assert.deepStrictEqual(server.stats, { sent: 0, delivered: 2, replays: 0, authFailures: 0, malformed: 0 });
+    });
+
+    it('stops handling lines once onMessage closes the channel', async () => {
+      const seen = [];
+      const { server, client, got, wire, first } = await handshaken({
+        server: {
+          onMessage: (m) => {
+            seen.push(m);
+            server.close();
+          },
+        },
+      });
+      await client.send({ n: 2 });
+      server.receive(`${first}\n${wire.toServer[1]}`);
+      await server.settled();
+      assert.deepStrictEqual(seen, [{ n: 1 }]);
+      assert.deepStrictEqual(got.serverErrors, []);
+      assert.deepStrictEqual([server.stats.delivered, server.stats.authFailures], [1, 0]);
+    });
+  });
+
+  describe('options and state', () => {
+    it('works without send, onMessage and onError', async () => {
+      const server = await createEncryptedChannel({ role: 'server' });
+      const client = await createEncryptedChannel({ role: 'client', remotePublicKey: server.getPublicKey() });
+      const frame = await client.send({ n: 1 });
+      assert.match(frame, /\n$/);
+      assert.doesNotThrow(() => server.receive(frame));
+      await server.settled();
+      assert.strictEqual(server.stats.delivered, 1);
+      assert.doesNotThrow(() => server.receive('garbage\n'));
+      await server.settled();
+      assert.strictEqual(server.stats.malformed, 1);
+      await server.send({ back: true });
+    });
+
+    it('a server has no ids until the hello; a client makes s_<24 hex> and k_<32 hex>', async () => {
+      const server = await createEncryptedChannel({ role: 'server' });
+      assert.strictEqual(server.sessionId, null);
+      assert.strictEqual(server.keyId, null);
+      const client = await createEncryptedChannel({ role: 'client' });
+      assert.match(client.sessionId, /^s_[0-9a-f]{24}$/);
+      assert.match(client.keyId, /^k_[0-9a-f]{32}$/);
+    });
+
+    it('counts sends and hands a synchronous frame to the transport inside send() (sync backends)', async () => {
+      const { client, wire } = await pair();
+      const p = client.send({ n: 1 });
+      const now = wire.toServer.length;
+      await p;
+      await client.send({ n: 2 });
+      if (!webOnly()) assert.strictEqual(now, 1);
+      assert.strictEqual(client.stats.sent, 2);
+    });
+
+    it('close() wipes the keys and the private key, rejects queued sends, and can be called twice', async () => {
+      const kp = generateKeyPairSync();
+      const { client, server, got, wire } = await pair({ noKey: true, client: { keyPair: webOnly() ? undefined : kp } });
+      const queued = client.send({ n: 1 });
+      server.receive(wire.toServer.join(''));
+      await server.settled();
+      client.receive(wire.toClient.join(''));
+      await client.settled();
+      await queued;
+      const c = client._ciphers;
+      let disposed = 0;
+      const dispose = c.dispose;
+      c.dispose = () => {
+        disposed++;
+        dispose.call(c);
+      };
+      const later = await createEncryptedChannel({ role: 'client' });
+      const pending = later.send({ n: 1 });
+      later.close();
+      await assert.rejects(pending, (e) => e.code === 'ERR_CHANNEL_CLOSED');
+      assert.doesNotThrow(() => later.close());
+      client.close();
+      assert.doesNotThrow(() => client.close());
+      assert.strictEqual(disposed >= 1, true);
+      if (!webOnly()) assert.ok(Buffer.from(kp.privateKey).equals(Buffer.alloc(32)));
+      await assert.rejects(client.send({ n: 2 }), (e) => e.code === 'ERR_CHANNEL_CLOSED');
+      assert.doesNotThrow(() => client.receive(null));
+      assert.deepStrictEqual(got.clientErrors, []);
+    });
+  });
+});
