@@ -5,13 +5,13 @@
 //
 //   node scripts/mutation-report.js reports/server.json reports/client.json ...
 //   node scripts/mutation-report.js --open reports/*.json   # only survivors with no verdict yet
-//   node scripts/mutation-report.js --write reports/*.json  # rewrites the scores and survivors blocks of docs/MUTATION.md
+//   node scripts/mutation-report.js --write reports/*.json  # rewrites the scores of docs/MUTATION.md and docs/mutation/survivors.md
 //
 // A mutant is the same mutant in two reports when its file, position, mutator
 // and replacement are the same. It counts as detected when any run killed it
 // or timed it out (the test suite runs on every backend, so a bug caught on
 // one backend is caught by `npm test`). Verdicts for survivors come from the
-// tables of docs/MUTATION.md (`| file:line:col | mutator | mutant | verdict |`);
+// tables of docs/MUTATION.md and docs/mutation/survivors.md (`| file:line:col | mutator | mutant | verdict |`);
 // a survivor without a row there is "open".
 //
 // Scores, as Stryker defines them:
@@ -28,6 +28,8 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const DOC = path.join(__dirname, '..', 'docs', 'MUTATION.md');
+// the survivor list: a developer's file, kept out of the npm tarball (docs/*.md ships)
+const SURVIVORS = path.join(__dirname, '..', 'docs', 'mutation', 'survivors.md');
 const DETECTED = new Set(['Killed', 'Timeout']);
 const RANK = { Killed: 4, Timeout: 4, Survived: 3, NoCoverage: 2, Ignored: 1, CompileError: 0, RuntimeError: 0, Pending: 0 };
 
@@ -85,10 +87,10 @@ function merge(reports) {
 }
 
 /** Verdict rows of docs/MUTATION.md: Map key -> verdict text. */
-function readVerdicts(file = DOC) {
+function readVerdicts(files = [DOC, SURVIVORS]) {
   const out = new Map();
-  if (!fs.existsSync(file)) return out;
-  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+  const text = files.filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+  for (const line of text.split('\n')) {
     const m = /^\| (lib\/[^ |]+):(\d+):(\d+)(?: \([^)]*\))? \| (\w+) \| (.*) \| ([^|]*) \|$/.exec(line);
     if (!m) continue;
     const cell = m[5].replace(/\\\|/g, '|');
@@ -96,7 +98,7 @@ function readVerdicts(file = DOC) {
     const unquote = (t) => t.replace(/^`|`$/g, '');
     const mutant = unquote(arrow === -1 ? cell : cell.slice(arrow + 3));
     const verdict = m[6].trim();
-    if (verdict.startsWith('open') || verdict === '') continue;
+    if (verdict === 'open' || verdict === 'open (no coverage)' || verdict === '') continue; // no verdict yet (an `open: <why>` is kept)
     out.set(keyOf(m[1], m[2], m[3], m[4], mutant), verdict);
     if (arrow !== -1) out.set(textKey(m[1], m[4], unquote(cell.slice(0, arrow)), mutant), verdict);
   }
@@ -148,7 +150,7 @@ function replaceBlock(doc, name, body) {
   const close = `<!-- /mutation:${name} -->`;
   const a = doc.indexOf(open);
   const b = doc.indexOf(close);
-  if (a === -1 || b < a) throw new Error(`docs/MUTATION.md has no ${open} … ${close} block`);
+  if (a === -1 || b < a) throw new Error(`no ${open} … ${close} block`);
   return `${doc.slice(0, a + open.length)}\n${body}${doc.slice(b)}`;
 }
 
@@ -196,11 +198,9 @@ function main(argv) {
   }
   if (write) {
     const blank = out.indexOf('');
-    let doc = fs.readFileSync(DOC, 'utf8');
-    doc = replaceBlock(doc, 'scores', `${out.slice(0, blank).join('\n')}\n`);
-    doc = replaceBlock(doc, 'survivors', `${out.slice(blank + 1).join('\n')}\n`);
-    fs.writeFileSync(DOC, doc);
-    process.stdout.write(`${out.slice(0, blank).join('\n')}\n(written to docs/MUTATION.md)\n`);
+    fs.writeFileSync(DOC, replaceBlock(fs.readFileSync(DOC, 'utf8'), 'scores', `${out.slice(0, blank).join('\n')}\n`));
+    fs.writeFileSync(SURVIVORS, replaceBlock(fs.readFileSync(SURVIVORS, 'utf8'), 'survivors', `${out.slice(blank + 1).join('\n')}\n`));
+    process.stdout.write(`${out.slice(0, blank).join('\n')}\n(written to docs/MUTATION.md and docs/mutation/survivors.md)\n`);
     return 0;
   }
   process.stdout.write(`${out.join('\n')}\n`);
