@@ -15,6 +15,7 @@
 const assert = require('node:assert');
 const { Session } = require('../../lib/server/session');
 const { StreamServer, MemorySessionStore, SERVER_DEFAULTS } = require('../../lib/server');
+const { HeldStore } = require('../helpers/held-store');
 const secure = require('../../lib/transport/secure');
 const { build, GapReason, RejectCode } = require('../../lib/protocol/control');
 const { mac, randomToken } = require('../../lib/crypto/hmac');
@@ -103,31 +104,6 @@ function record(s) {
   return log;
 }
 
-/** A MemorySessionStore whose append() can be held (the store is slow). */
-class HeldStore extends MemorySessionStore {
-  constructor() {
-    super();
-    this.appends = 0;
-    this._gate = null;
-  }
-  hold() {
-    let release;
-    const promise = new Promise((resolve) => {
-      release = resolve;
-    });
-    this._gate = { promise, release };
-  }
-  release() {
-    const g = this._gate;
-    this._gate = null;
-    g.release();
-  }
-  async append(...a) {
-    this.appends++;
-    if (this._gate) await this._gate.promise;
-    return super.append(...a);
-  }
-}
 
 /** An encrypted session kept in `store`, as StreamServer makes one for a handshake. */
 async function storedEncrypted(store, o = {}) {
@@ -236,13 +212,13 @@ describe('server/session edges', () => {
     });
 
     it('with a store, the offer is stored before it is sent', async () => {
-      const store = new HeldStore();
+      const store = new HeldStore('append');
       const { s } = await storedEncrypted(store, { rekeyAfterMessages: 1 });
       const t = fakeTransport();
       s._attach(t, 0);
       store.hold();
       s.send(ev(1));
-      await until(() => store.appends === 1, 'the store is written');
+      await until(() => store.calls === 1, 'the store is written');
       await flushed();
       assert.strictEqual(controls(t, 'rekey').length, 0);
       store.release();
@@ -509,7 +485,7 @@ describe('server/session edges', () => {
     }
 
     it('lines reach the client once stored; send() itself resolves on room, before the store has written', async () => {
-      const store = new HeldStore();
+      const store = new HeldStore('append');
       const { s, t } = created(store);
       assert.strictEqual(s.resumed, false);
       store.hold();
@@ -517,7 +493,7 @@ describe('server/session edges', () => {
       s.send(ev(1)).then(() => {
         sent = true;
       });
-      await until(() => store.appends === 1, 'the store is written');
+      await until(() => store.calls === 1, 'the store is written');
       await flushed();
       assert.strictEqual(sent, true);
       assert.deepStrictEqual(events(t), []);
@@ -548,12 +524,12 @@ describe('server/session edges', () => {
     });
 
     it('close() sends what send() accepted, stored or not, before SESSION_CLOSED', async () => {
-      const store = new HeldStore();
+      const store = new HeldStore('append');
       const { s, t } = created(store);
       store.hold();
       s.send(ev(1)).catch(() => {});
       s.send(ev(2)).catch(() => {});
-      await until(() => store.appends === 1, 'the store is written');
+      await until(() => store.calls === 1, 'the store is written');
       await flushed();
       assert.deepStrictEqual(events(t), []);
       s.close();

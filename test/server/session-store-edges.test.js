@@ -13,6 +13,7 @@
 const assert = require('node:assert');
 const { Session } = require('../../lib/server/session');
 const { MemorySessionStore, SERVER_DEFAULTS } = require('../../lib/server');
+const { HeldStore } = require('../helpers/held-store');
 const { build } = require('../../lib/protocol/control');
 const { until } = require('../helpers/stream-harness');
 
@@ -45,31 +46,6 @@ const wire = (t) => t.frames.join('').split('\n').filter(Boolean).map((l) => JSO
 const events = (t) => wire(t).filter((f) => f.$esn === undefined);
 const rejects = (t) => wire(t).filter((f) => f.$esn !== undefined && f.t === 'reject');
 
-/** A MemorySessionStore whose peekInbox() can be held. */
-class HeldPeekStore extends MemorySessionStore {
-  constructor() {
-    super();
-    this.peeks = 0;
-    this._gate = null;
-  }
-  hold() {
-    let release;
-    const promise = new Promise((resolve) => {
-      release = resolve;
-    });
-    this._gate = { promise, release };
-  }
-  release() {
-    const g = this._gate;
-    this._gate = null;
-    g.release();
-  }
-  async peekInbox(...a) {
-    this.peeks++;
-    if (this._gate) await this._gate.promise;
-    return super.peekInbox(...a);
-  }
-}
 
 const made = [];
 
@@ -227,27 +203,27 @@ describe('server/session store edges', () => {
   });
 
   it('a drain asked for while one runs runs again after it, never twice at once', async () => {
-    const store = new HeldPeekStore();
+    const store = new HeldStore('peekInbox');
     const { s, t } = await stored(store, false);
     await store.publish(SID, ev(1));
     store.hold();
     const first = s._drainInbox();
-    await until(() => store.peeks === 1, 'the first peek');
+    await until(() => store.calls === 1, 'the first peek');
     await s._drainInbox(); // returns at once: one is running
-    assert.strictEqual(store.peeks, 1);
+    assert.strictEqual(store.calls, 1);
     store.release();
     await first;
-    assert.strictEqual(store.peeks, 2); // it ran again
+    assert.strictEqual(store.calls, 2); // it ran again
     await until(() => events(t).length === 1, 'event 1');
     assert.deepStrictEqual(events(t).map((e) => e.seq), [1]);
   });
 
   it('a closed session does not drain', async () => {
-    const store = new HeldPeekStore();
+    const store = new HeldStore('peekInbox');
     const { s } = await stored(store, false);
     s.close(undefined, { keepStored: true });
     await s._drainInbox();
-    assert.strictEqual(store.peeks, 0);
+    assert.strictEqual(store.calls, 0);
   });
 
   it('a store record whose create() resolves undefined is SESSION_EXISTS too', async () => {
