@@ -16,6 +16,7 @@ const assert = require('node:assert');
 const { Session } = require('../../lib/server/session');
 const { StreamServer, MemorySessionStore, SERVER_DEFAULTS } = require('../../lib/server');
 const { HeldStore } = require('../helpers/held-store');
+const { fakeTransport, wire } = require('../helpers/fake-transport');
 const secure = require('../../lib/transport/secure');
 const { build, GapReason, RejectCode } = require('../../lib/protocol/control');
 const { mac, randomToken } = require('../../lib/crypto/hmac');
@@ -38,28 +39,6 @@ function fakeServer() {
   };
 }
 
-/** The Link's transport duck type: records frames and how it was closed. */
-function fakeTransport(kind = 'ws') {
-  return {
-    kind,
-    bufferedAmount: 0,
-    frames: [],
-    closedWith: null,
-    terminated: false,
-    send(text) {
-      this.frames.push(text);
-    },
-    close(code, reason) {
-      this.closedWith = [code, reason];
-    },
-    terminate() {
-      this.terminated = true;
-    },
-  };
-}
-
-/** Every line written to `t`, parsed. */
-const wire = (t) => t.frames.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const controls = (t, type) => wire(t).filter((f) => f.$esn !== undefined && f.t === type);
 const events = (t) => wire(t).filter((f) => f.$esn === undefined);
 /** Waits for the turn on which a Link writes what it queued. */

@@ -14,6 +14,7 @@ const assert = require('node:assert');
 const { Session } = require('../../lib/server/session');
 const { MemorySessionStore, SERVER_DEFAULTS } = require('../../lib/server');
 const { HeldStore } = require('../helpers/held-store');
+const { fakeTransport, wire } = require('../helpers/fake-transport');
 const { build } = require('../../lib/protocol/control');
 const { until } = require('../helpers/stream-harness');
 
@@ -22,27 +23,6 @@ const OPTS = { ...SERVER_DEFAULTS, heartbeatIntervalMs: 0, heartbeatTimeoutMs: 0
 const ev = (i) => ({ type: 'stdout', payload: { chunk: `${i}` } });
 const fakeServer = () => ({ _forget() {} });
 
-/** The Link's transport duck type: records frames and how it was closed. */
-function fakeTransport() {
-  return {
-    kind: 'ws',
-    bufferedAmount: 0,
-    frames: [],
-    closedWith: null,
-    terminated: false,
-    send(text) {
-      this.frames.push(text);
-    },
-    close(code, reason) {
-      this.closedWith = [code, reason];
-    },
-    terminate() {
-      this.terminated = true;
-    },
-  };
-}
-
-const wire = (t) => t.frames.join('').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const events = (t) => wire(t).filter((f) => f.$esn === undefined);
 const rejects = (t) => wire(t).filter((f) => f.$esn !== undefined && f.t === 'reject');
 
