@@ -95,7 +95,9 @@ class EncryptedChannel {
     this._rx = new Serial((err) => (this._onError ? this._onError(err) : Promise.reject(err)));
     this._lineTask = (line) => this._line(line);
     this._outSeq = 0;
-    this._highest = 0; // highest delivered seq
+    // Order and replays are judged by the nonce counter alone: it is part of
+    // the AES-GCM nonce, so it is authenticated. The envelope's seq is not (the
+    // wire format has no additional data) and a relay may rewrite it.
     this._lastCounter = -1; // highest delivered nonce counter
     this._queue = []; // messages sent before the keys exist
     this._partial = '';
@@ -244,7 +246,7 @@ class EncryptedChannel {
   }
 
   _opened({ text, seq, counter }) {
-    if (seq <= this._highest || counter <= this._lastCounter) {
+    if (counter <= this._lastCounter) {
       this.stats.replays++;
       const err = new AesGcmError(`replayed frame dropped (seq ${seq})`, C.EncryptionErrorCode.NonceReuse);
       err.seq = seq;
@@ -252,7 +254,6 @@ class EncryptedChannel {
       this._report(err);
       return;
     }
-    this._highest = seq;
     this._lastCounter = counter;
     let message;
     try {
@@ -284,7 +285,6 @@ class EncryptedChannel {
         this.sessionId = m.sessionId;
         this.keyId = m.keyId;
         const answer = () => {
-          this._highest = 0;
           this._lastCounter = -1;
           this._emit(
             JSON.stringify({
