@@ -3,9 +3,15 @@
 // (docs/MUTATION.md): the session keys' salt (the session id's UTF-8, or 32
 // zero bytes when there is none), the direction labels, key lengths, the
 // coded HkdfError of bad input, and imported AES keys (non-extractable, their
-// bytes remembered for the synchronous path).
+// bytes remembered for the synchronous path). Also the browser's side, run in
+// Node by loading hkdf.js with the package.json "browser" twins (no addon, no
+// node:crypto): HKDF on crypto.subtle (deriveKeyWeb) with the same salt, labels
+// and lengths, its coded errors, and keys.js there (webOnly() is true,
+// synchronous functions throw ERR_SYNC_CRYPTO_UNAVAILABLE).
 const assert = require('node:assert');
 const nodeCrypto = require('node:crypto');
+const Module = require('node:module');
+const path = require('node:path');
 const { deriveKey, deriveKeySync, deriveSessionKeys, deriveSessionKeysSync, deriveSessionCryptoKeys, importAesGcmKey, HkdfError } = require('../../lib/crypto/hkdf');
 const { rawAesKey } = require('../../lib/crypto/keys');
 const { native } = require('../../lib/binding');
@@ -13,6 +19,40 @@ const { native } = require('../../lib/binding');
 const secret = Uint8Array.from({ length: 32 }, (_, i) => i * 5 + 1);
 const hkdf = (salt, info, len = 32) => Array.from(new Uint8Array(nodeCrypto.hkdfSync('sha256', secret, salt, Buffer.from(info), len)));
 const list = (u8) => Array.from(u8);
+
+const root = path.resolve(__dirname, '../..');
+const libDir = path.join(root, 'lib') + path.sep;
+
+/**
+ * Requires lib/<rel> for each rel as a browser bundle would see them: one
+ * module graph of lib/ loaded afresh, with package.json's "browser"
+ * replacements (lib/binding.js without the addon, lib/platform/crypto.js with
+ * randomness only, ...). The process's own copies of lib/ are left as they were.
+ */
+function requireAsInBrowser(...rels) {
+  const twins = new Map();
+  for (const [from, to] of Object.entries(require('../../package.json').browser)) {
+    if (typeof to === 'string' && from.startsWith('./lib/')) twins.set(path.join(root, from), path.join(root, to));
+  }
+  const ours = (k) => k.startsWith(libDir);
+  const saved = Object.keys(require.cache).filter(ours).map((k) => [k, require.cache[k]]);
+  for (const [k] of saved) delete require.cache[k];
+  // Module._load, not _resolveFilename: Node remembers each (folder, relative
+  // request) -> file it resolves, and a twin remembered there would leak into
+  // later requires of the process's own graph.
+  const load = Module._load;
+  Module._load = function (request, parent, isMain) {
+    const file = Module._resolveFilename(request, parent, isMain);
+    return load.call(this, twins.get(file) || file, parent, isMain);
+  };
+  try {
+    return rels.map((rel) => require(path.join(libDir, rel)));
+  } finally {
+    Module._load = load;
+    for (const k of Object.keys(require.cache).filter(ours)) delete require.cache[k];
+    for (const [k, m] of saved) require.cache[k] = m;
+  }
+}
 
 describe('crypto/hkdf edges', () => {
   it('session keys: salt = the session id as UTF-8, info = the direction label; both the sync and async forms', async () => {
@@ -89,5 +129,77 @@ describe('crypto/hkdf edges', () => {
       assert.deepStrictEqual(list(rawAesKey(k[name])), list(bytes), name);
     }
     assert.deepStrictEqual(Object.keys(k), ['clientToServerKey', 'serverToClientKey']);
+  });
+
+  describe('as in browsers (the "browser" twins: no addon, no node:crypto; HKDF on crypto.subtle)', () => {
+    let web;
+    let keys;
+    before(() => {
+      [web, keys] = requireAsInBrowser('crypto/hkdf.js', 'crypto/keys.js');
+    });
+
+    function withoutWebcryptoEnv(fn) {
+      const was = process.env.ENCLAVE_STREAM_WEBCRYPTO;
+      delete process.env.ENCLAVE_STREAM_WEBCRYPTO;
+      try {
+        return fn();
+      } finally {
+        if (was !== undefined) process.env.ENCLAVE_STREAM_WEBCRYPTO = was;
+      }
+    }
+
+    it('keys.js there: no synchronous crypto, webOnly() true whatever ENCLAVE_STREAM_WEBCRYPTO says', () => {
+      assert.strictEqual(keys.syncCrypto, false);
+      assert.strictEqual(withoutWebcryptoEnv(keys.webOnly), true);
+      assert.notStrictEqual(web.HkdfError, HkdfError); // really a second module graph
+    });
+
+    it('the synchronous forms throw ERR_SYNC_CRYPTO_UNAVAILABLE naming the function', () => {
+      const unavailable = (name) => (err) => {
+        assert.strictEqual(err.code, 'ERR_SYNC_CRYPTO_UNAVAILABLE');
+        assert.strictEqual(err.message, `${name} is synchronous and needs Node.js (the addon or node:crypto); in browsers use the async API`);
+        return true;
+      };
+      assert.throws(() => web.deriveKeySync(secret, null, 'i'), unavailable('deriveKeySync'));
+      assert.throws(() => web.deriveSessionKeysSync(secret, 's_x'), unavailable('deriveKeySync'));
+      assert.throws(() => keys.needSync('someFn'), unavailable('someFn'));
+    });
+
+    it('deriveKey: RFC 5869 HKDF-SHA256 at any length; salt null = 32 zero bytes, a salt is used as given; info as a string', async () => {
+      const d = await web.deriveKey(secret, null, 'info');
+      assert.ok(d instanceof Uint8Array);
+      assert.deepStrictEqual(list(d), hkdf(Buffer.alloc(32), 'info'));
+      assert.deepStrictEqual(list(await web.deriveKey(secret, undefined, 'info', 20)), hkdf(Buffer.alloc(32), 'info', 20));
+      assert.deepStrictEqual(list(await web.deriveKey(secret, Buffer.from('salt'), 'info', 16)), hkdf(Buffer.from('salt'), 'info', 16));
+      assert.deepStrictEqual(list(await web.deriveKey(secret, new Uint8Array(0), 42, 64)), hkdf(Buffer.alloc(0), '42', 64));
+    });
+
+    it('deriveSessionKeys: salt = the session id as UTF-8 (none: the zero salt), the two direction labels', async () => {
+      const sid = 's_sessión';
+      const k = await web.deriveSessionKeys(secret, sid);
+      assert.deepStrictEqual(Object.keys(k), ['clientToServerKey', 'serverToClientKey']);
+      assert.deepStrictEqual(list(k.clientToServerKey), hkdf(Buffer.from(sid, 'utf8'), 'enclavejs-c2s-enc'));
+      assert.deepStrictEqual(list(k.serverToClientKey), hkdf(Buffer.from(sid, 'utf8'), 'enclavejs-s2c-enc'));
+      for (const none of [null, undefined]) {
+        const z = await web.deriveSessionKeys(secret, none);
+        assert.deepStrictEqual(list(z.clientToServerKey), hkdf(Buffer.alloc(32), 'enclavejs-c2s-enc'));
+        assert.deepStrictEqual(list(z.serverToClientKey), hkdf(Buffer.alloc(32), 'enclavejs-s2c-enc'));
+      }
+      // the same keys as this process's synchronous backend
+      const here = deriveSessionKeysSync(secret, sid);
+      assert.deepStrictEqual(list(k.serverToClientKey), list(here.serverToClientKey));
+    });
+
+    it('bad input is a coded HkdfError "Failed to derive key: <why>"', async () => {
+      const check = (err) => {
+        assert.ok(err instanceof web.HkdfError, `an HkdfError, got ${err && err.name}`);
+        assert.strictEqual(err.code, 'ENCRYPTION_KEY_DERIVATION_FAILED');
+        assert.match(err.message, /^Failed to derive key: ./);
+        return true;
+      };
+      await assert.rejects(web.deriveKey('not bytes', null, 'i'), (err) => check(err) && /expected a Uint8Array/.test(err.message));
+      await assert.rejects(web.deriveKey(secret, null, 'i', 255 * 32 + 1), check);
+      await assert.rejects(web.deriveSessionKeys(42, 's_x'), check);
+    });
   });
 });
