@@ -32,9 +32,33 @@ function generateCounterNonce(prefix, counter) {
   return nonce;
 }
 
-function checkNonce(nonce) {
-  if (!nonce || nonce.length !== C.AES_GCM_NONCE_SIZE) {
-    throw new AesGcmError(`Invalid nonce length: expected ${C.AES_GCM_NONCE_SIZE}, got ${nonce && nonce.length}`, DECRYPT);
+const isBufferSource = (x) => ArrayBuffer.isView(x) || x instanceof ArrayBuffer;
+const kindOf = (x) => (x === null ? 'null' : typeof x);
+
+/** The 12-byte nonce as a Buffer: a BufferSource of 12 bytes, else a coded error. */
+function nonceBytes(nonce) {
+  if (!isBufferSource(nonce)) {
+    throw new AesGcmError(`Invalid nonce: expected an ArrayBuffer or a view of one, got ${kindOf(nonce)}`, DECRYPT);
+  }
+  if (nonce.byteLength !== C.AES_GCM_NONCE_SIZE) {
+    throw new AesGcmError(`Invalid nonce length: expected ${C.AES_GCM_NONCE_SIZE}, got ${nonce.byteLength}`, DECRYPT);
+  }
+  return asBuffer(nonce);
+}
+
+// The data arguments, as crypto.subtle takes them: an ArrayBuffer or a view
+// of one (a BufferSource). Anything else, or a detached buffer, is the same
+// coded error on every backend. Returns the bytes as a Buffer (null for an
+// absent additionalData).
+function dataBytes(data, verb, optional = false) {
+  if (optional && data == null) return null;
+  if (!isBufferSource(data)) {
+    throw new AesGcmError(`${verb} failed: expected an ArrayBuffer or a view of one, got ${kindOf(data)}`, DECRYPT);
+  }
+  try {
+    return asBuffer(data);
+  } catch (err) {
+    throw new AesGcmError(`${verb} failed: ${msg(err)}`, DECRYPT);
   }
 }
 
@@ -51,19 +75,21 @@ async function subtleKey(key) {
 }
 
 async function encryptBytes(key, plaintext, nonce, additionalData) {
-  checkNonce(nonce);
+  const iv = nonceBytes(nonce);
+  const pt = dataBytes(plaintext, 'Encryption');
+  const aad = dataBytes(additionalData, 'Encryption', true);
   const g = nativeGcm(key);
   if (g) {
-    const r = g.seal(asBuffer(nonce), additionalData ? asBuffer(additionalData) : null, asBuffer(plaintext));
+    const r = g.seal(iv, aad, pt);
     if (typeof r === 'number') throw new AesGcmError('Encryption failed', DECRYPT);
     return u8(r);
   }
   const raw = syncCrypto && !native && rawAesKey(key);
   if (raw && raw.length === 32) {
     try {
-      const c = nodeCrypto.createCipheriv('aes-256-gcm', raw, nonce);
-      if (additionalData) c.setAAD(additionalData);
-      return u8(Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()]));
+      const c = nodeCrypto.createCipheriv('aes-256-gcm', raw, iv);
+      if (aad) c.setAAD(aad);
+      return u8(Buffer.concat([c.update(pt), c.final(), c.getAuthTag()]));
     } catch (err) {
       throw new AesGcmError(`Encryption failed: ${msg(err)}`, DECRYPT);
     }
@@ -81,20 +107,21 @@ async function encryptBytes(key, plaintext, nonce, additionalData) {
 }
 
 async function decryptBytes(key, ciphertext, nonce, additionalData) {
-  checkNonce(nonce);
+  const iv = nonceBytes(nonce);
+  const ct = dataBytes(ciphertext, 'Decryption');
+  const aad = dataBytes(additionalData, 'Decryption', true);
   const g = nativeGcm(key);
   if (g) {
-    const r = g.open(asBuffer(nonce), additionalData ? asBuffer(additionalData) : null, asBuffer(ciphertext));
+    const r = g.open(iv, aad, ct);
     if (typeof r === 'number') throw new AesGcmError('Decryption failed: The operation failed for an operation-specific reason', DECRYPT);
     return u8(r);
   }
   const raw = syncCrypto && !native && rawAesKey(key);
   if (raw && raw.length === 32) {
     try {
-      if (ciphertext.length < C.AES_GCM_TAG_SIZE) throw new Error('ciphertext shorter than the tag');
-      const ct = asBuffer(ciphertext);
-      const d = nodeCrypto.createDecipheriv('aes-256-gcm', raw, nonce);
-      if (additionalData) d.setAAD(additionalData);
+      if (ct.length < C.AES_GCM_TAG_SIZE) throw new Error('ciphertext shorter than the tag');
+      const d = nodeCrypto.createDecipheriv('aes-256-gcm', raw, iv);
+      if (aad) d.setAAD(aad);
       d.setAuthTag(ct.subarray(ct.length - C.AES_GCM_TAG_SIZE));
       return u8(Buffer.concat([d.update(ct.subarray(0, ct.length - C.AES_GCM_TAG_SIZE)), d.final()]));
     } catch {
