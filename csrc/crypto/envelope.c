@@ -390,6 +390,8 @@ esn_crypto_status esn_envelope_open(esn_envelope *e, esn_json_parser *p, const u
       payload = v;
     }
   }
+  /* A line that is not a valid envelope still reports a valid seq, as the JS twin does. */
+  if (have_seq) *seq = sq;
   if (!(have_pv && have_sid && have_seq && have_type && have_payload)) return esn_fail(ESN_CRYPTO_EENVELOPE);
   const char *nonce_b64 = NULL, *ct_b64 = NULL;
   size_t nonce_len = 0, ct_len = 0;
@@ -414,7 +416,6 @@ esn_crypto_status esn_envelope_open(esn_envelope *e, esn_json_parser *p, const u
     }
   }
   if (!(have_kid && have_nonce && have_ct && tag_ok)) return esn_fail(ESN_CRYPTO_EENVELOPE);
-  *seq = sq;
   /* The JSON values are valid until the next parse: decode them now. */
   uint8_t iv[16];
   size_t ivn = 0;

@@ -333,6 +333,21 @@ static void test_counter_and_batch(void) {
     uint32_t ctr;
     CHECK_EQ_INT(esn_envelope_open(d, p, line, n, plain, sizeof plain, &pn, &seq, &ctr), ESN_CRYPTO_EENVELOPE);
   }
+  /* not an envelope, but with a valid seq: the seq is reported (as by the JS twin); none without one */
+  {
+    const char *ls[] = {"{\"protocolVersion\":2,\"sessionId\":\"s_1\",\"seq\":7,\"type\":\"event\",\"payload\":{}}",
+                        "{\"seq\":-1,\"type\":\"enc\"}", "[7]"};
+    const double want[] = {7, -1, -1};
+    for (size_t i = 0; i < 3; i++) {
+      size_t n = strlen(ls[i]), pn;
+      memcpy(line, ls[i], n);
+      memset(line + n, 0, ESN_JSON_PADDING);
+      double seq = 99;
+      uint32_t ctr;
+      CHECK_EQ_INT(esn_envelope_open(d, p, line, n, plain, sizeof plain, &pn, &seq, &ctr), ESN_CRYPTO_EENVELOPE);
+      CHECK(seq == want[i]);
+    }
+  }
   /* well-formed but the all-zero ciphertext does not authenticate */
   {
     const char *l = "{\"protocolVersion\":1,\"sessionId\":\"s_1\",\"seq\":0,\"type\":\"enc\",\"payload\":{\"kid\":\"k\",\"nonceB64\":\"AAAAAAAAAAAAAAAA\",\"ciphertextB64\":\"AAAAAAAAAAAAAAAAAAAAAA==\",\"tagB64\":\"\"}}";
