@@ -25,6 +25,14 @@ function checkSeq(seq) {
   }
 }
 
+/** An explicit nonce (tests and vectors): undefined, or its 12 bytes; else a coded error on both backends. */
+function explicitNonce(nonce) {
+  if (nonce == null) return undefined;
+  const iv = asBuffer(nonce);
+  if (iv.length !== 12) throw new AesGcmError(`Invalid nonce length: expected 12, got ${iv.length}`, DECRYPT);
+  return iv;
+}
+
 function stringify(event) {
   const text = JSON.stringify(event);
   if (typeof text !== 'string') throw new TypeError('the inner event is not JSON-serializable');
@@ -240,7 +248,7 @@ class NativeEnvelopeCipher extends EnvelopeCipherBase {
     checkSeq(seq);
     if (text.length <= 0x10000 && typeof text === 'string') {
       // the string straight to the addon, the line straight back
-      const r = this._c.seal(text, seq, nonce == null ? undefined : asBuffer(nonce));
+      const r = this._c.seal(text, seq, explicitNonce(nonce));
       if (typeof r === 'string') return r;
       throw this._fail(r);
     }
@@ -255,8 +263,9 @@ class NativeEnvelopeCipher extends EnvelopeCipherBase {
     return this._sealBytes(seq, b, b.length, nonce);
   }
   _sealBytes(seq, src, n, nonce) {
+    const iv = explicitNonce(nonce);
     for (;;) {
-      const r = this._c.seal(src, 0, n, seq, this._out, 0, nonce == null ? undefined : asBuffer(nonce));
+      const r = this._c.seal(src, 0, n, seq, this._out, 0, iv);
       if (r >= 0) return this._slice(this._out, r);
       if (r !== Status.SPACE) throw this._fail(r);
       this._out = Buffer.allocUnsafe(Math.max(this._state[1], this._out.length * 2));
@@ -284,7 +293,9 @@ class NativeEnvelopeCipher extends EnvelopeCipherBase {
   }
   // -1: take the per-event path; else the bytes written to this._out.
   _sealArray(events, seqs, fresh = false) {
-    if (!Array.isArray(events)) return -1;
+    // JSON.stringify(events) below must give the elements: an array with a
+    // toJSON of its own takes the per-event path.
+    if (!Array.isArray(events) || typeof events.toJSON === 'function') return -1;
     const count = events.length;
     this._nEnds = 0;
     if (this._seqs.length < count) {
@@ -502,13 +513,7 @@ class JsEnvelopeCipher extends EnvelopeCipherBase {
   }
   _sealBuf(seq, data, nonce) {
     if (!this._key) throw new Error('EnvelopeCipher was disposed');
-    let iv;
-    if (nonce != null) {
-      iv = asBuffer(nonce);
-      if (iv.length !== 12) throw new AesGcmError(`Invalid nonce length: expected 12, got ${iv.length}`, DECRYPT);
-    } else {
-      iv = this._nonce();
-    }
+    const iv = explicitNonce(nonce) || this._nonce();
     const c = nodeCrypto.createCipheriv('aes-256-gcm', this._key, iv);
     const u = typeof data === 'string' ? c.update(data, 'utf8') : c.update(data);
     c.final();
