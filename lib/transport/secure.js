@@ -119,7 +119,12 @@ class FrameOpener {
     this.res = mine.res;
     this.out = mine.out;
     this._scratch = mine;
-    return this._c.openBatch(buf, start, end - start, this.out, this.res);
+    try {
+      return this._c.openBatch(buf, start, end - start, this.out, this.res);
+    } catch (err) {
+      this.release(); // (a disposed cipher) the shared scratch is not left busy
+      throw err;
+    }
   }
 
   release() {

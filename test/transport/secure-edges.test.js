@@ -436,16 +436,22 @@ describe('transport/secure edges', () => {
       b.fo.release();
     });
 
-    it('refuses to open once its channel is disposed', async function () {
+    it('refuses to open once its channel is disposed, and leaves the shared scratch free', async function () {
       const a = await batchOpener();
       if (!a) return this.skip();
+      const b = await batchOpener();
+      const probe = await run(b.client, 1, 1, '{}');
+      b.fo.open(probe, 0, probe.length, 1);
+      const shared = b.fo.out;
+      b.fo.release();
       const lines = await run(a.client, 1, 1, '{}');
       a.server.dispose();
-      try {
-        assert.throws(() => a.fo.open(lines, 0, lines.length, 1), /EnvelopeCipher was disposed/);
-      } finally {
-        a.fo.release();
-      }
+      assert.throws(() => a.fo.open(lines, 0, lines.length, 1), /EnvelopeCipher was disposed/);
+      assert.strictEqual(a.fo.out, null, 'released on the failure');
+      const again = await run(b.client, 2, 1, '{}');
+      assert.strictEqual(b.fo.open(again, 0, again.length, 1), 1);
+      assert.strictEqual(b.fo.out, shared, 'the shared scratch, not a private one');
+      b.fo.release();
     });
   });
 });
