@@ -183,10 +183,21 @@ class EncryptedChannel {
   _sendNow(message) {
     const line = this._ciphers.seal(message, this._outSeq + 1);
     const head = this.role === 'client' ? this._flushHello() : '';
-    this._outSeq++;
-    this.stats.sent++;
-    if (!isThenable(line)) return this._emit(head + line + '\n');
-    const p = (this._txTail || Promise.resolve()).then(() => line).then((l) => this._emit(head + l + '\n'));
+    this._outSeq++; // taken now: the next send seals with the next seq before this one settles
+    if (!isThenable(line)) {
+      this.stats.sent++;
+      return this._emit(head + line + '\n');
+    }
+    // crypto.subtle: frames leave in send order. A refused seal (KEY_EXPIRED)
+    // rejects this send's Promise only, never as an unhandled rejection while
+    // the sends before it finish.
+    line.catch(() => {});
+    const p = (this._txTail || Promise.resolve())
+      .then(() => line)
+      .then((l) => {
+        this.stats.sent++;
+        return this._emit(head + l + '\n');
+      });
     this._txTail = p.catch(() => {});
     return p;
   }

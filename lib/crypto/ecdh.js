@@ -76,6 +76,8 @@ function generateKeyPairSync() {
 /** Public point (Uint8Array(65)) of a raw private key. */
 function publicKeyFromPrivate(privateKey) {
   const priv = asBuffer(privateKey);
+  // node:crypto would pad a shorter key on the left; every backend refuses it
+  if (priv.length !== 32) throw new EcdhError('Invalid private key: expected 32 bytes', C.EncryptionErrorCode.HandshakeFailed);
   try {
     if (native) {
       const k = new native.crypto.EcKey(priv);

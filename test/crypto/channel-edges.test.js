@@ -4,10 +4,15 @@
 // an unsupported curve or algorithm), a server hello whose key differs from remotePublicKey (a
 // man in the middle), replays judged by the authenticated nonce counter (a relay that renumbers a frame changes nothing), err.seq on a forged frame, blank and CRLF
 // lines, Uint8Array input, channels without send/onMessage/onError, the default ids, close()
-// (keys and private key wiped, idempotent) and the frames after close.
+// (keys and private key wiped, both direction ciphers disposed, idempotent) and the frames after
+// close, a genuine frame whose plaintext is not JSON, CRLF frames, and maxNonces (KEY_EXPIRED for a
+// send and a queued send). Some run twice: on the pass's backend and on crypto.subtle. On
+// crypto.subtle a send refused behind one in flight is no unhandled rejection.
 const assert = require('node:assert');
 const { createEncryptedChannel } = require('../../lib/crypto/channel');
-const { generateKeyPairSync } = require('../../lib/crypto/ecdh');
+const { generateKeyPairSync, deriveSharedSecretSync } = require('../../lib/crypto/ecdh');
+const { deriveSessionKeysSync } = require('../../lib/crypto/hkdf');
+const web = require('../../lib/crypto/web');
 const { webOnly } = require('../../lib/crypto/keys');
 
 async function pair(opts = {}) {
@@ -42,6 +47,34 @@ async function handshaken(opts) {
 }
 
 const helloOf = (line) => JSON.parse(line);
+
+/**
+ * Runs fn twice: on this pass's backend, then with the channels made on crypto.subtle
+ * (ENCLAVE_STREAM_WEBCRYPTO=1, read when a channel is made; restored, not deleted).
+ */
+async function onBothPaths(fn) {
+  await fn('this backend');
+  const was = process.env.ENCLAVE_STREAM_WEBCRYPTO;
+  process.env.ENCLAVE_STREAM_WEBCRYPTO = '1';
+  try {
+    await fn('crypto.subtle');
+  } finally {
+    if (was === undefined) delete process.env.ENCLAVE_STREAM_WEBCRYPTO;
+    else process.env.ENCLAVE_STREAM_WEBCRYPTO = was;
+  }
+}
+
+/** 'sent' or the rejection's code (a handler attached at once: no unhandled rejection). */
+const outcome = (p) => p.then(() => 'sent', (e) => e.code);
+
+/** The outcome, or 'pending' when it has not settled one event-loop turn after `after` settled. */
+function settledAs(out, after) {
+  const pending = Promise.resolve(after)
+    .catch(() => {})
+    .then(() => new Promise(setImmediate))
+    .then(() => 'pending');
+  return Promise.race([out, pending]);
+}
 const isEnvelopeError = (e) => e.code === 'ENCRYPTION_DECRYPTION_FAILED' && e.reason === 'envelope' && e.message === 'not a valid encrypted envelope';
 
 describe('crypto/channel edges', () => {
@@ -209,6 +242,36 @@ describe('crypto/channel edges', () => {
       assert.deepStrictEqual(server.stats, { sent: 0, delivered: 2, replays: 0, authFailures: 0, malformed: 0 });
     });
 
+    it('a frame ending in CRLF is delivered', async () => {
+      const { server, client, got, wire, first } = await handshaken();
+      await client.send({ n: 2 });
+      server.receive(`${first}\r\n${wire.toServer[1].replace(/\n$/, '\r\n')}`);
+      await server.settled();
+      assert.deepStrictEqual(got.serverErrors, []);
+      assert.deepStrictEqual(got.server, [{ n: 1 }, { n: 2 }]);
+    });
+
+    it('a genuine frame whose plaintext is not JSON is counted as malformed and reported, not delivered', async () => {
+      await onBothPaths(async (path) => {
+        const clientKeys = generateKeyPairSync();
+        const serverKeys = generateKeyPairSync();
+        const { server, client, got, first } = await handshaken({ server: { keyPair: serverKeys }, client: { keyPair: clientKeys } });
+        server.receive(`${first}\n`);
+        // the client's direction key, derived as the channel does, seals a text that is not JSON
+        const keys = deriveSessionKeysSync(deriveSharedSecretSync(clientKeys.privateKey, serverKeys.publicKey), client.sessionId);
+        const sealer = new web.WebSealer({ key: await web.importAesKey(keys.clientToServerKey), sessionId: client.sessionId, kid: client.keyId, nonceCounter: 5 });
+        server.receive(`${await sealer.sealText(2, '{not json')}\n`);
+        await server.settled();
+        assert.deepStrictEqual(got.server, [{ n: 1 }], path);
+        assert.deepStrictEqual(
+          got.serverErrors.map((e) => [e.name, e.code, e.message]),
+          [['AesGcmError', 'ENCRYPTION_DECRYPTION_FAILED', 'decrypted message is not JSON']],
+          path,
+        );
+        assert.deepStrictEqual([server.stats.delivered, server.stats.malformed, server.stats.authFailures], [1, 1, 0], path);
+      });
+    });
+
     it('stops handling lines once onMessage closes the channel', async () => {
       const seen = [];
       const { server, client, got, wire, first } = await handshaken({
@@ -260,6 +323,57 @@ describe('crypto/channel edges', () => {
       await client.send({ n: 2 });
       if (!webOnly()) assert.strictEqual(now, 1);
       assert.strictEqual(client.stats.sent, 2);
+    });
+
+    it('maxNonces: a send past the limit rejects with KEY_EXPIRED, also one queued before the keys', async () => {
+      await onBothPaths(async (path) => {
+        const { client } = await pair({ client: { maxNonces: 1 } });
+        await client.send({ n: 1 });
+        await assert.rejects(client.send({ n: 2 }), (e) => e.code === 'ENCRYPTION_KEY_EXPIRED' && /nonce limit/.test(e.message), path);
+        // queued: the second of two sends waiting for the server's hello
+        const q = await pair({ noKey: true, client: { maxNonces: 1 } });
+        const one = outcome(q.client.send({ n: 1 }));
+        const two = outcome(q.client.send({ n: 2 }));
+        q.server.receive(q.wire.toServer.join(''));
+        await q.server.settled();
+        q.client.receive(q.wire.toClient.join(''));
+        await q.client.settled();
+        assert.strictEqual(await settledAs(one, one), 'sent', path);
+        assert.strictEqual(await settledAs(two, one), 'ENCRYPTION_KEY_EXPIRED', path);
+        assert.strictEqual(q.client.stats.sent, 1, path);
+      });
+    });
+
+    // crypto.subtle: the seal's KEY_EXPIRED rejects that send only, behind the send before it; nothing
+    // unhandled meanwhile, and the refused send is not counted.
+    it('maxNonces on crypto.subtle: a send refused behind one in flight is no unhandled rejection and not counted', async () => {
+      const unhandled = [];
+      const onUnhandled = (err) => unhandled.push(err);
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        await onBothPaths(async (path) => {
+          const { client } = await pair({ client: { maxNonces: 1 } });
+          const one = outcome(client.send({ n: 1 }));
+          const two = outcome(client.send({ n: 2 }));
+          assert.deepStrictEqual([await one, await two], ['sent', 'ENCRYPTION_KEY_EXPIRED'], path);
+          await new Promise(setImmediate);
+          assert.deepStrictEqual(unhandled, [], path);
+          assert.strictEqual(client.stats.sent, 1, path);
+        });
+      } finally {
+        process.removeListener('unhandledRejection', onUnhandled);
+      }
+    });
+
+    it('close() disposes both direction ciphers: they neither seal nor open afterwards', async () => {
+      await onBothPaths(async (path) => {
+        const { server, first } = await handshaken();
+        const c = server._ciphers;
+        assert.ok(server.ready, path);
+        server.close();
+        await assert.rejects(async () => c.seal({ n: 1 }, 1), /disposed/, path);
+        await assert.rejects(async () => c.open(first), /disposed/, path);
+      });
     });
 
     it('close() wipes the keys and the private key, rejects queued sends, and can be called twice', async () => {

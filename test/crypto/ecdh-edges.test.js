@@ -2,8 +2,12 @@
 // lib/crypto/ecdh.js pinned (docs/MUTATION.md): raw P-256 point validation
 // (65 bytes, 0x04 prefix, on the curve) with its coded INVALID_PUBLIC_KEY error,
 // 32-byte private keys (a key with a leading zero byte stays 32 bytes), the
-// stored and ephemeral key objects (privateKey(), dispose()), and
-// deriveSharedSecret's mixes of CryptoKeys, raw bytes and base64.
+// stored and ephemeral key objects (privateKey(), dispose()),
+// deriveSharedSecret's mixes of CryptoKeys, raw bytes and base64, refusals that
+// name the operation (unknown curve, not a key, invalid private key, off-curve
+// point: code and message prefix on every backend), and the hellos of raw key
+// pairs with processClientHello's fresh k_<uuid> key id; a private key that is
+// not 32 bytes refused by publicKeyFromPrivate on every backend.
 const assert = require('node:assert');
 const nodeCrypto = require('node:crypto');
 const ecdh = require('../../lib/crypto/ecdh');
@@ -148,5 +152,60 @@ describe('crypto/ecdh edges', () => {
       ecdh.deriveSharedSecret({}, peer),
       (err) => isCoded(C.EncryptionErrorCode.KeyDerivationFailed, /^Failed to derive shared secret: /)(err) && !/32 bytes/.test(err.message),
     );
+  });
+
+  it('refusals name the operation: an unknown curve, a public key that is not a key, an invalid private key, an off-curve point', async () => {
+    await assert.rejects(ecdh.generateKeyPair('P-999'), isCoded(C.EncryptionErrorCode.HandshakeFailed, /^Failed to generate key pair: ./));
+    for (const notAKey of [{}, null]) {
+      await assert.rejects(ecdh.exportPublicKey(notAKey), isCoded(INVALID, /^Failed to export public key: ./));
+    }
+    const peer = ecdh.generateKeyPairSync();
+    // zero and all-ones (above the group order) are not P-256 private keys
+    for (const bad of [Buffer.alloc(32), Buffer.alloc(32, 0xff)]) {
+      assert.throws(() => ecdh.publicKeyFromPrivate(bad), isCoded(C.EncryptionErrorCode.HandshakeFailed, /^Invalid private key: ./));
+      assert.throws(() => ecdh.deriveSharedSecretSync(bad, peer.publicKey), isCoded(C.EncryptionErrorCode.KeyDerivationFailed, /^Failed to derive shared secret: ./));
+    }
+    // each backend words an off-curve point its own way, but always after the operation's name
+    const named = /^Failed to (derive shared secret|import public key): .*public key/i;
+    assert.throws(() => ecdh.deriveSharedSecretSync(peer.privateKey, offCurve()), isCoded(INVALID, named));
+    const e = ecdh.ephemeralKeySync();
+    assert.throws(() => e.derive(offCurve()), isCoded(INVALID, named));
+    e.dispose();
+  });
+
+  // node:crypto alone would take a shorter key (padded on the left)
+  it('publicKeyFromPrivate: a private key that is not 32 bytes is refused on every backend', () => {
+    for (const n of [1, 16, 31, 33]) {
+      assert.throws(() => ecdh.publicKeyFromPrivate(Buffer.alloc(n, 1)), isCoded(C.EncryptionErrorCode.HandshakeFailed, /^Invalid private key: ./));
+    }
+  });
+
+  it('hellos: createClientHello/createServerHello of raw key pairs; processClientHello answers with a fresh k_<uuid> key id', async () => {
+    const raw = ecdh.generateKeyPairSync();
+    assert.deepStrictEqual(await ecdh.createClientHello(raw), {
+      protocolVersion: C.PROTOCOL_VERSION,
+      clientEphemeralPubKeyB64: raw.publicKeyB64,
+      curve: 'P-256',
+      supportedAlgorithms: [C.EncryptionAlgorithm.AES_GCM_256],
+    });
+    assert.deepStrictEqual(await ecdh.createServerHello(raw, 'k_7'), {
+      protocolVersion: C.PROTOCOL_VERSION,
+      serverEphemeralPubKeyB64: raw.publicKeyB64,
+      curve: 'P-256',
+      selectedAlgorithm: C.EncryptionAlgorithm.AES_GCM_256,
+      kdf: C.KeyDerivation.HKDF_SHA256,
+      keyId: 'k_7',
+    });
+    const got = await ecdh.processClientHello(await ecdh.createClientHello(raw));
+    assert.match(got.keyId, /^k_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    assert.notStrictEqual((await ecdh.processClientHello(await ecdh.createClientHello(raw))).keyId, got.keyId);
+    assert.strictEqual(got.serverHello.keyId, got.keyId);
+    const serverPub = Buffer.from(got.serverHello.serverEphemeralPubKeyB64, 'base64');
+    assert.deepStrictEqual(list(Buffer.from(await globalThis.crypto.subtle.exportKey('raw', got.serverKeyPair.publicKey))), list(serverPub));
+    assert.deepStrictEqual(list(Buffer.from(await globalThis.crypto.subtle.exportKey('raw', got.peerPublicKey))), list(raw.publicKey));
+    // both ends agree on the secret
+    const theirs = await ecdh.deriveSharedSecret(got.serverKeyPair.privateKey, got.peerPublicKey);
+    assert.deepStrictEqual(list(theirs), nodeSecret(raw.privateKey, serverPub));
+    assert.deepStrictEqual(await ecdh.processServerHello(got.serverHello).then((r) => r.keyId), got.keyId);
   });
 });

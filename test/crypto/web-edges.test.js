@@ -4,7 +4,9 @@
 // given as CryptoKeys or raw bytes, the zero salt without a session id, the
 // sealer's nonce limit and dispose, and the opener's refusals: not an
 // envelope (with its seq when valid), a nonce that is not 12 bytes even when it
-// authenticates, an empty plaintext (a 16-byte ciphertext), a disposed opener.
+// authenticates, an empty plaintext (a 16-byte ciphertext), a disposed opener;
+// the coded refusals (crypto.subtle refusing a key pair, stubbed; invalid raw
+// private keys; a private key or secret that is not one) and nonceCounter.
 const assert = require('node:assert');
 const nodeCrypto = require('node:crypto');
 const web = require('../../lib/crypto/web');
@@ -12,7 +14,7 @@ const { deriveSessionKeysSync } = require('../../lib/crypto/hkdf');
 const ecdh = require('../../lib/crypto/ecdh');
 const C = require('../../lib/constants');
 
-const { AesGcmError, EcdhError } = require('../../lib/crypto/errors');
+const { AesGcmError, EcdhError, HkdfError } = require('../../lib/crypto/errors');
 const subtle = globalThis.crypto.subtle;
 const key32 = Buffer.from(Array.from({ length: 32 }, (_, i) => 3 * i + 7));
 const prefix = Buffer.from([9, 8, 7, 6, 5, 4, 3, 2]);
@@ -35,6 +37,24 @@ const rejectsCoded = (p, code, message) =>
     assert.strictEqual(err.message, message);
     return true;
   });
+
+const isEcdh = (code, message) => (err) => {
+  assert.ok(err instanceof EcdhError, `an EcdhError, got ${err && err.message}`);
+  assert.strictEqual(err.code, code);
+  if (typeof message === 'string') assert.strictEqual(err.message, message);
+  else assert.match(err.message, message);
+  return true;
+};
+
+/** Runs fn while crypto.subtle's `method` refuses (an own property on the SubtleCrypto object, removed after). */
+async function withStub(method, fn) {
+  subtle[method] = () => Promise.reject(new Error('refused (stub)'));
+  try {
+    await fn();
+  } finally {
+    delete subtle[method];
+  }
+}
 
 describe('crypto/web edges (crypto.subtle twin)', () => {
   it('keyPair(): a non-extractable private key and its raw point', async () => {
@@ -101,6 +121,36 @@ describe('crypto/web edges (crypto.subtle twin)', () => {
     await rejectsCoded(s.sealText(2, '"c"'), C.EncryptionErrorCode.KeyExpired, 'Key needs rotation: nonce limit reached');
     s.dispose();
     await assert.rejects(s.sealText(3, '"d"'), { message: 'the cipher was disposed' });
+  });
+
+  it('refusals are coded: crypto.subtle refusing a key pair, an invalid raw private key, a private key that is not a key, a secret that is not bytes', async () => {
+    await withStub('generateKey', async () => {
+      await assert.rejects(web.keyPair(), isEcdh(C.EncryptionErrorCode.HandshakeFailed, 'Failed to generate key pair: refused (stub)'));
+    });
+    const pub = ecdh.generateKeyPairSync().publicKey;
+    // zero and all-ones (above the group order) are not P-256 private keys
+    for (const d of [Buffer.alloc(32), Buffer.alloc(32, 0xff)]) {
+      await assert.rejects(web.importKeyPair({ privateKey: d, publicKey: pub }), isEcdh(C.EncryptionErrorCode.HandshakeFailed, /^Invalid private key: ./));
+    }
+    await assert.rejects(web.sharedSecret({}, pub), isEcdh(C.EncryptionErrorCode.KeyDerivationFailed, /^Failed to derive shared secret: ./));
+    for (const secret of ['x', null]) {
+      await assert.rejects(web.keysFromSecret(secret, 's_1'), (err) => {
+        assert.ok(err instanceof HkdfError, `an HkdfError, got ${err && err.message}`);
+        assert.strictEqual(err.code, C.EncryptionErrorCode.KeyDerivationFailed);
+        assert.match(err.message, /^Failed to derive key: ./);
+        return true;
+      });
+    }
+  });
+
+  it('WebSealer: nonceCounter is the next nonce counter (from the given start)', async () => {
+    const key = await web.importAesKey(key32);
+    const s = new web.WebSealer({ key, sessionId: 's_x', kid: 'k', noncePrefix: prefix, nonceCounter: 7 });
+    assert.strictEqual(s.nonceCounter, 7);
+    const line = await s.sealText(1, '"a"');
+    assert.strictEqual(s.nonceCounter, 8);
+    assert.strictEqual(Buffer.from(JSON.parse(line).payload.nonceB64, 'base64').readUInt32BE(8), 7);
+    assert.strictEqual(new web.WebSealer({ key, sessionId: 's_x', kid: 'k' }).nonceCounter, 0);
   });
 
   it('WebOpener: a line that is not an envelope is refused with reason "envelope" (and its seq when it has a valid one)', async () => {
