@@ -3,9 +3,12 @@
 // window and frame packing; which frames end a frame early and what they
 // leave unacknowledged; when the peer is judged slow (only when something is
 // to be written); optional hooks; the native batch-open receive path (driven
-// here by a stand-in FrameOpener, so it runs on every backend); and the
-// timers a Link holds (the write turn, heartbeat and browser write poll),
-// none of them left behind by detach().
+// here by a stand-in FrameOpener, so it runs on every backend: which lines go
+// to the opener, the lines it refuses or has no room for going line by line,
+// seqs of any length, a last line without a newline, the bytes each run
+// wipes, and a rekey inside a run sending the rest of the frame line by
+// line); and the timers a Link holds (the write turn, heartbeat and browser
+// write poll), none of them left behind by detach().
 
 const assert = require('node:assert');
 const { Link } = require('../../lib/transport/link');
@@ -220,55 +223,104 @@ describe('transport/link edges: reading frames', () => {
 
 describe('transport/link edges: the native batch-open path (a stand-in FrameOpener)', () => {
   const HEAD = '{"protocolVersion":2,"sessionId":"s1","seq":';
-  const TAIL = ',"type":"enc","payload":{"kid":"k1","nonceB64":"';
-  /** An envelope line of session s1 under key k1; the stand-in opener reads its ciphertextB64 as the plaintext's base64. */
-  const envelope = (seq, text) => `${HEAD}${seq}${TAIL}bm9uY2U","ciphertextB64":"${Buffer.from(text).toString('base64')}"}}`;
+  const tail = (kid) => `,"type":"enc","payload":{"kid":"${kid}","nonceB64":"`;
+  const NONCE = 'bm9uY2U';
+  /**
+   * An envelope line of session s1 under key `kid`; the stand-in opener reads
+   * its ciphertextB64 as the plaintext's base64, and refuses it (as a failed
+   * AES-GCM open) when its nonce is not NONCE.
+   */
+  const envelope = (seq, text, kid = 'k1', nonce = NONCE) => `${HEAD}${seq}${tail(kid)}${nonce}","ciphertextB64":"${Buffer.from(text).toString('base64')}"}}`;
 
   /**
    * What lib/transport/secure.js FrameOpener gives the Link: head/tail of the
-   * envelope lines it opens, open(buf, start, end, count) filling `res` (per
-   * line: seq, offset in `out`, length, status 0 = opened, counter) and `out`,
-   * and release().
+   * envelope lines it opens under key `kid`, open(buf, start, end, count)
+   * filling `res` (per line: seq, offset in `out`, length, status 0 = opened,
+   * counter) and `out` for at most `cap` lines (the native scratch can fill
+   * up: later slots stay as they were, zeros here), and release(). As the
+   * addon does, it opens what it can and gives a non-zero status (the seq
+   * when it got that far) for the rest. It records the lines of each run
+   * (`runs`) and the `_used` byte count the Link set for each release.
    */
-  function standInOpener() {
+  function standInOpener(kid = 'k1', cap = Infinity) {
     return {
       head: Buffer.from(HEAD),
-      tail: Buffer.from(TAIL),
-      kid: 'k1',
+      tail: Buffer.from(tail(kid)),
+      kid,
       res: null,
       out: null,
       released: 0,
+      runs: [],
+      used: [],
       open(buf, start, end, count) {
-        const envs = buf.subarray(start, end).toString().split('\n').map((l) => JSON.parse(l));
-        const texts = envs.map((e) => Buffer.from(e.payload.ciphertextB64, 'base64'));
-        this.out = Buffer.concat(texts);
+        const lines = buf.subarray(start, end).toString().split('\n');
+        this.runs.push(lines);
+        const k = Math.min(count, cap);
+        const texts = [];
         this.res = new Float64Array(5 * count);
         let at = 0;
-        envs.forEach((e, i) => {
-          this.res.set([e.seq, at, texts[i].length, 0, 0], 5 * i);
-          at += texts[i].length;
-        });
-        return count;
+        for (let i = 0; i < k; i++) {
+          const e = parsed(lines[i]);
+          const p = e && e.payload;
+          const ok = p && p.kid === kid && p.nonceB64 === NONCE && typeof p.ciphertextB64 === 'string';
+          const text = ok ? Buffer.from(p.ciphertextB64, 'base64') : Buffer.alloc(0);
+          this.res.set([e && Number.isSafeInteger(e.seq) ? e.seq : -1, at, text.length, ok ? 0 : 1, 0], 5 * i);
+          texts.push(text);
+          at += text.length;
+        }
+        this.out = Buffer.concat(texts);
+        return k;
       },
       release() {
         this.released++;
+        this.used.push(this._used);
       },
     };
   }
 
-  function sealedLink() {
-    const fo = standInOpener();
-    const r = recordingLink('client');
-    r.link.auth = { ...macs(true), frameOpener: () => fo };
-    r.link.attach(fakeTransport('ws'), 0);
-    return { ...r, fo };
+  function parsed(text) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return null;
+    }
   }
+
+  /**
+   * A client Link of an encrypted session whose peer seals under `openers[0]`;
+   * `switchAt` {seq: n} moves it to the next opener (a rekey; null: no frame
+   * opener any more) when line n is delivered.
+   */
+  function sealedLink(openers = [standInOpener()], switchAt = {}) {
+    let current = 0;
+    const move = (seq) => {
+      if (seq in switchAt) current = switchAt[seq];
+    };
+    const r = recordingLink('client');
+    const { onOpened, onData } = r.link.hooks;
+    r.link.hooks.onOpened = (text, seq, kid) => {
+      onOpened(text, seq, kid);
+      move(seq);
+    };
+    r.link.hooks.onData = (v, seq) => {
+      onData(v, seq);
+      move(seq);
+    };
+    r.link.auth = { ...macs(true), frameOpener: () => (current === null ? null : openers[current]) };
+    r.link.attach(fakeTransport('ws'), 0);
+    return { ...r, fo: openers[0] };
+  }
+  /** [seq, plaintext, key id] of each envelope opened in a run; [seq, key id (or type)] of each line parsed instead. */
+  const opened = (seen) => seen.opened;
+  const parsedLines = (seen) => seen.data.map(([seq, v]) => [seq, v.type === 'enc' ? v.payload.kid : v.type]);
 
   it('a Buffer frame of envelope lines is opened in one run: onOpened gets each plaintext, seq and key id', () => {
     const { link, seen, fo } = sealedLink();
-    link.receiveFrame(Buffer.from(frame(envelope(1, '{"a":1}'), envelope(2, 'two'))));
+    const text = frame(envelope(1, '{"a":1}'), envelope(2, 'two'));
+    link.receiveFrame(Buffer.from(text));
     assert.deepStrictEqual(seen.opened, [[1, '{"a":1}', 'k1'], [2, 'two', 'k1']]);
     assert.deepStrictEqual([seen.data, seen.errors, link.rx, link.stats.openedInBatch, fo.released], [[], [], 2, 2, 1]);
+    assert.deepStrictEqual(fo.used, [text.length - 1], 'the run is every byte but the last newline: all of it is wiped');
   });
 
   it('a string frame goes line by line: each envelope reaches onData parsed, none is opened in a run', () => {
@@ -276,6 +328,81 @@ describe('transport/link edges: the native batch-open path (a stand-in FrameOpen
     link.receiveFrame(frame(envelope(1, 'one'), envelope(2, 'two')));
     assert.deepStrictEqual(seen.data.map(([seq, v]) => [seq, v.type]), [[1, 'enc'], [2, 'enc']]);
     assert.deepStrictEqual([seen.opened, seen.errors, link.stats.openedInBatch, fo.released], [[], [], 0, 0]);
+  });
+
+  it('seqs of two and more digits are opened in the run (the key id is found after the seq)', () => {
+    const { link, seen } = sealedLink();
+    const lines = [];
+    for (let i = 1; i <= 100; i++) lines.push(envelope(i, `t${i}`));
+    link.receiveFrame(Buffer.from(frame(...lines)));
+    assert.deepStrictEqual([seen.data, seen.errors, link.rx, link.stats.openedInBatch], [[], [], 100, 100]);
+    assert.deepStrictEqual(opened(seen).slice(8, 11), [[9, 't9', 'k1'], [10, 't10', 'k1'], [11, 't11', 'k1']]);
+    assert.deepStrictEqual(opened(seen).at(-1), [100, 't100', 'k1']);
+  });
+
+  it('a last line without a newline is opened in the run too', () => {
+    const { link, seen, fo } = sealedLink();
+    link.receiveFrame(Buffer.from(`${envelope(1, 'one')}\n${envelope(2, 'two')}`));
+    assert.deepStrictEqual([opened(seen), seen.data, link.rx], [[[1, 'one', 'k1'], [2, 'two', 'k1']], [], 2]);
+    assert.strictEqual(fo.runs.length, 1);
+  });
+
+  it('only lines shaped as envelopes of the current key go to the opener; the others go line by line, in order', () => {
+    const { link, seen, fo } = sealedLink();
+    const reordered = `{"sessionId":"s1","protocolVersion":2,"seq":2,"type":"enc","payload":{"kid":"k1","nonceB64":"${NONCE}","ciphertextB64":"dHdv"}}`;
+    const spaced = `${envelope(3, 'three')}  `; // valid JSON, but not ending in '}'
+    link.receiveFrame(Buffer.from(frame(envelope(1, 'one'), reordered, spaced, build.pong(1), envelope(4, 'four'))));
+    assert.deepStrictEqual(fo.runs, [[envelope(1, 'one')], [envelope(4, 'four')]]);
+    assert.deepStrictEqual(fo.used, [envelope(1, 'one').length, envelope(4, 'four').length], 'each run wipes its own bytes');
+    assert.deepStrictEqual(opened(seen), [[1, 'one', 'k1'], [4, 'four', 'k1']]);
+    assert.deepStrictEqual([parsedLines(seen), seen.errors, link.rx], [[[2, 'k1'], [3, 'k1']], [], 4]);
+  });
+
+  it('a line the opener refuses (status not 0) goes through the line path, which gives the reason', () => {
+    const { link, seen } = sealedLink();
+    link.receiveFrame(Buffer.from(frame(envelope(1, 'one'), envelope(2, 'two', 'k1', 'AAAAAAAA'), envelope(3, 'three'))));
+    assert.deepStrictEqual(opened(seen), [[1, 'one', 'k1'], [3, 'three', 'k1']]);
+    assert.deepStrictEqual([parsedLines(seen), seen.data[0][1].payload.nonceB64, link.stats.openedInBatch], [[[2, 'k1']], 'AAAAAAAA', 2]);
+  });
+
+  it('lines past the results the opener gave (its scratch full) go through the line path', () => {
+    const { link, seen, fo } = sealedLink([standInOpener('k1', 2)]);
+    link.receiveFrame(Buffer.from(frame(envelope(1, 'one'), envelope(2, 'two'), envelope(3, 'three'))));
+    assert.deepStrictEqual(opened(seen), [[1, 'one', 'k1'], [2, 'two', 'k1']]);
+    assert.deepStrictEqual([parsedLines(seen), link.stats.duplicates, seen.errors, link.rx, fo.runs.length], [[[3, 'k1']], 0, [], 3, 1]);
+  });
+
+  it('after a rekey inside a run, the rest of the frame goes line by line (none is opened under the old key)', () => {
+    const k1 = standInOpener('k1');
+    const k2 = standInOpener('k2');
+    const { link, seen } = sealedLink([k1, k2], { 2: 1 });
+    link.receiveFrame(Buffer.from(frame(envelope(1, 'one'), envelope(2, 'two'), envelope(3, 'three'), envelope(4, 'four'), build.pong(1), envelope(5, 'five', 'k2'))));
+    assert.deepStrictEqual(opened(seen), [[1, 'one', 'k1'], [2, 'two', 'k1']]);
+    assert.deepStrictEqual(parsedLines(seen), [[3, 'k1'], [4, 'k1'], [5, 'k2']]);
+    assert.deepStrictEqual([seen.errors, link.stats.duplicates, link.rx, k1.released, k2.runs], [[], 0, 5, 1, []]);
+    // the next frame is opened in a run again, under the new key
+    link.receiveFrame(Buffer.from(frame(envelope(6, 'six', 'k2'), envelope(7, 'seven', 'k2'))));
+    assert.deepStrictEqual(opened(seen).slice(2), [[6, 'six', 'k2'], [7, 'seven', 'k2']]);
+    assert.deepStrictEqual([seen.errors, link.rx, k2.runs.length], [[], 7, 1]);
+  });
+
+  it('a rekey on the last line of a run: the lines after the run go line by line', () => {
+    const { link, seen } = sealedLink([standInOpener('k1'), standInOpener('k2')], { 2: 1 });
+    link.receiveFrame(Buffer.from(frame(envelope(1, 'one'), envelope(2, 'two'), build.pong(1), envelope(3, 'three', 'k2'))));
+    assert.deepStrictEqual([opened(seen).length, parsedLines(seen), seen.errors, link.rx], [2, [[3, 'k2']], [], 3]);
+  });
+
+  it('after a rekey inside a run, a bad line among the rest ends the frame', () => {
+    const { link, seen } = sealedLink([standInOpener('k1'), standInOpener('k2')], { 2: 1 });
+    const bad = `${HEAD}3,"type":}`; // shaped as an envelope, not JSON
+    link.receiveFrame(Buffer.from(frame(envelope(1, 'one'), envelope(2, 'two'), bad, envelope(4, 'four'))));
+    assert.deepStrictEqual([opened(seen).length, seen.data, seen.errors, link.rx], [2, [], ['ERR_STREAM_BAD_LINE'], 2]);
+  });
+
+  it('a rekey to a key with no frame opener: the rest of the frame goes line by line', () => {
+    const { link, seen } = sealedLink([standInOpener('k1')], { 1: null });
+    link.receiveFrame(Buffer.from(frame(envelope(1, 'one'), build.pong(1), envelope(2, 'two', 'k2'), envelope(3, 'three', 'k2'))));
+    assert.deepStrictEqual([opened(seen).length, parsedLines(seen), seen.errors, link.rx], [1, [[2, 'k2'], [3, 'k2']], [], 3]);
   });
 });
 

@@ -1,9 +1,10 @@
 'use strict';
 // lib/transport/websocket.js edges pinned (docs/MUTATION.md, second run):
-// connect()'s node/browser detection and the options each kind of socket is
-// built with, the error-code note on a socket error, the close-reason texts,
-// nothing delivered after the wrapper closed, and the write callback of each
-// kind of socket.
+// connect()'s node/browser detection (also without the `ws` package or any
+// WebSocket) and the options each kind of socket is built with, the
+// error-code note on a socket error and the reason of a refused upgrade (with
+// or without a url), the close-reason texts, nothing delivered after the
+// wrapper closed, and the write callback of each kind of socket.
 
 const assert = require('node:assert');
 const { EventEmitter } = require('node:events');
@@ -14,13 +15,28 @@ require('ws'); // in the require cache, so withWsExports can stand in for it
 
 /** Runs `fn` while require('ws') gives `exports` (restored after). */
 function withWsExports(exports, fn) {
+  return withWsModule({ value: exports }, fn);
+}
+
+/** Runs `fn` while require('ws') throws, as when the package is not installed (restored after). */
+function withoutWs(fn) {
+  const missing = Object.assign(new Error("Cannot find module 'ws'"), { code: 'MODULE_NOT_FOUND' });
+  return withWsModule({
+    get() {
+      throw missing;
+    },
+  }, fn);
+}
+
+/** Runs `fn` with the `exports` property of ws's require-cache entry described by `descriptor`. */
+function withWsModule(descriptor, fn) {
   const entry = require.cache[WS_PATH];
-  const saved = entry.exports;
-  entry.exports = exports;
+  const saved = Object.getOwnPropertyDescriptor(entry, 'exports');
+  Object.defineProperty(entry, 'exports', { configurable: true, ...descriptor });
   try {
     return fn();
   } finally {
-    entry.exports = saved;
+    Object.defineProperty(entry, 'exports', saved);
   }
 }
 
@@ -84,12 +100,25 @@ describe('transport/websocket edges', () => {
     });
 
     it('no implementation (a browser bundle: `ws` is an empty object, no global WebSocket) is a TypeError', function () {
-      if (typeof globalThis.WebSocket === 'function') this.skip();
-      assert.strictEqual(withWsExports({}, () => loadNodeWs()), null);
-      assert.throws(
-        () => withWsExports({}, () => WsTransport.connect('ws://x/d', handlers())),
-        (err) => err instanceof TypeError && /^no WebSocket implementation/.test(err.message),
-      );
+      const saved = Object.getOwnPropertyDescriptor(globalThis, 'WebSocket'); // Node 22 has one
+      if (saved && !saved.configurable) this.skip();
+      delete globalThis.WebSocket;
+      try {
+        assert.strictEqual(withWsExports({}, () => loadNodeWs()), null);
+        assert.throws(
+          () => withWsExports({}, () => WsTransport.connect('ws://x/d', handlers())),
+          (err) => err instanceof TypeError && err.message === 'no WebSocket implementation: install `ws` or pass options.WebSocket',
+        );
+      } finally {
+        if (saved) Object.defineProperty(globalThis, 'WebSocket', saved);
+      }
+    });
+
+    it('without the `ws` package (require throws) there is no Node socket class: null; options.WebSocket is used', () => {
+      assert.strictEqual(withoutWs(() => loadNodeWs()), null);
+      const t = withoutWs(() => WsTransport.connect('ws://x/e', handlers(), { WebSocket: WebLikeWs }));
+      assert.deepStrictEqual([t.ws.args, t.node], [['ws://x/e'], false]);
+      assert.strictEqual(typeof loadNodeWs(), 'function', 'restored');
     });
   });
 
@@ -101,6 +130,15 @@ describe('transport/websocket edges', () => {
       const b = new WsTransport(new NodeLikeWs(), handlers());
       b.ws.emit('error', Object.assign(new Error('odd'), { code: 42 }));
       assert.deepStrictEqual([b.reason, b.code], ['odd', undefined]);
+    });
+
+    it('an upgrade answered with another HTTP status is ERR_STREAM_NOT_A_STREAM, naming the url, or "the server" without one', () => {
+      const client = WsTransport.connect('ws://x/f', handlers(), { WebSocket: NodeLikeWs });
+      client.ws.emit('error', new Error('Unexpected server response: 404'));
+      assert.deepStrictEqual([client.reason, client.code], ['ws://x/f answered HTTP 404 to the WebSocket upgrade, not 101: not a StreamServer', 'ERR_STREAM_NOT_A_STREAM']);
+      const bare = new WsTransport(new NodeLikeWs(), handlers());
+      bare.ws.emit('error', new Error('Unexpected server response: 200'));
+      assert.deepStrictEqual([bare.reason, bare.code], ['the server answered HTTP 200 to the WebSocket upgrade, not 101: not a StreamServer', 'ERR_STREAM_NOT_A_STREAM']);
     });
 
     it('close reasons: the code alone for an empty reason, code and reason otherwise', () => {
