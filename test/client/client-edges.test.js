@@ -10,7 +10,10 @@
 // first-connect notice); and the hellos on the wire, read by a hand-made
 // WebSocket server (its trailing newline, a resume's rx/tx, a server that
 // answers a resume with a new session, an explicit heartbeat that the
-// welcome does not override).
+// welcome does not override); and rekeys the client cannot use (a MACed
+// offer with an unusable public key: a coded error, the connection dropped
+// with a reason that says so, then a resume) or has already done (a stale
+// offer: ignored, nothing written for it, not even a blank line).
 
 const assert = require('node:assert');
 const { WebSocketServer, WebSocket } = require('ws');
@@ -22,6 +25,8 @@ const { installFakeClock } = require('../helpers/fake-clock');
 const { Line } = require('../helpers/mitm-relay');
 const { StreamError, CONTROL_VERSION } = require('../../index.js');
 const { webOnly } = require('../../lib/crypto/keys');
+const { build } = require('../../lib/protocol/control');
+const { offCurvePublicKey } = require('../helpers/bad-input');
 
 process.env.ENCLAVE_STREAM_QUIET = '1';
 
@@ -581,5 +586,41 @@ describe('ReconnectingStream edges (lib/client/index.js)', function () {
 
   it('CONTROL_VERSION is what the hand-made frames speak', () => {
     assert.strictEqual(JSON.parse(ctl('ping')).$esn, CONTROL_VERSION);
+  });
+  describe('rekeys the client cannot use or has already done', () => {
+    it('a MACed rekey with an unusable public key: a coded error, the connection dropped saying so, then a resume', async () => {
+      const p = await startPair(h, { encrypted: true });
+      const pub = offCurvePublicKey();
+      p.s.link.control(build.rekey('rekey', 1, pub, p.s.channel.mac('rekey', 1, pub)));
+      await until(() => p.disconnects.length === 1, 'the drop');
+      assert.deepStrictEqual(p.errors.map((e) => e.code), ['ENCRYPTION_INVALID_PUBLIC_KEY']);
+      // crypto.subtle derives the new keys asynchronously: its failure is said as a failed rekey
+      const why = p.c.channel.async ? `rekey failed: ${p.errors[0].message}` : p.errors[0].message;
+      assert.strictEqual(p.disconnects[0].reason, why);
+      await until(() => p.c.state === 'connected', 'the resume');
+      await p.s.send(chunkEvent(1));
+      await until(() => p.got.length === 1, 'an event after the resume');
+      assert.strictEqual(p.c.channel.epoch, 0);
+    });
+
+    it('a stale rekey (an epoch the client holds) is ignored: nothing is written for it, not even a blank line', async () => {
+      const p = await startPair(h, { encrypted: true });
+      p.s._offerRekey();
+      await until(() => p.s.channel.epoch === 1, 'the rekey answered');
+      const frames = [];
+      const t = p.c._transport;
+      const send = t.send;
+      t.send = function (text, cb) {
+        frames.push(String(text));
+        return send.call(this, text, cb);
+      };
+      p.s.link.control(build.rekey('rekey', 1, 'AAAA', 'bWFj')); // epoch 1 is in place: stale (checked before its MAC)
+      await p.s.send(chunkEvent(1));
+      await until(() => p.got.length === 1, 'the event');
+      await until(() => frames.some((f) => f.includes('"t":"ack"')), "the event's ack");
+      for (const f of frames) assert.ok(f.endsWith('\n') && !f.slice(0, -1).split('\n').includes(''), `a blank line in ${JSON.stringify(f)}`);
+      assert.deepStrictEqual([p.errors, p.disconnects, p.sessionErrors], [[], [], []]);
+      assert.strictEqual(p.c.channel.epoch, 1);
+    });
   });
 });

@@ -7,9 +7,17 @@
 // exist, close() (once, sessions closed with ERR_SERVER_CLOSED, a given
 // server left to others, connections cut), the path option, the bound on
 // connections waiting for their hello, the hello timeout, frames on a
-// dropped or closing connection, the store path of a new session, and the
-// exact code and message of every hello refusal. Frames are NDJSON lines:
-// each ends with "\n".
+// dropped or closing connection, the store path of a new session, the
+// exact code and message of every hello refusal, and servers sharing a
+// store: publish() to a session held here resolves once the event is stored,
+// a new session whose id the app took while the store created it, a takeover
+// that resends a stored rekey offer, concurrent takeovers (a waiting resume
+// whose connection closed, a GET waiting behind a takeover that failed, an id
+// the app took while the store loaded, a claim that finds no record or a
+// connection that closed meanwhile), and GET/POST through the store (a bad
+// fromSeq reads nothing, a client that leaves while the store loads claims
+// nothing, a record that vanishes while a POST waits). Slow stores are
+// test/helpers/held-store.js. Frames are NDJSON lines: each ends with "\n".
 
 const assert = require('node:assert');
 const http = require('node:http');
@@ -23,6 +31,8 @@ const { MemorySessionStore } = require('../../lib/store/memory');
 const { credentialKey } = require('../../lib/transport/secure');
 const { mac, randomToken } = require('../../lib/crypto/hmac');
 const { build } = require('../../lib/protocol/control');
+const { HeldStore } = require('../helpers/held-store');
+const { openEncrypted, resumeAs } = require('../attacks/support/v2');
 
 /** Waits for the turn after the current one (pending callbacks and microtasks run). */
 const turn = () => new Promise((resolve) => setImmediate(resolve));
@@ -66,6 +76,23 @@ function appServer() {
     }),
   );
 }
+
+/** Resolves once `store` holds a record of `sid` (server.createSession() writes it asynchronously). */
+async function recorded(store, sid) {
+  while (!(await store.has(sid))) await turn();
+}
+
+/** Resolves once `peer` (bad-input.js rawPeer) has been read up to here by the server: a ping's pong. */
+function readUpToHere(peer) {
+  const pong = once(peer.ws, 'pong');
+  peer.ws.ping();
+  return pong;
+}
+
+/** Resolves with the next response object of an HTTP request `server` receives (its own handler has run). */
+const nextRequest = (server) => new Promise((resolve) => server.httpServer.once('request', (req, res) => resolve(res)));
+
+const chunk = (c) => ({ type: 'stdout', payload: { chunk: c } });
 
 const listening = (srv, ...args) => new Promise((resolve) => srv.listen(...args, () => resolve(srv.address())));
 const closing = (srv) => new Promise((resolve) => srv.close(() => resolve()));
@@ -547,6 +574,222 @@ describe('StreamServer edges (lib/server/index.js)', function () {
       assert.deepStrictEqual([a.getSession('s_move'), reasons], [undefined, ['ERR_SESSION_MOVED']]);
       assert.ok(b.getSession('s_move'));
       await peer.closed;
+    });
+  });
+  describe('takeovers from the store', () => {
+    /** Servers a and b on one `store`; session `sid` made on a (held there unless `closeA`); its credential. */
+    async function twoServers(store, sid, { closeA = false } = {}) {
+      const { server: a, addr: aa } = await ctx.h.server({ store });
+      const { server: b, addr: ab } = await ctx.h.server({ store });
+      const s = a.createSession(sid);
+      await recorded(store, sid);
+      if (closeA) await a.close();
+      const log = { sessions: [], resumes: [] };
+      b.on('session', (x) => log.sessions.push(x));
+      b.on('resume', (x) => log.resumes.push(x));
+      return { a, aa, b, ab, s, cred: s.credential, log };
+    }
+
+    it('publish() to a session held here with a store resolves only once the event is stored', async () => {
+      const store = new HeldStore('append');
+      const { server } = await ctx.h.server({ store });
+      ctx.h.add({ close: () => store.release() }); // should an assertion fail while it is held (closed before the server)
+      server.createSession('s_pub_held');
+      await recorded(store, 's_pub_held');
+      store.hold();
+      let settled = false;
+      const p = server.publish('s_pub_held', chunk('a')).then(() => {
+        settled = true;
+      });
+      await until(() => store.calls === 1, 'the store write');
+      await turn();
+      assert.strictEqual(settled, false, 'resolved before the store wrote the event');
+      store.release();
+      await p;
+      assert.strictEqual((await store.load('s_pub_held')).nextSeq, 2);
+    });
+
+    it('a new session whose id the app took while the store created it is SESSION_EXISTS naming it', async () => {
+      const store = new HeldStore('create');
+      const { server, addr } = await ctx.h.server({ store });
+      store.hold();
+      const peer = await rawPeer(addr.url);
+      peer.send(build.hello({ sid: 's_taken', resume: false, rx: 0 }) + '\n');
+      await until(() => store.calls === 1, 'store.create called');
+      const app = server.createSession('s_taken');
+      store.release();
+      await until(() => peer.frames.length > 0, 'the refusal', 3000);
+      const [f] = await peer.next();
+      assert.deepStrictEqual([f.t, f.code, f.message], ['reject', 'SESSION_EXISTS', 'session s_taken already exists']);
+      assert.strictEqual((await peer.closed).code, 4400);
+      assert.strictEqual(server.getSession('s_taken'), app);
+    });
+
+    it('an encrypted session taken over while its rekey offer waits for an answer: the new server offers the same rekey again', async () => {
+      const store = new MemorySessionStore();
+      const { server: a, addr: aa } = await ctx.h.server({ store, encryption: 'required' });
+      const { addr: ab } = await ctx.h.server({ store, encryption: 'required' });
+      const { peer, auth } = await openEncrypted(aa.url, 's_rekey_moved');
+      await a.getSession('s_rekey_moved')._offerRekey(); // resolves once the offer is stored
+      const offer = await peer.control('rekey');
+      peer.close();
+      const { peer: again, reply } = await resumeAs(ab.url, { sid: 's_rekey_moved', rx: 0, authC: auth.authC });
+      assert.deepStrictEqual([reply.t, reply.resumed], ['welcome', true]);
+      const resent = await again.control('rekey', 3000);
+      assert.deepStrictEqual([resent.ep, resent.pub, resent.m], [offer.ep, offer.pub, offer.m]);
+      again.close();
+    });
+
+    it('a resume waiting behind another takeover whose connection closes meanwhile is dropped: the session stays with the first', async () => {
+      const store = new HeldStore('load');
+      const { b, ab, cred, log } = await twoServers(store, 's_wait_gone', { closeA: true });
+      store.hold();
+      const p1 = await rawPeer(ab.url);
+      await resumeHello(p1, { sid: 's_wait_gone', cred, rx: 0 });
+      await until(() => store.calls === 1, 'the first takeover loading');
+      const p2 = await rawPeer(ab.url);
+      await resumeHello(p2, { sid: 's_wait_gone', cred, rx: 0 });
+      await readUpToHere(p2); // its takeover waits for the first one
+      p2.close();
+      await until(() => b.wss.clients.size === 1, 'the server saw the second connection close');
+      store.release();
+      const [w] = await p1.next();
+      assert.deepStrictEqual([w.t, w.resumed], ['welcome', true]);
+      await until(() => b._claiming.size === 0, 'the takeovers over');
+      await readUpToHere(p1);
+      assert.deepStrictEqual([log.sessions.length, log.resumes.length, store.calls], [1, 1, 1]); // the first takeover's only
+      assert.strictEqual(p1.ws.readyState, WebSocket.OPEN);
+    });
+
+    it('a GET …/stream waiting behind a takeover that failed takes the session over itself', async () => {
+      const store = new HeldStore('load');
+      const { b, ab, cred, log } = await twoServers(store, 's_after_fail', { closeA: true });
+      store.hold();
+      const p1 = await rawPeer(ab.url);
+      await resumeHello(p1, { sid: 's_after_fail', cred, rx: 0 });
+      await until(() => store.calls === 1, 'the first takeover loading');
+      const ac = new AbortController();
+      ctx.h.add({ close: () => ac.abort() });
+      const requested = nextRequest(b);
+      const got = fetch(`${ab.httpUrl}/sessions/s_after_fail/stream?fromSeq=1`, { signal: ac.signal, headers: { 'x-esn-credential': cred } });
+      await requested; // it waits for the first takeover
+      p1.close();
+      await until(() => b.wss.clients.size === 0, 'the server saw the connection close');
+      store.release();
+      const res = await got;
+      assert.strictEqual(res.status, 200);
+      assert.deepStrictEqual([log.sessions.length, log.resumes.length, store.calls], [1, 1, 2]);
+      assert.ok(b.getSession('s_after_fail'));
+    });
+
+    it('a session the app makes here while a takeover loads is not claimed from its holder: the resume is refused', async () => {
+      const store = new HeldStore('load');
+      const { a, b, ab, cred, log } = await twoServers(store, 's_app_took');
+      const owner = (await store.load('s_app_took')).owner;
+      store.hold();
+      const peer = await rawPeer(ab.url);
+      await resumeHello(peer, { sid: 's_app_took', cred, rx: 0 });
+      await until(() => store.calls === 2, 'the takeover loading');
+      const mine = b.createSession('s_app_took');
+      store.release();
+      const [f] = await peer.next();
+      assert.deepStrictEqual([f.t, f.code, f.message], ['reject', 'SESSION_AUTH_FAILED', 'session resume refused']);
+      assert.strictEqual((await store.load('s_app_took')).owner, owner);
+      assert.ok(a.getSession('s_app_took'), 'the holder keeps its session');
+      assert.strictEqual(b.getSession('s_app_took'), mine);
+      assert.strictEqual(log.sessions.length, 0);
+    });
+
+    it('a claim that finds the record gone is SESSION_AUTH_FAILED; nothing is served', async () => {
+      const store = new HeldStore('claim');
+      const { a, b, ab, cred, log } = await twoServers(store, 's_claim_gone');
+      store.hold();
+      const peer = await rawPeer(ab.url);
+      await resumeHello(peer, { sid: 's_claim_gone', cred, rx: 0 });
+      await until(() => store.calls === 1, 'the claim');
+      a.getSession('s_claim_gone').close(); // removes the record
+      while (await store.has('s_claim_gone')) await turn();
+      store.release();
+      const [f] = await peer.next();
+      assert.deepStrictEqual([f.t, f.code, f.message], ['reject', 'SESSION_AUTH_FAILED', 'session resume refused']);
+      assert.strictEqual(b.getSession('s_claim_gone'), undefined);
+      assert.strictEqual(log.sessions.length, 0);
+    });
+
+    it('a resume whose connection closes while the store claims the session: no session is made for it', async () => {
+      const store = new HeldStore('claim');
+      const { b, ab, cred, log } = await twoServers(store, 's_claim_left');
+      store.hold();
+      const peer = await rawPeer(ab.url);
+      await resumeHello(peer, { sid: 's_claim_left', cred, rx: 0 });
+      await until(() => store.calls === 1, 'the claim');
+      peer.close();
+      await until(() => b.wss.clients.size === 0, 'the server saw the connection close');
+      store.release();
+      await until(() => b._claiming.size === 0, 'the takeover over');
+      assert.strictEqual(b.getSession('s_claim_left'), undefined);
+      assert.strictEqual(log.sessions.length, 0);
+    });
+  });
+
+  describe('HTTP through the store', () => {
+    it('GET …/stream with a bad fromSeq is 400 and reads nothing from the store', async () => {
+      const store = new HeldStore('load');
+      const { server: a } = await ctx.h.server({ store });
+      const { addr: ab } = await ctx.h.server({ store });
+      const s = a.createSession('s_bad_from');
+      await recorded(store, 's_bad_from');
+      const res = await fetch(`${ab.httpUrl}/sessions/s_bad_from/stream?fromSeq=-1`, { headers: { 'x-esn-credential': s.credential } });
+      assert.strictEqual(res.status, 400);
+      assert.strictEqual(await res.text(), build.reject('BAD_REQUEST', 'fromSeq must be an integer >= 0') + '\n');
+      assert.strictEqual(store.calls, 0);
+    });
+
+    it('GET …/stream whose client leaves while the store loads: nothing is taken over', async () => {
+      const store = new HeldStore('load');
+      const { server: a } = await ctx.h.server({ store });
+      const { server: b, addr: ab } = await ctx.h.server({ store });
+      const s = a.createSession('s_http_left');
+      await recorded(store, 's_http_left');
+      const owner = (await store.load('s_http_left')).owner;
+      const calls = store.calls;
+      const served = [];
+      b.on('session', (x) => served.push(x));
+      b.on('resume', (x) => served.push(x));
+      store.hold();
+      const requested = nextRequest(b);
+      const req = http.get(`${ab.httpUrl}/sessions/s_http_left/stream`, { headers: { 'x-esn-credential': s.credential } });
+      req.on('error', () => {});
+      const res = await requested;
+      await until(() => store.calls === calls + 1, 'the takeover loading');
+      const gone = once(res, 'close'); // after the server's own 'close' listener
+      req.destroy();
+      await gone;
+      store.release();
+      await until(() => b._claiming.size === 0, 'the takeover over');
+      assert.deepStrictEqual([served.length, b.sessions.has('s_http_left')], [0, false]);
+      assert.strictEqual((await store.load('s_http_left')).owner, owner);
+      assert.ok(a.getSession('s_http_left'), 'the holder keeps its session');
+    });
+
+    it('POST …/messages whose record vanishes while it waits for the holder is answered with the ack recorded so far', async () => {
+      const store = new MemorySessionStore();
+      const { server: a } = await ctx.h.server({ store });
+      const { addr: ab } = await ctx.h.server({ store });
+      const s = a.createSession('s_vanished');
+      await recorded(store, 's_vanished');
+      const post = store.post.bind(store);
+      store.post = async (...args) => {
+        await post(...args);
+        store.load = async () => null; // every read from now on finds no record
+      };
+      const res = await fetch(`${ab.httpUrl}/sessions/s_vanished/messages`, {
+        method: 'POST',
+        headers: { 'x-esn-credential': s.credential },
+        body: `${build.batch(1)}\n{"n":1}\n`,
+      });
+      assert.strictEqual(res.status, 200);
+      assert.strictEqual(await res.text(), build.ack(0) + '\n');
     });
   });
 });

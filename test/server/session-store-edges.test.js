@@ -5,10 +5,15 @@
 // (ERR_SESSION_MOVED: the connection terminated, the record kept), any other
 // store failure (the session closed with that error, the record kept), inbox
 // events that fail the schemas (reported, they leave the inbox), inboxes of
-// more than one batch, a drain asked for while one runs, and a takeover
+// more than one batch, a drain asked for while one runs, a takeover
 // (_restore: replay from the stored head, inherited POST bodies flagged
-// redelivered, later ones not). Sessions run on a fake transport with a real
-// MemorySessionStore; no timers.
+// redelivered, later ones not), the keys of a rekey completed while a store
+// write is in flight (stored by a write of their own), and the client frames
+// a session refuses: a rekeyed answer its Channel refuses or a control frame
+// a server never reads ends the frame (nothing after it is delivered), and a
+// refusal whose error has no code still closes the session with a coded error
+// on the third time. Sessions run on a fake transport with a real
+// MemorySessionStore (HeldStore to hold writes back); no timers.
 
 const assert = require('node:assert');
 const { Session } = require('../../lib/server/session');
@@ -16,6 +21,7 @@ const { MemorySessionStore, SERVER_DEFAULTS } = require('../../lib/server');
 const { HeldStore } = require('../helpers/held-store');
 const { fakeTransport, wire } = require('../helpers/fake-transport');
 const { build } = require('../../lib/protocol/control');
+const secure = require('../../lib/transport/secure');
 const { until } = require('../helpers/stream-harness');
 
 const SID = 's_store_edges';
@@ -53,6 +59,29 @@ async function untilStore(cond, what) {
   }
   assert.fail(`the store never showed ${what}`);
 }
+
+/** A session's two Channels from a real handshake (the client's is async on crypto.subtle). */
+async function channels() {
+  const hs = secure.clientHandshake();
+  const { serverHello, channel } = secure.serverHandshake(await hs.hello, SID);
+  return { server: channel, client: await hs.finish(serverHello, SID) };
+}
+
+/** A session (encrypted with `channel`, or plaintext) on a fake transport, with what it emits. */
+function attached(channel = null) {
+  const s = new Session(fakeServer(), SID, { ...OPTS }, channel, null);
+  made.push(s);
+  const t = fakeTransport();
+  s._attach(t, 0);
+  const log = { closes: [], errors: [], messages: [], disconnects: [] };
+  s.on('close', (e) => log.closes.push(e));
+  s.on('error', (e) => log.errors.push(e));
+  s.on('message', (...a) => log.messages.push(a));
+  s.on('disconnect', (r) => log.disconnects.push(r));
+  return { s, t, log };
+}
+
+const controls = (t, type) => wire(t).filter((f) => f.$esn !== undefined && f.t === type);
 
 /** Items still waiting in the store's inbox of SID. */
 const inboxLength = (store) => store._records.get(SID).inbox.length;
@@ -379,6 +408,77 @@ describe('server/session store edges', () => {
       assert.strictEqual(s.connected, true);
       assert.deepStrictEqual(log.messages, []);
       await until(() => inboxLength(store) === 0, 'the inbox emptied');
+    });
+  });
+
+  describe('rekeys with a store', () => {
+    it('keys installed while a store write is in flight are stored by a write of their own', async () => {
+      const store = new HeldStore('append');
+      const { server, client } = await channels();
+      const { s, t } = attached(server);
+      s._useStore(store, await store.create(SID, s._meta(), store.register({ onTakeover() {}, onPublish() {} })));
+      s._offerRekey();
+      await until(() => controls(t, 'rekey').length === 1, 'the rekey offer');
+      const answer = await client.onRekey(controls(t, 'rekey')[0], () => 1);
+      store.hold();
+      const calls = store.calls;
+      s.send(ev(1)).catch(() => {});
+      await until(() => store.calls === calls + 1, 'the write of event 1');
+      s.link.receiveFrame(`${answer}\n`); // the answer arrives while that write waits: epoch 1 installed
+      assert.strictEqual(s.channel.epoch, 1);
+      store.release();
+      await untilStore(async () => (await store.load(SID)).meta.channel.epochs.some((e) => e.ep === 1), 'the keys of epoch 1');
+      const rec = await store.load(SID);
+      assert.strictEqual(rec.meta.channel.pending, null);
+      assert.deepStrictEqual(rec.events.map((e) => e.seq), [1]);
+    });
+  });
+
+  describe('client frames a session refuses', () => {
+    it('a rekeyed answer the Channel refuses is a coded protocol error that ends the frame', async () => {
+      const { server, client } = await channels();
+      const { s, t, log } = attached(server);
+      const msg = await client.seal(1, JSON.stringify({ n: 1 }));
+      s.link.receiveFrame(`${build.rekey('rekeyed', 5, 'AAAA', 'bWFj', 1)}\n${msg}\n`);
+      assert.deepStrictEqual(log.errors.map((e) => [e.code, e.message]), [['ERR_STREAM_CONTROL', 'rekeyed for epoch 5 that was not offered']]);
+      assert.deepStrictEqual(log.disconnects, ['rekeyed for epoch 5 that was not offered']);
+      assert.deepStrictEqual(log.messages, []); // the message behind it is not delivered: the resume sends it again
+      assert.strictEqual(s.lastClientSeq, 0);
+      assert.strictEqual(t.terminated, true);
+    });
+
+    it('a control frame a server never reads ends the frame: nothing after it is delivered', () => {
+      const { s, t, log } = attached();
+      s.link.receiveFrame(`${build.rekey('rekeyed', 1, 'AAAA', 'bWFj', 1)}\n{"n":1}\n`);
+      assert.deepStrictEqual(log.errors.map((e) => [e.code, e.message]), [['ERR_STREAM_CONTROL', 'unexpected rekeyed frame from a client']]);
+      assert.deepStrictEqual(log.messages, []);
+      assert.strictEqual(s.lastClientSeq, 0);
+      assert.strictEqual(t.terminated, true);
+    });
+
+    it('the third refusal of one message by an error with no code closes the session ENCRYPTION_DECRYPTION_FAILED', () => {
+      // every error of a real Channel has a code: a Channel that throws a bare Error stands for one that does not
+      const opaque = new Error('opaque failure');
+      const channel = {
+        epoch: 0,
+        open() {
+          throw opaque;
+        },
+        mac: () => 'bWFj',
+        check: () => true,
+        frameOpener: () => null,
+        resendFrame: () => null,
+        dispose() {},
+      };
+      const { s, log } = attached(channel);
+      for (let i = 0; i < 3; i++) {
+        if (i > 0) s._attach(fakeTransport(), 0);
+        s.link.receiveFrame('{"n":1}\n');
+      }
+      assert.deepStrictEqual(log.errors, [opaque, opaque, opaque]);
+      assert.strictEqual(log.closes.length, 1);
+      assert.deepStrictEqual([log.closes[0].code, log.closes[0].message], ['ENCRYPTION_DECRYPTION_FAILED', 'client message 1 refused 3 times: opaque failure']);
+      assert.deepStrictEqual(log.messages, []);
     });
   });
 });
