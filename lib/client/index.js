@@ -823,7 +823,10 @@ class ReconnectingStream extends EventEmitter {
           (frame) => {
             if (this._transport === t && link.transport) link.control(frame);
           },
-          (err) => this._drop(`rekey failed: ${err.message}`, err),
+          // the same error and drop as a synchronous refusal, on the connection it came on
+          (err) => {
+            if (this._transport === t) link._protocolError(err.message, err.code);
+          },
         );
       } else if (r) link.control(r);
       return true;

@@ -450,7 +450,7 @@ class Channel {
     if (this.async) {
       return (async () => {
         const kp = await web.keyPair();
-        const secret = await web.sharedSecret(kp.privateKey, f.pub);
+        const secret = await deriveWeb(kp.privateKey, f.pub);
         const keys = await web.keysFromSecret(secret, this.sid);
         secret.fill(0);
         this._install(f.ep, keys.clientToServerKey, keys.serverToClientKey);
@@ -557,6 +557,15 @@ function derive(kp, b64) {
   }
 }
 
+/** derive() on crypto.subtle: the shared secret of a private CryptoKey and the peer's public key (base64). */
+async function deriveWeb(privateKey, b64) {
+  try {
+    return await web.sharedSecret(privateKey, String(b64));
+  } catch (err) {
+    throw new SecureError(`invalid peer public key: ${err.message}`, 'ENCRYPTION_INVALID_PUBLIC_KEY');
+  }
+}
+
 function clientHello(publicKeyB64) {
   return { protocolVersion: 2, clientEphemeralPubKeyB64: publicKeyB64, curve: 'P-256', supportedAlgorithms: ['AES-GCM-256'] };
 }
@@ -598,12 +607,7 @@ function webClientHandshake() {
     async finish(serverHello, sid) {
       checkServerHello(serverHello);
       const k = await kp;
-      let secret;
-      try {
-        secret = await web.sharedSecret(k.privateKey, String(serverHello.serverEphemeralPubKeyB64));
-      } catch (err) {
-        throw new SecureError(`invalid peer public key: ${err.message}`, 'ENCRYPTION_INVALID_PUBLIC_KEY');
-      }
+      const secret = await deriveWeb(k.privateKey, serverHello.serverEphemeralPubKeyB64);
       const keys = await web.keysFromSecret(secret, sid);
       const ch = new Channel({ role: 'client', sid, kid: serverHello.keyId, auth: authKeys(secret, sid), async: true });
       secret.fill(0);
