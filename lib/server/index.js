@@ -8,7 +8,7 @@ const http = require('node:http');
 const nodeCrypto = require('node:crypto');
 const { EventEmitter } = require('node:events');
 const { WebSocketServer } = require('ws');
-const { Session, SessionError, checkOutgoing, sessionMeta } = require('./session');
+const { Session, SessionError, checkOutgoing, sessionMeta, tell } = require('./session');
 const { MemorySessionStore } = require('../store/memory');
 const { RedisSessionStore } = require('../store/redis');
 const { HttpStreamTransport } = require('./transports');
@@ -275,23 +275,6 @@ class StreamServer extends EventEmitter {
     ws.send(build.challenge(nonce) + '\n');
   }
 
-  /**
-   * Emits 'session' or 'resume' to the app. A listener that throws is the
-   * app's error: it surfaces as an uncaught exception (as a throwing
-   * 'request' listener of node:http does) once this server has finished
-   * setting the session up, on every path alike: never taken for a store
-   * failure, never leaving a session half attached.
-   */
-  _tell(event, s) {
-    try {
-      this.emit(event, s);
-    } catch (err) {
-      process.nextTick(() => {
-        throw err;
-      });
-    }
-  }
-
   _reject(ws, code, message) {
     if (ws.readyState === 1) ws.send(build.reject(code, message) + '\n');
     ws.close(4400, code);
@@ -359,7 +342,7 @@ class StreamServer extends EventEmitter {
       if (token !== undefined) s._useStore(this._store, token);
       ws.send(build.welcome({ sid, resumed: false, rx: 0, hb: this.options.heartbeatIntervalMs, enc: serverHello, cred, first: 1, next: 1, max: this.options.maxPayload }) + '\n');
       s._attach(t, 0);
-      this._tell('session', s);
+      tell(this, 'session', s);
       return s;
     };
     if (!this._store) return open(undefined);
@@ -400,7 +383,7 @@ class StreamServer extends EventEmitter {
     const m = s.channel ? s.channel.mac('welcome', s.id, f.cn, rx, ob.nextSeq) : undefined;
     ws.send(build.welcome({ sid: s.id, resumed: true, rx, hb: this.options.heartbeatIntervalMs, first: ob.headSeq, next: ob.nextSeq, max: this.options.maxPayload, m }) + '\n');
     s._attach(t, f.rx);
-    this._tell('resume', s);
+    tell(this, 'resume', s);
   }
 
   /**
@@ -478,7 +461,7 @@ class StreamServer extends EventEmitter {
     s._restore(rec, this._store, token);
     // messages the previous server may have handed to its app without recording it
     if (Number.isSafeInteger(how.tx) && how.tx > rec.clientRx) s._redeliverUpTo = how.tx;
-    this._tell('session', s);
+    tell(this, 'session', s);
     how.attach(s);
     s._drainInbox();
     return s;
@@ -619,7 +602,7 @@ class StreamServer extends EventEmitter {
       },
       attach: (s) => {
         this._httpStream(s, res, from);
-        this._tell('resume', s);
+        tell(this, 'resume', s);
       },
     };
     this._fromStore(sid, how).catch((err) => refuse(503, RejectCode.ServerClosing, `the session store failed: ${err && err.message}`));

@@ -43,6 +43,23 @@ function sessionMeta(channel, verifier) {
   };
 }
 
+/**
+ * Emits an event to the app once the server has finished its own work. A
+ * listener that throws is the app's error: it surfaces as an uncaught
+ * exception (as a throwing 'request' listener of node:http does), never
+ * inside the server's own paths (a takeover from the store would otherwise
+ * take it for a store failure and leave the session half attached).
+ */
+function tell(emitter, event, ...args) {
+  try {
+    emitter.emit(event, ...args);
+  } catch (err) {
+    process.nextTick(() => {
+      throw err;
+    });
+  }
+}
+
 class Session extends EventEmitter {
   constructor(server, id, opts, channel, verifier) {
     super();
@@ -465,9 +482,9 @@ class Session extends EventEmitter {
     if (gap) {
       this.gaps++;
       this.link.control(build.gap(gap.from, gap.to, GapReason.ReplayOverflow, ch ? ch.mac('gap', gap.from, gap.to) : undefined));
-      this.emit('gap', { from: gap.from, to: gap.to, count: gap.to - gap.from + 1, reason: GapReason.ReplayOverflow });
+      tell(this, 'gap', { from: gap.from, to: gap.to, count: gap.to - gap.from + 1, reason: GapReason.ReplayOverflow });
     }
-    this.emit('connect', transport.kind);
+    tell(this, 'connect', transport.kind);
     return gap;
   }
 
@@ -545,4 +562,4 @@ class Session extends EventEmitter {
   }
 }
 
-module.exports = { Session, SessionError, checkOutgoing, sessionMeta };
+module.exports = { tell, Session, SessionError, checkOutgoing, sessionMeta };

@@ -1,6 +1,6 @@
 'use strict';
-// A StreamServer 'session' or 'resume' listener that throws is the app's
-// error: it surfaces as an uncaught exception (as a throwing 'request'
+// A StreamServer 'session' or 'resume' listener, or a session's 'connect'
+// listener, that throws is the app's error: it surfaces as an uncaught exception (as a throwing 'request'
 // listener of node:http does), after the server has finished setting the
 // session up, on every path alike: a new WebSocket session with and without
 // a store, a WebSocket resume that takes a session over from the store, and
@@ -85,6 +85,22 @@ describe('server: a throwing session or resume listener', function () {
     await a.close();
     return { b, ab, cred };
   }
+
+  it("a session's 'connect' listener throwing on a GET …/stream takeover: the app's error is uncaught, the events are served", async () => {
+    const sid = 's_listener_http_connect';
+    const { b, ab, cred } = await storedAway(sid);
+    const bug = new Error("app bug in 'connect'");
+    b.once('session', (s) => s.once('connect', () => {
+      throw bug;
+    }));
+    guard = catchUncaught();
+    const ac = new AbortController();
+    const r = await fetch(`${ab.httpUrl}/sessions/${sid}/stream?fromSeq=1`, { headers: { 'x-esn-credential': cred }, signal: ac.signal });
+    assert.strictEqual(await guard.caught, bug);
+    assert.strictEqual(r.status, 200);
+    assert.ok(b.sessions.get(sid).connected);
+    ac.abort();
+  });
 
   for (const event of ['session', 'resume']) {
     it(`a WebSocket resume that takes the session over from the store, '${event}' throwing: the app's error is uncaught, the client is welcomed back`, async () => {
