@@ -18,6 +18,7 @@ const http = require('node:http');
 const { WebSocketServer } = require('ws');
 const { Harness, until, once } = require('../helpers/stream-harness');
 const { processGuard, flipCiphertext } = require('../helpers/bad-input');
+const { withWebCrypto } = require('../helpers/webcrypto-env');
 const { ctl, token, mac, credentialKeys, chunkEvent, lib } = require('../attacks/support/v2');
 const { startPair } = require('../attacks/support/pair');
 const { ReconnectingStream } = require('../../lib/client');
@@ -105,18 +106,6 @@ async function answer(conn, reply) {
   const hello = await conn.hello();
   conn.send(reply(hello));
   return hello;
-}
-
-/** Runs `fn` with ENCLAVE_STREAM_WEBCRYPTO=1: channels made meanwhile run on crypto.subtle (the browsers' path). */
-async function withWebCrypto(fn) {
-  const was = process.env.ENCLAVE_STREAM_WEBCRYPTO;
-  process.env.ENCLAVE_STREAM_WEBCRYPTO = '1';
-  try {
-    return await fn();
-  } finally {
-    if (was === undefined) delete process.env.ENCLAVE_STREAM_WEBCRYPTO;
-    else process.env.ENCLAVE_STREAM_WEBCRYPTO = was;
-  }
 }
 
 /** The server's MAC key of a plaintext session (the resume verifier derived from the credential). */
@@ -533,7 +522,7 @@ describe('ReconnectingStream: frames from the server (a hand-made server on loop
     });
 
     it('crypto.subtle: an unusable ServerHello fails ENCRYPTION_HANDSHAKE_FAILED saying why', () =>
-      withWebCrypto(async () => {
+      withWebCrypto(true, async () => {
         const enc = { serverEphemeralPubKeyB64: 'x', curve: 'P-384', selectedAlgorithm: 'AES-GCM-256', keyId: 'k' };
         const { url } = await fakeServer(h, (conn) => answer(conn, () => welcome({ enc, cred: undefined })));
         const { c } = client(h, url, { encryption: 'required' });
@@ -541,7 +530,7 @@ describe('ReconnectingStream: frames from the server (a hand-made server on loop
       }));
 
     it('crypto.subtle: close() while the keys of the welcome are derived: not connected, but the session is known', () =>
-      withWebCrypto(async () => {
+      withWebCrypto(true, async () => {
         const kp = lib.generateKeyPairSync();
         const enc = { serverEphemeralPubKeyB64: kp.publicKeyB64, curve: 'P-256', selectedAlgorithm: 'AES-GCM-256', keyId: 'k_1' };
         const { url } = await fakeServer(h, (conn) => answer(conn, () => welcome({ enc, cred: undefined })));
@@ -556,7 +545,7 @@ describe('ReconnectingStream: frames from the server (a hand-made server on loop
       }));
 
     it('crypto.subtle: bufferedBytes counts a message being sealed and nothing once acknowledged; a seal that completes after close() is not queued', () =>
-      withWebCrypto(async () => {
+      withWebCrypto(true, async () => {
         const p = await startPair(h, { encrypted: true });
         assert.strictEqual(p.c.channel.async, true);
         const sent = p.c.send({ n: 1 });
@@ -575,7 +564,7 @@ describe('ReconnectingStream: frames from the server (a hand-made server on loop
       }));
 
     it('crypto.subtle: envelopes in the frame of a resumed welcome are opened and delivered', () =>
-      withWebCrypto(async () => {
+      withWebCrypto(true, async () => {
         const merged = [];
         const p = await startPair(h, {
           encrypted: true,
@@ -605,7 +594,7 @@ describe('ReconnectingStream: frames from the server (a hand-made server on loop
       }));
 
     it('crypto.subtle: a frame queued behind one that is refused is not read (the resume sends both again)', () =>
-      withWebCrypto(async () => {
+      withWebCrypto(true, async () => {
         const p = await startPair(h, {
           encrypted: true,
           relay: {
@@ -631,7 +620,7 @@ describe('ReconnectingStream: frames from the server (a hand-made server on loop
       }));
 
     it('crypto.subtle: the server rekeys; the client answers once its new keys exist, and seals under them', () =>
-      withWebCrypto(async () => {
+      withWebCrypto(true, async () => {
         const p = await startPair(h, { encrypted: true, server: { rekeyAfterMessages: 3 } });
         for (let i = 1; i <= 8; i++) p.s.send(chunkEvent(i));
         await until(() => p.got.length === 8, 'events');

@@ -14,6 +14,7 @@ const { generateKeyPairSync, deriveSharedSecretSync } = require('../../lib/crypt
 const { deriveSessionKeysSync } = require('../../lib/crypto/hkdf');
 const web = require('../../lib/crypto/web');
 const { webOnly } = require('../../lib/crypto/keys');
+const { withWebCrypto } = require('../helpers/webcrypto-env');
 
 async function pair(opts = {}) {
   const got = { server: [], client: [], serverErrors: [], clientErrors: [] };
@@ -54,14 +55,7 @@ const helloOf = (line) => JSON.parse(line);
  */
 async function onBothPaths(fn) {
   await fn('this backend');
-  const was = process.env.ENCLAVE_STREAM_WEBCRYPTO;
-  process.env.ENCLAVE_STREAM_WEBCRYPTO = '1';
-  try {
-    await fn('crypto.subtle');
-  } finally {
-    if (was === undefined) delete process.env.ENCLAVE_STREAM_WEBCRYPTO;
-    else process.env.ENCLAVE_STREAM_WEBCRYPTO = was;
-  }
+  await withWebCrypto(true, () => fn('crypto.subtle'));
 }
 
 /** 'sent' or the rejection's code (a handler attached at once: no unhandled rejection). */

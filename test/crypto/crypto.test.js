@@ -14,6 +14,7 @@ const { subtle } = globalThis.crypto;
 const hex = (h) => Buffer.from(h, 'hex');
 
 const { prng } = require('../helpers/prng');
+const { setWebCrypto } = require('../helpers/webcrypto-env');
 
 describe(`crypto (${backend} backend)`, function () {
   this.timeout(60000);
@@ -313,16 +314,11 @@ describe(`crypto (${backend} backend)`, function () {
 
   for (const mode of ['sync', 'webcrypto']) describe(`createEncryptedChannel (${mode === 'sync' ? backend : 'crypto.subtle, as in browsers'})`, () => {
     if (mode === 'webcrypto') {
-      let was;
+      let restore;
       before(() => {
-        was = process.env.ENCLAVE_STREAM_WEBCRYPTO;
-        process.env.ENCLAVE_STREAM_WEBCRYPTO = '1';
+        restore = setWebCrypto(true);
       });
-      after(() => {
-        // restored, not deleted: the ENCLAVE_STREAM_WEBCRYPTO=1 pass of npm test runs every later file with it
-        if (was === undefined) delete process.env.ENCLAVE_STREAM_WEBCRYPTO;
-        else process.env.ENCLAVE_STREAM_WEBCRYPTO = was;
-      });
+      after(() => restore());
     }
     async function pair(extra = {}) {
       const got = { server: [], client: [], serverErrors: [], clientErrors: [] };

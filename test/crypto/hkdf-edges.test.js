@@ -15,6 +15,7 @@ const path = require('node:path');
 const { deriveKey, deriveKeySync, deriveSessionKeys, deriveSessionKeysSync, deriveSessionCryptoKeys, importAesGcmKey, HkdfError } = require('../../lib/crypto/hkdf');
 const { rawAesKey } = require('../../lib/crypto/keys');
 const { native } = require('../../lib/binding');
+const { withWebCrypto } = require('../helpers/webcrypto-env');
 
 const secret = Uint8Array.from({ length: 32 }, (_, i) => i * 5 + 1);
 const hkdf = (salt, info, len = 32) => Array.from(new Uint8Array(nodeCrypto.hkdfSync('sha256', secret, salt, Buffer.from(info), len)));
@@ -138,19 +139,9 @@ describe('crypto/hkdf edges', () => {
       [web, keys] = requireAsInBrowser('crypto/hkdf.js', 'crypto/keys.js');
     });
 
-    function withoutWebcryptoEnv(fn) {
-      const was = process.env.ENCLAVE_STREAM_WEBCRYPTO;
-      delete process.env.ENCLAVE_STREAM_WEBCRYPTO;
-      try {
-        return fn();
-      } finally {
-        if (was !== undefined) process.env.ENCLAVE_STREAM_WEBCRYPTO = was;
-      }
-    }
-
     it('keys.js there: no synchronous crypto, webOnly() true whatever ENCLAVE_STREAM_WEBCRYPTO says', () => {
       assert.strictEqual(keys.syncCrypto, false);
-      assert.strictEqual(withoutWebcryptoEnv(keys.webOnly), true);
+      assert.strictEqual(withWebCrypto(false, keys.webOnly), true);
       assert.notStrictEqual(web.HkdfError, HkdfError); // really a second module graph
     });
 

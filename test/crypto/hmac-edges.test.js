@@ -7,31 +7,15 @@
 const assert = require('node:assert');
 const nodeCrypto = require('node:crypto');
 const { sha256js, hmacSha256, hkdf32, mac, checkMac, safeEqual, randomToken, b64url, fromB64url } = require('../../lib/crypto/hmac');
+const { withWebCrypto } = require('../helpers/webcrypto-env');
 
 const hex = (b) => Buffer.from(b).toString('hex');
 const bytesOf = (n, seed = 1) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed * 7) & 0xff);
 
 /** Runs fn with the browser's (pure JavaScript) path, whatever the backend. */
-function onWebPath(fn) {
-  const was = process.env.ENCLAVE_STREAM_WEBCRYPTO;
-  process.env.ENCLAVE_STREAM_WEBCRYPTO = '1';
-  try {
-    return fn();
-  } finally {
-    if (was === undefined) delete process.env.ENCLAVE_STREAM_WEBCRYPTO;
-    else process.env.ENCLAVE_STREAM_WEBCRYPTO = was;
-  }
-}
-
-function onNodePath(fn) {
-  const was = process.env.ENCLAVE_STREAM_WEBCRYPTO;
-  delete process.env.ENCLAVE_STREAM_WEBCRYPTO;
-  try {
-    return fn();
-  } finally {
-    if (was !== undefined) process.env.ENCLAVE_STREAM_WEBCRYPTO = was;
-  }
-}
+const onWebPath = (fn) => withWebCrypto(true, fn);
+/** Runs fn with Node's path (node:crypto), whatever this pass sets. */
+const onNodePath = (fn) => withWebCrypto(false, fn);
 
 describe('crypto/hmac edges', () => {
   it('sha256js equals node:crypto at every length 0..200 (both padding boundaries, 55/56 and 64) and at 1000', () => {

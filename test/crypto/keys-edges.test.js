@@ -12,18 +12,7 @@ const nodeCrypto = require('node:crypto');
 const { native } = require('../../lib/binding');
 const aes = require('../../lib/crypto/aes-gcm');
 const { syncCrypto, webOnly, needSync, subtle, isCryptoKey, remember, rawAesKey, nativeGcm } = require('../../lib/crypto/keys');
-
-function withWebcrypto(value, fn) {
-  const was = process.env.ENCLAVE_STREAM_WEBCRYPTO;
-  if (value === undefined) delete process.env.ENCLAVE_STREAM_WEBCRYPTO;
-  else process.env.ENCLAVE_STREAM_WEBCRYPTO = value;
-  try {
-    return fn();
-  } finally {
-    if (was === undefined) delete process.env.ENCLAVE_STREAM_WEBCRYPTO;
-    else process.env.ENCLAVE_STREAM_WEBCRYPTO = was;
-  }
-}
+const { withWebCrypto } = require('../helpers/webcrypto-env');
 
 async function aesKey() {
   return globalThis.crypto.subtle.importKey('raw', new Uint8Array(32).fill(3), { name: 'AES-GCM' }, false, ['encrypt', 'decrypt']);
@@ -32,15 +21,15 @@ async function aesKey() {
 describe('crypto/keys edges', () => {
   it('Node has synchronous crypto; webOnly() is true exactly when ENCLAVE_STREAM_WEBCRYPTO is "1", read at each call', () => {
     assert.strictEqual(syncCrypto, true);
-    assert.strictEqual(withWebcrypto(undefined, webOnly), false);
-    assert.strictEqual(withWebcrypto('1', webOnly), true);
-    assert.strictEqual(withWebcrypto('0', webOnly), false);
-    assert.strictEqual(withWebcrypto('true', webOnly), false);
+    assert.strictEqual(withWebCrypto(false, webOnly), false);
+    assert.strictEqual(withWebCrypto('1', webOnly), true);
+    assert.strictEqual(withWebCrypto('0', webOnly), false);
+    assert.strictEqual(withWebCrypto('true', webOnly), false);
   });
 
   it('needSync() does not throw in Node, on any path', () => {
-    assert.strictEqual(withWebcrypto(undefined, () => needSync('x')), undefined);
-    assert.strictEqual(withWebcrypto('1', () => needSync('x')), undefined);
+    assert.strictEqual(withWebCrypto(false, () => needSync('x')), undefined);
+    assert.strictEqual(withWebCrypto(true, () => needSync('x')), undefined);
   });
 
   it('subtle() is the global crypto.subtle', () => {

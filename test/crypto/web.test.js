@@ -16,6 +16,7 @@ const WebEmitter = require('../../lib/browser/events');
 const browserCodec = require('../../lib/browser/codec');
 const { Harness, until } = require('../helpers/stream-harness');
 const { prng } = require('../helpers/prng');
+const { setWebCrypto } = require('../helpers/webcrypto-env');
 
 const hex = (h) => Buffer.from(h, 'hex');
 
@@ -94,16 +95,13 @@ describe(`crypto.subtle twin, as in browsers (sync side: ${backend})`, function 
 
   describe('ReconnectingStream on crypto.subtle', () => {
     let h;
-    let was;
+    let restore;
     beforeEach(() => {
       h = new Harness();
-      was = process.env.ENCLAVE_STREAM_WEBCRYPTO;
-      process.env.ENCLAVE_STREAM_WEBCRYPTO = '1';
+      restore = setWebCrypto(true);
     });
     afterEach(async () => {
-      // restored, not deleted: the ENCLAVE_STREAM_WEBCRYPTO=1 pass of npm test runs every later file with it
-      if (was === undefined) delete process.env.ENCLAVE_STREAM_WEBCRYPTO;
-      else process.env.ENCLAVE_STREAM_WEBCRYPTO = was;
+      restore();
       await h.cleanup();
     });
 

@@ -16,7 +16,7 @@ const assert = require('node:assert');
 const { Session } = require('../../lib/server/session');
 const { StreamServer, MemorySessionStore, SERVER_DEFAULTS } = require('../../lib/server');
 const { HeldStore } = require('../helpers/held-store');
-const { fakeTransport, wire } = require('../helpers/fake-transport');
+const { fakeTransport, wire, events, controls, sessionChannels } = require('../helpers/fake-transport');
 const secure = require('../../lib/transport/secure');
 const { build, GapReason, RejectCode } = require('../../lib/protocol/control');
 const { mac, randomToken } = require('../../lib/crypto/hmac');
@@ -39,8 +39,6 @@ function fakeServer() {
   };
 }
 
-const controls = (t, type) => wire(t).filter((f) => f.$esn !== undefined && f.t === type);
-const events = (t) => wire(t).filter((f) => f.$esn === undefined);
 /** Waits for the turn on which a Link writes what it queued. */
 const flushed = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -57,14 +55,6 @@ const made = []; // closed after each test
 
 function newSession(o = {}, channel = null, verifier = null) {
   return made[made.push(new Session(fakeServer(), SID, { ...OPTS, ...o }, channel, verifier)) - 1];
-}
-
-/** A session's two Channels from a real handshake (the client's is async on crypto.subtle). */
-async function channels() {
-  const hs = secure.clientHandshake();
-  const { serverHello, channel } = secure.serverHandshake(await hs.hello, SID);
-  const client = await hs.finish(serverHello, SID);
-  return { server: channel, client };
 }
 
 /** Client message `m` sealed as data line `seq`. */
@@ -86,7 +76,7 @@ function record(s) {
 
 /** An encrypted session kept in `store`, as StreamServer makes one for a handshake. */
 async function storedEncrypted(store, o = {}) {
-  const { server, client } = await channels();
+  const { server, client } = await sessionChannels(SID);
   const s = newSession(o, server);
   const node = store.register({ onTakeover() {}, onPublish() {} });
   s._useStore(store, await store.create(SID, s._meta(), node));
@@ -149,7 +139,7 @@ describe('server/session edges', () => {
 
   describe('rekey offers', () => {
     it('send() offers a rekey once rekeyAfterMessages events were sealed', async () => {
-      const { server } = await channels();
+      const { server } = await sessionChannels(SID);
       const s = newSession({ rekeyAfterMessages: 2 }, server);
       const t = fakeTransport();
       s._attach(t, 0);
@@ -163,7 +153,7 @@ describe('server/session edges', () => {
     });
 
     it('a detached session offers none, and none is sent when a client attaches', async () => {
-      const { server } = await channels();
+      const { server } = await sessionChannels(SID);
       const s = newSession({ rekeyAfterMessages: 1 }, server);
       await s.send(ev(1));
       await s.send(ev(2));
@@ -175,7 +165,7 @@ describe('server/session edges', () => {
     });
 
     it('an accepted client message offers a rekey only when one is due', async () => {
-      const { server, client } = await channels();
+      const { server, client } = await sessionChannels(SID);
       const s = newSession({}, server);
       const log = record(s);
       const t = fakeTransport();
@@ -208,7 +198,7 @@ describe('server/session edges', () => {
 
   describe('client messages', () => {
     it('a refused line drops the connection with a reason naming the client message', async () => {
-      const { server } = await channels();
+      const { server } = await sessionChannels(SID);
       const s = newSession({}, server);
       const log = record(s);
       const t = fakeTransport();
@@ -221,7 +211,7 @@ describe('server/session edges', () => {
     });
 
     it('a whole frame of sealed messages is delivered (the batch-open path on the addon)', async () => {
-      const { server, client } = await channels();
+      const { server, client } = await sessionChannels(SID);
       const s = newSession({}, server);
       const log = record(s);
       s._attach(fakeTransport(), 0);
@@ -232,7 +222,7 @@ describe('server/session edges', () => {
     });
 
     it('a POST body answers its refusal itself: the live connection stays and it is not counted', async () => {
-      const { server } = await channels();
+      const { server } = await sessionChannels(SID);
       const s = newSession({}, server);
       const log = record(s);
       const t = fakeTransport();
@@ -245,7 +235,7 @@ describe('server/session edges', () => {
     });
 
     it('after a POST, a refused WebSocket line drops the connection again', async () => {
-      const { server, client } = await channels();
+      const { server, client } = await sessionChannels(SID);
       const s = newSession({}, server);
       const log = record(s);
       const t = fakeTransport();
@@ -284,7 +274,7 @@ describe('server/session edges', () => {
       plain.link.receiveFrame(`${build.rekey('rekeyed', 1, 'AAAA', 'bWFj', 1)}\n`);
       assert.deepStrictEqual(log.errors.map((e) => [e.code, e.message]), [['ERR_STREAM_CONTROL', 'unexpected rekeyed frame from a client']]);
 
-      const { server } = await channels();
+      const { server } = await sessionChannels(SID);
       const enc = newSession({}, server);
       const elog = record(enc);
       enc._attach(fakeTransport(), 0);
@@ -438,7 +428,7 @@ describe('server/session edges', () => {
     });
 
     it('wipes the keys of an encrypted session', async () => {
-      const { server } = await channels();
+      const { server } = await sessionChannels(SID);
       const s = newSession({}, server);
       s.close();
       assert.strictEqual(server.sealer, null);

@@ -19,9 +19,8 @@ const assert = require('node:assert');
 const { Session } = require('../../lib/server/session');
 const { MemorySessionStore, SERVER_DEFAULTS } = require('../../lib/server');
 const { HeldStore } = require('../helpers/held-store');
-const { fakeTransport, wire } = require('../helpers/fake-transport');
+const { fakeTransport, events, controls, sessionChannels } = require('../helpers/fake-transport');
 const { build } = require('../../lib/protocol/control');
-const secure = require('../../lib/transport/secure');
 const { until } = require('../helpers/stream-harness');
 
 const SID = 's_store_edges';
@@ -29,8 +28,7 @@ const OPTS = { ...SERVER_DEFAULTS, heartbeatIntervalMs: 0, heartbeatTimeoutMs: 0
 const ev = (i) => ({ type: 'stdout', payload: { chunk: `${i}` } });
 const fakeServer = () => ({ _forget() {} });
 
-const events = (t) => wire(t).filter((f) => f.$esn === undefined);
-const rejects = (t) => wire(t).filter((f) => f.$esn !== undefined && f.t === 'reject');
+const rejects = (t) => controls(t, 'reject');
 
 
 const made = [];
@@ -60,13 +58,6 @@ async function untilStore(cond, what) {
   assert.fail(`the store never showed ${what}`);
 }
 
-/** A session's two Channels from a real handshake (the client's is async on crypto.subtle). */
-async function channels() {
-  const hs = secure.clientHandshake();
-  const { serverHello, channel } = secure.serverHandshake(await hs.hello, SID);
-  return { server: channel, client: await hs.finish(serverHello, SID) };
-}
-
 /** A session (encrypted with `channel`, or plaintext) on a fake transport, with what it emits. */
 function attached(channel = null) {
   const s = new Session(fakeServer(), SID, { ...OPTS }, channel, null);
@@ -80,8 +71,6 @@ function attached(channel = null) {
   s.on('disconnect', (r) => log.disconnects.push(r));
   return { s, t, log };
 }
-
-const controls = (t, type) => wire(t).filter((f) => f.$esn !== undefined && f.t === type);
 
 /** Items still waiting in the store's inbox of SID. */
 const inboxLength = (store) => store._records.get(SID).inbox.length;
@@ -414,7 +403,7 @@ describe('server/session store edges', () => {
   describe('rekeys with a store', () => {
     it('keys installed while a store write is in flight are stored by a write of their own', async () => {
       const store = new HeldStore('append');
-      const { server, client } = await channels();
+      const { server, client } = await sessionChannels(SID);
       const { s, t } = attached(server);
       s._useStore(store, await store.create(SID, s._meta(), store.register({ onTakeover() {}, onPublish() {} })));
       s._offerRekey();
@@ -436,7 +425,7 @@ describe('server/session store edges', () => {
 
   describe('client frames a session refuses', () => {
     it('a rekeyed answer the Channel refuses is a coded protocol error that ends the frame', async () => {
-      const { server, client } = await channels();
+      const { server, client } = await sessionChannels(SID);
       const { s, t, log } = attached(server);
       const msg = await client.seal(1, JSON.stringify({ n: 1 }));
       s.link.receiveFrame(`${build.rekey('rekeyed', 5, 'AAAA', 'bWFj', 1)}\n${msg}\n`);

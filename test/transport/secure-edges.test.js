@@ -12,6 +12,7 @@
 const assert = require('node:assert');
 const { clientHandshake, serverHandshake, credentialKey, Channel } = require('../../lib/transport/secure');
 const { generateKeyPairSync } = require('../../lib/crypto/ecdh');
+const { withWebCrypto } = require('../helpers/webcrypto-env');
 
 const SID = 's_edges';
 const coded = (code, message) => (err) => {
@@ -34,16 +35,7 @@ async function sealed(client, seq, msg = '{"n":1}') {
 }
 
 /** A client handshake on crypto.subtle, as browsers run it, whatever this run's backend. */
-function webClientHandshake() {
-  const was = process.env.ENCLAVE_STREAM_WEBCRYPTO;
-  process.env.ENCLAVE_STREAM_WEBCRYPTO = '1';
-  try {
-    return clientHandshake();
-  } finally {
-    if (was === undefined) delete process.env.ENCLAVE_STREAM_WEBCRYPTO;
-    else process.env.ENCLAVE_STREAM_WEBCRYPTO = was;
-  }
-}
+const webClientHandshake = () => withWebCrypto(true, clientHandshake);
 
 /** A session whose client channel is async (crypto.subtle); the server's is sync. */
 async function webChannels() {
