@@ -15,31 +15,11 @@ const { deriveSessionKeysSync } = require('../../lib/crypto/hkdf');
 const web = require('../../lib/crypto/web');
 const { webOnly } = require('../../lib/crypto/keys');
 const { withWebCrypto } = require('../helpers/webcrypto-env');
-
-async function pair(opts = {}) {
-  const got = { server: [], client: [], serverErrors: [], clientErrors: [] };
-  const wire = { toServer: [], toClient: [] };
-  const server = await createEncryptedChannel({
-    role: 'server',
-    onMessage: (m) => got.server.push(m),
-    onError: (e) => got.serverErrors.push(e),
-    send: (f) => wire.toClient.push(f),
-    ...opts.server,
-  });
-  const client = await createEncryptedChannel({
-    role: 'client',
-    remotePublicKey: opts.noKey ? undefined : server.getPublicKey(),
-    onMessage: (m) => got.client.push(m),
-    onError: (e) => got.clientErrors.push(e),
-    send: (f) => wire.toServer.push(f),
-    ...opts.client,
-  });
-  return { server, client, got, wire };
-}
+const { channelPair } = require('../helpers/channel-pair');
 
 /** A client and server with keys on both sides; returns the client's hello and first envelope line. */
 async function handshaken(opts) {
-  const p = await pair(opts);
+  const p = await channelPair(opts);
   await p.client.send({ n: 1 });
   const [hello, first] = p.wire.toServer[0].split('\n');
   p.server.receive(`${hello}\n`);
@@ -74,7 +54,7 @@ const isEnvelopeError = (e) => e.code === 'ENCRYPTION_DECRYPTION_FAILED' && e.re
 describe('crypto/channel edges', () => {
   describe('hellos', () => {
     it('a server ignores (as a bad envelope) lines that are not a full client hello', async () => {
-      const { server, got, wire } = await pair();
+      const { server, got, wire } = await channelPair();
       const kp = generateKeyPairSync();
       const good = { mode: 'required', clientHello: { protocolVersion: 2, clientEphemeralPubKeyB64: kp.publicKeyB64, curve: 'P-256', supportedAlgorithms: ['AES-256-GCM'] }, sessionId: 's_1', keyId: 'k_1' };
       const bad = [
@@ -97,7 +77,7 @@ describe('crypto/channel edges', () => {
     });
 
     it('refuses an unsupported curve (HANDSHAKE_FAILED) and a hello without AES-256-GCM (UNSUPPORTED_ALGORITHM)', async () => {
-      const { server, got, wire } = await pair();
+      const { server, got, wire } = await channelPair();
       const kp = generateKeyPairSync();
       const hello = (h) => JSON.stringify({ mode: 'required', clientHello: { protocolVersion: 2, clientEphemeralPubKeyB64: kp.publicKeyB64, curve: 'P-256', supportedAlgorithms: ['AES-256-GCM'], ...h }, sessionId: 's_1', keyId: 'k_1' });
       server.receive(`${hello({ curve: 'P-384' })}\n`);
@@ -128,7 +108,7 @@ describe('crypto/channel edges', () => {
     });
 
     it('a client refuses a server hello with another algorithm (UNSUPPORTED_ALGORITHM)', async () => {
-      const { server, client, got, wire } = await pair({ noKey: true });
+      const { server, client, got, wire } = await channelPair({ noKey: true });
       const q = client.send({ n: 1 });
       server.receive(wire.toServer.join(''));
       await server.settled();
@@ -310,7 +290,7 @@ describe('crypto/channel edges', () => {
     });
 
     it('counts sends and hands a synchronous frame to the transport inside send() (sync backends)', async () => {
-      const { client, wire } = await pair();
+      const { client, wire } = await channelPair();
       const p = client.send({ n: 1 });
       const now = wire.toServer.length;
       await p;
@@ -321,11 +301,11 @@ describe('crypto/channel edges', () => {
 
     it('maxNonces: a send past the limit rejects with KEY_EXPIRED, also one queued before the keys', async () => {
       await onBothPaths(async (path) => {
-        const { client } = await pair({ client: { maxNonces: 1 } });
+        const { client } = await channelPair({ client: { maxNonces: 1 } });
         await client.send({ n: 1 });
         await assert.rejects(client.send({ n: 2 }), (e) => e.code === 'ENCRYPTION_KEY_EXPIRED' && /nonce limit/.test(e.message), path);
         // queued: the second of two sends waiting for the server's hello
-        const q = await pair({ noKey: true, client: { maxNonces: 1 } });
+        const q = await channelPair({ noKey: true, client: { maxNonces: 1 } });
         const one = outcome(q.client.send({ n: 1 }));
         const two = outcome(q.client.send({ n: 2 }));
         q.server.receive(q.wire.toServer.join(''));
@@ -346,7 +326,7 @@ describe('crypto/channel edges', () => {
       process.on('unhandledRejection', onUnhandled);
       try {
         await onBothPaths(async (path) => {
-          const { client } = await pair({ client: { maxNonces: 1 } });
+          const { client } = await channelPair({ client: { maxNonces: 1 } });
           const one = outcome(client.send({ n: 1 }));
           const two = outcome(client.send({ n: 2 }));
           assert.deepStrictEqual([await one, await two], ['sent', 'ENCRYPTION_KEY_EXPIRED'], path);
@@ -372,7 +352,7 @@ describe('crypto/channel edges', () => {
 
     it('close() wipes the keys and the private key, rejects queued sends, and can be called twice', async () => {
       const kp = generateKeyPairSync();
-      const { client, server, got, wire } = await pair({ noKey: true, client: { keyPair: webOnly() ? undefined : kp } });
+      const { client, server, got, wire } = await channelPair({ noKey: true, client: { keyPair: webOnly() ? undefined : kp } });
       const queued = client.send({ n: 1 });
       server.receive(wire.toServer.join(''));
       await server.settled();

@@ -15,6 +15,7 @@ const hex = (h) => Buffer.from(h, 'hex');
 
 const { prng } = require('../helpers/prng');
 const { setWebCrypto } = require('../helpers/webcrypto-env');
+const { channelPair } = require('../helpers/channel-pair');
 
 describe(`crypto (${backend} backend)`, function () {
   this.timeout(60000);
@@ -320,27 +321,8 @@ describe(`crypto (${backend} backend)`, function () {
       });
       after(() => restore());
     }
-    async function pair(extra = {}) {
-      const got = { server: [], client: [], serverErrors: [], clientErrors: [] };
-      const wire = { toServer: [], toClient: [] };
-      const server = await c.createEncryptedChannel({
-        role: 'server',
-        onMessage: (m) => got.server.push(m),
-        onError: (e) => got.serverErrors.push(e),
-        send: (f) => wire.toClient.push(f),
-      });
-      const client = await c.createEncryptedChannel({
-        role: 'client',
-        remotePublicKey: extra.noKey ? undefined : server.getPublicKey(),
-        onMessage: (m) => got.client.push(m),
-        onError: (e) => got.clientErrors.push(e),
-        send: (f) => wire.toServer.push(f),
-      });
-      return { server, client, got, wire };
-    }
-
     it('README example: the first frame carries the hello; messages arrive once, in order, both ways', async () => {
-      const { server, client, got, wire } = await pair();
+      const { server, client, got, wire } = await channelPair();
       assert.match(server.getPublicKey(), /^B[A-Za-z0-9+/]{86}=$/);
       await client.send({ type: 'tool_call', name: 'secretOp', args: {} });
       await client.send({ n: 2 });
@@ -360,7 +342,7 @@ describe(`crypto (${backend} backend)`, function () {
     });
 
     it('without remotePublicKey the server hello completes the handshake', async () => {
-      const { server, client, got, wire } = await pair({ noKey: true });
+      const { server, client, got, wire } = await channelPair({ noKey: true });
       const p = client.send({ queued: 1 });
       assert.strictEqual(wire.toServer.length, 1); // the hello alone
       server.receive(wire.toServer.shift());
@@ -373,7 +355,7 @@ describe(`crypto (${backend} backend)`, function () {
     });
 
     it('drops and reports a replayed frame; reports an authentication failure without ending the channel', async () => {
-      const { server, client, got, wire } = await pair();
+      const { server, client, got, wire } = await channelPair();
       await client.send({ n: 1 });
       await client.send({ n: 2 });
       const [f1, f2] = wire.toServer;

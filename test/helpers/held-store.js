@@ -1,9 +1,12 @@
 'use strict';
-// A MemorySessionStore whose calls of one method can be held (a slow store)
-// and are counted: `new HeldStore('append')`, then hold() / release() and
-// `store.calls`.
+// Store helpers of the Session tests: a MemorySessionStore whose calls of one
+// method can be held (a slow store) and are counted: `new HeldStore('append')`,
+// then hold() / release() and `store.calls`; and `untilStore(cond, what)`,
+// which waits until a store read shows something.
 
+const assert = require('node:assert');
 const { MemorySessionStore } = require('../../lib/server');
+const { flushed } = require('./fake-transport');
 
 class HeldStore extends MemorySessionStore {
   constructor(method, o) {
@@ -34,4 +37,13 @@ class HeldStore extends MemorySessionStore {
   }
 }
 
-module.exports = { HeldStore };
+/** Waits (event-loop turns, no timers) until the async `cond` (a store read) holds. */
+async function untilStore(cond, what) {
+  for (let i = 0; i < 1000; i++) {
+    if (await cond()) return;
+    await flushed();
+  }
+  assert.fail(`the store never showed ${what}`);
+}
+
+module.exports = { HeldStore, untilStore };

@@ -32,10 +32,8 @@ const { credentialKey } = require('../../lib/transport/secure');
 const { mac, randomToken } = require('../../lib/crypto/hmac');
 const { build } = require('../../lib/protocol/control');
 const { HeldStore } = require('../helpers/held-store');
+const { flushed } = require('../helpers/fake-transport');
 const { openEncrypted, resumeAs } = require('../attacks/support/v2');
-
-/** Waits for the turn after the current one (pending callbacks and microtasks run). */
-const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 /** A raw WebSocket that keeps every text frame exactly as received. */
 async function rawTexts(url) {
@@ -79,7 +77,7 @@ function appServer() {
 
 /** Resolves once `store` holds a record of `sid` (server.createSession() writes it asynchronously). */
 async function recorded(store, sid) {
-  while (!(await store.has(sid))) await turn();
+  while (!(await store.has(sid))) await flushed();
 }
 
 /** Resolves once `peer` (bad-input.js rawPeer) has been read up to here by the server: a ping's pong. */
@@ -540,7 +538,7 @@ describe('StreamServer edges (lib/server/index.js)', function () {
       await until(() => server.wss.clients.size === 0, 'the server saw the close');
       release();
       await created;
-      await turn();
+      await flushed();
       assert.deepStrictEqual([sessions.length, server.sessions.size, await store.has('s_gone')], [0, 0, false]);
     });
   });
@@ -602,7 +600,7 @@ describe('StreamServer edges (lib/server/index.js)', function () {
         settled = true;
       });
       await until(() => store.calls === 1, 'the store write');
-      await turn();
+      await flushed();
       assert.strictEqual(settled, false, 'resolved before the store wrote the event');
       store.release();
       await p;
@@ -708,7 +706,7 @@ describe('StreamServer edges (lib/server/index.js)', function () {
       await resumeHello(peer, { sid: 's_claim_gone', cred, rx: 0 });
       await until(() => store.calls === 1, 'the claim');
       a.getSession('s_claim_gone').close(); // removes the record
-      while (await store.has('s_claim_gone')) await turn();
+      while (await store.has('s_claim_gone')) await flushed();
       store.release();
       const [f] = await peer.next();
       assert.deepStrictEqual([f.t, f.code, f.message], ['reject', 'SESSION_AUTH_FAILED', 'session resume refused']);

@@ -14,9 +14,9 @@
 
 const assert = require('node:assert');
 const { Session } = require('../../lib/server/session');
-const { StreamServer, MemorySessionStore, SERVER_DEFAULTS } = require('../../lib/server');
-const { HeldStore } = require('../helpers/held-store');
-const { fakeTransport, wire, events, controls, sessionChannels } = require('../helpers/fake-transport');
+const { StreamServer, MemorySessionStore } = require('../../lib/server');
+const { HeldStore, untilStore } = require('../helpers/held-store');
+const { fakeTransport, flushed, lines, wire, events, controls, SESSION_OPTS, ev, fakeServer, sessionChannels } = require('../helpers/fake-transport');
 const secure = require('../../lib/transport/secure');
 const { build, GapReason, RejectCode } = require('../../lib/protocol/control');
 const { mac, randomToken } = require('../../lib/crypto/hmac');
@@ -25,36 +25,11 @@ const { installFakeClock } = require('../helpers/fake-clock');
 const { until } = require('../helpers/stream-harness');
 
 const SID = 's_edges';
-// no heartbeats and no expiry timers unless a test asks for them
-const OPTS = { ...SERVER_DEFAULTS, heartbeatIntervalMs: 0, heartbeatTimeoutMs: 0, sessionTtlMs: 0 };
-const ev = (i) => ({ type: 'stdout', payload: { chunk: `${i}` } });
-
-/** The StreamServer side a Session talks to: only _forget(). */
-function fakeServer() {
-  return {
-    forgotten: 0,
-    _forget() {
-      this.forgotten++;
-    },
-  };
-}
-
-/** Waits for the turn on which a Link writes what it queued. */
-const flushed = () => new Promise((resolve) => setImmediate(resolve));
-
-/** Waits (event-loop turns, no timers) until the async `cond` (a store read) holds. */
-async function untilStore(cond, what) {
-  for (let i = 0; i < 1000; i++) {
-    if (await cond()) return;
-    await flushed();
-  }
-  assert.fail(`the store never showed ${what}`);
-}
 
 const made = []; // closed after each test
 
 function newSession(o = {}, channel = null, verifier = null) {
-  return made[made.push(new Session(fakeServer(), SID, { ...OPTS, ...o }, channel, verifier)) - 1];
+  return made[made.push(new Session(fakeServer(), SID, { ...SESSION_OPTS, ...o }, channel, verifier)) - 1];
 }
 
 /** Client message `m` sealed as data line `seq`. */
@@ -112,8 +87,7 @@ describe('server/session edges', () => {
       s._attach(t, 0);
       await s.send({ extra: { a: 1 }, payload: { chunk: 'x' }, seq: 99, sessionId: 's_other', type: 'stdout', protocolVersion: 2 });
       await flushed();
-      const lines = t.frames.join('').split('\n').filter(Boolean);
-      assert.deepStrictEqual(lines, [build.ack(0), `{"protocolVersion":2,"sessionId":"${SID}","seq":1,"type":"stdout","payload":{"chunk":"x"},"extra":{"a":1}}`]);
+      assert.deepStrictEqual(lines(t), [build.ack(0), `{"protocolVersion":2,"sessionId":"${SID}","seq":1,"type":"stdout","payload":{"chunk":"x"},"extra":{"a":1}}`]);
     });
 
     it('one send() too many while sends wait for room is refused, naming session.send()', async () => {

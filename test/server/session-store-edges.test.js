@@ -17,16 +17,13 @@
 
 const assert = require('node:assert');
 const { Session } = require('../../lib/server/session');
-const { MemorySessionStore, SERVER_DEFAULTS } = require('../../lib/server');
-const { HeldStore } = require('../helpers/held-store');
-const { fakeTransport, events, controls, sessionChannels } = require('../helpers/fake-transport');
+const { MemorySessionStore } = require('../../lib/server');
+const { HeldStore, untilStore } = require('../helpers/held-store');
+const { fakeTransport, flushed, lines, events, controls, SESSION_OPTS, ev, fakeServer, sessionChannels } = require('../helpers/fake-transport');
 const { build } = require('../../lib/protocol/control');
 const { until } = require('../helpers/stream-harness');
 
 const SID = 's_store_edges';
-const OPTS = { ...SERVER_DEFAULTS, heartbeatIntervalMs: 0, heartbeatTimeoutMs: 0, sessionTtlMs: 0 };
-const ev = (i) => ({ type: 'stdout', payload: { chunk: `${i}` } });
-const fakeServer = () => ({ _forget() {} });
 
 const rejects = (t) => controls(t, 'reject');
 
@@ -35,7 +32,7 @@ const made = [];
 
 /** A plaintext session on `store` (its record made), attached to a fake transport. */
 async function stored(store, created) {
-  const s = new Session(fakeServer(), SID, { ...OPTS }, null, null);
+  const s = new Session(fakeServer(), SID, { ...SESSION_OPTS }, null, null);
   made.push(s);
   const node = store.register({ onTakeover() {}, onPublish() {} });
   if (created) s._useStore(store, null, store.create(SID, s._meta(), node));
@@ -49,18 +46,9 @@ async function stored(store, created) {
   return { s, t, log, node };
 }
 
-/** Waits (event-loop turns, no timers) until the async `cond` (a store read) holds. */
-async function untilStore(cond, what) {
-  for (let i = 0; i < 1000; i++) {
-    if (await cond()) return;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  assert.fail(`the store never showed ${what}`);
-}
-
 /** A session (encrypted with `channel`, or plaintext) on a fake transport, with what it emits. */
 function attached(channel = null) {
-  const s = new Session(fakeServer(), SID, { ...OPTS }, channel, null);
+  const s = new Session(fakeServer(), SID, { ...SESSION_OPTS }, channel, null);
   made.push(s);
   const t = fakeTransport();
   s._attach(t, 0);
@@ -238,13 +226,13 @@ describe('server/session store edges', () => {
     store.append = () => new Promise(() => {}); // the store never answers
     const { s } = await stored(store, false);
     const p = s.send(ev(1), false, true);
-    await new Promise((resolve) => setImmediate(resolve));
+    await flushed();
     s.close();
     await assert.rejects(p, (e) => e.code === 'ERR_SESSION_CLOSED' && e.message === 'session is closed');
   });
 
   it('a session with no store has no inbox to drain', async () => {
-    const s = new Session(fakeServer(), SID, { ...OPTS }, null, null);
+    const s = new Session(fakeServer(), SID, { ...SESSION_OPTS }, null, null);
     made.push(s);
     assert.strictEqual(await s._drainInbox(), undefined);
   });
@@ -260,7 +248,7 @@ describe('server/session store edges', () => {
   });
 
   it('send() refuses a closed session and a non-object with exact messages', async () => {
-    const s = new Session(fakeServer(), SID, { ...OPTS }, null, null);
+    const s = new Session(fakeServer(), SID, { ...SESSION_OPTS }, null, null);
     made.push(s);
     await assert.rejects(s.send(null), (e) => e instanceof TypeError && e.message === 'session.send(event): event must be an object');
     await assert.rejects(s.send([1]), (e) => e instanceof TypeError && e.message === 'session.send(event): event must be an object');
@@ -269,19 +257,19 @@ describe('server/session store edges', () => {
   });
 
   it('send() leaves out extra keys that are undefined or inherited', async () => {
-    const s = new Session(fakeServer(), SID, { ...OPTS }, null, null);
+    const s = new Session(fakeServer(), SID, { ...SESSION_OPTS }, null, null);
     made.push(s);
     const t = fakeTransport();
     s._attach(t, 0);
     const e = Object.assign(Object.create({ inherited: 1 }), ev(1), { gone: undefined, kept: 'k' });
     await s.send(e);
     await until(() => events(t).length === 1, 'the line');
-    const line = t.frames.join('').split('\n').filter((l) => l.startsWith('{"protocolVersion"'))[0];
+    const line = lines(t).filter((l) => l.startsWith('{"protocolVersion"'))[0];
     assert.strictEqual(line, `{"protocolVersion":2,"sessionId":"${SID}","seq":1,"type":"stdout","payload":{"chunk":"1"},"kept":"k"}`);
   });
 
   it("close(err) tells the client the server closed the session and why", () => {
-    const s = new Session(fakeServer(), SID, { ...OPTS }, null, null);
+    const s = new Session(fakeServer(), SID, { ...SESSION_OPTS }, null, null);
     made.push(s);
     const t = fakeTransport();
     s._attach(t, 0);
@@ -331,7 +319,7 @@ describe('server/session store edges', () => {
       const node = store.register({ onTakeover() {}, onPublish() {} });
       const token = await store.claim(SID, node);
       const rec = await store.load(SID);
-      const s = new Session(fakeServer(), SID, { ...OPTS }, null, null);
+      const s = new Session(fakeServer(), SID, { ...SESSION_OPTS }, null, null);
       made.push(s);
       s._restore(rec, store, token);
       const log = { messages: [], errors: [], gaps: [] };
@@ -357,7 +345,7 @@ describe('server/session store edges', () => {
 
     it('the rebuilt replay buffer evicts the oldest beyond maxReplayEvents', async () => {
       const { s } = await takenOver(); // its record holds events 3 and 4
-      const again = new Session(fakeServer(), SID, { ...OPTS, maxReplayEvents: 2 }, null, null);
+      const again = new Session(fakeServer(), SID, { ...SESSION_OPTS, maxReplayEvents: 2 }, null, null);
       made.push(again);
       again._restore(await s._store.store.load(SID), s._store.store, s._store.token);
       again.link.rx = 1;

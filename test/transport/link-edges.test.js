@@ -15,34 +15,7 @@ const { Link } = require('../../lib/transport/link');
 const { Outbox } = require('../../lib/transport/outbox');
 const { build } = require('../../lib/protocol/control');
 const { FakeClock } = require('../helpers/fake-clock');
-
-/**
- * The Link's transport duck type: records the frames and keeps the write
- * callbacks until written() (or calls them at once with syncWrites, as a
- * browser WebSocket wrapper does); `props` sets pollWrites, bufferedAmount...
- */
-function fakeTransport(kind, props = {}) {
-  return {
-    kind,
-    bufferedAmount: 0,
-    frames: [],
-    callbacks: [],
-    send(text, cb) {
-      this.frames.push(text);
-      if (cb && this.syncWrites) cb();
-      else if (cb) this.callbacks.push(cb);
-    },
-    written(err) {
-      for (const cb of this.callbacks.splice(0)) cb(err);
-    },
-    lines() {
-      return this.frames.join('').split('\n').filter(Boolean);
-    },
-    close() {},
-    terminate() {},
-    ...props,
-  };
-}
+const { fakeTransport, flushed, lines } = require('../helpers/fake-transport');
 
 /** A Link with no heartbeat and no backpressure limits; `hooks` are used as given. */
 function bareLink(role, o, hooks) {
@@ -71,8 +44,6 @@ function recordingLink(role, o = {}, hooks = {}) {
   return { link, seen };
 }
 
-/** Waits for the turn on which the Link writes what it queued. */
-const flushed = () => new Promise((resolve) => setImmediate(resolve));
 const framesOf = (t) => t.frames.map((f) => f.split('\n').filter(Boolean));
 const line = (n) => `L${n}`.padEnd(1000, '.');
 const frame = (...lines) => lines.join('\n') + '\n';
@@ -201,11 +172,11 @@ describe('transport/link edges: reading frames', () => {
     assert.deepStrictEqual([seen.data.length, seen.errors], [1, ['ERR_STREAM_BAD_LINE']]);
     link.receiveFrame(frame(build.batch(2), data({ n: 2 }), '{"$esn":2,"t":"ack","s":-1}'));
     await flushed();
-    assert.deepStrictEqual(t.lines(), [build.ack(0)], 'no ack of 1 or 2 on this connection');
+    assert.deepStrictEqual(lines(t), [build.ack(0)], 'no ack of 1 or 2 on this connection');
     const t2 = fakeTransport('ws');
     link.attach(t2, 0);
     await flushed();
-    assert.deepStrictEqual(t2.lines(), [build.ack(2)]);
+    assert.deepStrictEqual(lines(t2), [build.ack(2)]);
   });
 
   it('a sink is for its receiveFrame call only: a slow peer found by a later write goes to the owner', async () => {
@@ -423,7 +394,7 @@ describe('transport/link edges: when the peer is judged slow', () => {
     t.bufferedAmount = 5000;
     t.written();
     await flushed();
-    assert.deepStrictEqual([seen.errors, t.lines()], [[], [build.ack(0), 'L1']]);
+    assert.deepStrictEqual([seen.errors, lines(t)], [[], [build.ack(0), 'L1']]);
     link.enqueue('L2'); // something to write: now it counts
     await flushed();
     assert.deepStrictEqual(seen.errors, ['ERR_STREAM_SLOW_CONSUMER']);
@@ -436,7 +407,7 @@ describe('transport/link edges: when the peer is judged slow', () => {
     t.bufferedAmount = 5000;
     link.receiveFrame(frame(build.ack(1)));
     await flushed();
-    assert.deepStrictEqual([seen.acks, seen.errors, t.lines()], [1, [], [build.ack(0), 'L1']]);
+    assert.deepStrictEqual([seen.acks, seen.errors, lines(t)], [1, [], [build.ack(0), 'L1']]);
   });
 
   it('a frame with nothing new (a pong, a duplicate) writes nothing', async () => {
@@ -446,7 +417,7 @@ describe('transport/link edges: when the peer is judged slow', () => {
     t.bufferedAmount = 5000;
     link.receiveFrame(frame(build.pong(1), build.batch(1), data({ n: 1 })));
     await flushed();
-    assert.deepStrictEqual([link.stats.duplicates, seen.errors, t.lines()], [1, [], [build.ack(1)]]);
+    assert.deepStrictEqual([link.stats.duplicates, seen.errors, lines(t)], [1, [], [build.ack(1)]]);
   });
 });
 
@@ -532,7 +503,7 @@ describe('transport/link edges: hooks and timers', () => {
     const t2 = fakeTransport('ws');
     link.attach(t2, 1);
     await flushed();
-    assert.deepStrictEqual(t2.lines(), [build.ack(0), 'L2', 'L3']);
+    assert.deepStrictEqual(lines(t2), [build.ack(0), 'L2', 'L3']);
   });
 
   it('without setImmediate (a browser), the Link writes on a 0 ms timer', () => {
@@ -543,7 +514,7 @@ describe('transport/link edges: hooks and timers', () => {
     link.enqueue('L1');
     assert.deepStrictEqual(t.frames, []);
     clock.tick(1);
-    assert.deepStrictEqual(t.lines(), [build.ack(0), 'L1']);
+    assert.deepStrictEqual(lines(t), [build.ack(0), 'L1']);
   });
 
   it('detach leaves no timer behind: the pending write, the heartbeat and the write poll', () => {
@@ -554,7 +525,7 @@ describe('transport/link edges: hooks and timers', () => {
     link.enqueue('L1');
     link.wait().catch(() => {});
     clock.tick(1); // the ack is written; L1 waits (over highWaterMark): a write poll and another write turn are due
-    assert.deepStrictEqual(t.lines(), [build.ack(0)]);
+    assert.deepStrictEqual(lines(t), [build.ack(0)]);
     assert.strictEqual(clock.pending, 3, 'write turn, heartbeat, write poll');
     link.detach();
     assert.strictEqual(clock.pending, 0);
@@ -568,7 +539,7 @@ describe('transport/link edges: hooks and timers', () => {
     const t2 = fakeTransport('ws');
     link.attach(t2, 0);
     clock.tick(1001); // the ping at 2000, written on the next 0 ms turn
-    assert.deepStrictEqual(t2.lines(), [build.ack(0), build.ping(2000)]);
+    assert.deepStrictEqual(lines(t2), [build.ack(0), build.ping(2000)]);
   });
 
   it('one write turn pending at a time, none while detached; detach cancels it (setImmediate)', () => {
@@ -614,7 +585,7 @@ describe('transport/link edges: hooks and timers', () => {
     t.bufferedAmount = 5000;
     clock.tick(10);
     await flushed();
-    assert.deepStrictEqual([released, seen.errors, t.lines()], [false, [], [build.ack(0), 'x']]);
+    assert.deepStrictEqual([released, seen.errors, lines(t)], [false, [], [build.ack(0), 'x']]);
     link.rejectWaiters(new Error('closed'));
   });
 });
