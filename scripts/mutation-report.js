@@ -6,6 +6,9 @@
 //   node scripts/mutation-report.js reports/server.json reports/client.json ...
 //   node scripts/mutation-report.js --open reports/*.json   # only survivors with no verdict yet
 //   node scripts/mutation-report.js --write reports/*.json  # rewrites the scores of docs/MUTATION.md and docs/mutation/survivors.md
+//   node scripts/mutation-report.js --uncovered reports/runs/crypto.json
+//       # a --mutate spec of the lines holding uncovered mutants (with 10 lines
+//       # around each): what the `native` run of scripts/mutate.sh mutates
 //
 // A mutant is the same mutant in two reports when its file, position, mutator
 // and replacement are the same. It counts as detected when any run killed it
@@ -154,18 +157,48 @@ function replaceBlock(doc, name, body) {
   return `${doc.slice(0, a + open.length)}\n${body}${doc.slice(b)}`;
 }
 
+/**
+ * A --mutate spec (`file:from-to,…`) of the lines that hold NoCoverage
+ * mutants in `reports`, each widened by `pad` lines (the code may have moved
+ * a little since): the lines only another backend runs.
+ */
+function uncoveredSpec(reports, pad = 10) {
+  const spec = [];
+  for (const { json } of reports) {
+    for (const [file, f] of Object.entries(json.files)) {
+      const lines = new Set();
+      for (const m of f.mutants) {
+        if (m.status !== 'NoCoverage') continue;
+        for (let l = Math.max(1, m.location.start.line - pad); l <= m.location.end.line + pad; l++) lines.add(l);
+      }
+      const ls = [...lines].sort((a, b) => a - b);
+      for (let i = 0; i < ls.length; ) {
+        let j = i;
+        while (j + 1 < ls.length && ls[j + 1] === ls[j] + 1) j++;
+        spec.push(`${file}:${ls[i]}-${ls[j]}`);
+        i = j + 1;
+      }
+    }
+  }
+  return spec.join(',');
+}
+
 function main(argv) {
   const openOnly = argv.includes('--open');
   const write = argv.includes('--write');
   const files = argv.filter((a) => !a.startsWith('--'));
   if (files.length === 0) {
-    process.stderr.write('usage: node scripts/mutation-report.js [--open | --write] report.json[=label] ...\n');
+    process.stderr.write('usage: node scripts/mutation-report.js [--open | --write | --uncovered] report.json[=label] ...\n');
     return 2;
   }
   const reports = files.map((spec) => {
     const [file, label = path.basename(file, '.json')] = spec.split('=');
     return { label, json: JSON.parse(fs.readFileSync(file, 'utf8')) };
   });
+  if (argv.includes('--uncovered')) {
+    process.stdout.write(`${uncoveredSpec(reports)}\n`);
+    return 0;
+  }
   const all = merge(reports);
   const verdicts = readVerdicts();
   const list = [...all.entries()].map(([key, e]) => ({ key, ...e }));
@@ -209,4 +242,4 @@ function main(argv) {
 
 if (require.main === module) process.exitCode = main(process.argv.slice(2));
 
-module.exports = { merge, readVerdicts, tally };
+module.exports = { merge, readVerdicts, tally, uncoveredSpec };
