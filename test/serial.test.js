@@ -6,6 +6,7 @@
 
 const assert = require('node:assert');
 const { Serial, isThenable } = require('../lib/serial');
+const { turn } = require('./helpers/turn');
 
 /** A Promise with its resolve/reject outside. */
 function deferred() {
@@ -71,7 +72,7 @@ describe('Serial', () => {
     assert.deepStrictEqual(log, ['a:start'], 'nothing after the pending task ran');
     first.resolve();
     await first.promise;
-    await new Promise((r) => setImmediate(r));
+    await turn();
     assert.deepStrictEqual(log, ['a:start', 'a:end', 'b', 'c:start']);
     second.resolve();
     await s.idle();
@@ -103,7 +104,7 @@ describe('Serial', () => {
     let finish;
     s.run(() => ({ then: (res) => void (finish = () => res('done')) }));
     s.run((x) => log.push(x), 'after');
-    await new Promise(setImmediate);
+    await turn();
     assert.deepStrictEqual(log, []);
     finish();
     await s.idle();
@@ -123,7 +124,7 @@ describe('Serial', () => {
     const later = deferred();
     s.run(() => later.promise.then(() => log.push(2)));
     d.resolve();
-    await new Promise((r) => setImmediate(r));
+    await turn();
     assert.deepStrictEqual(log, [1], 'idle waits for the task queued after it was called');
     later.resolve();
     await idle;

@@ -33,6 +33,7 @@ const { Link } = require('../../lib/transport/link');
 const { Outbox } = require('../../lib/transport/outbox');
 const { FakeClock } = require('../helpers/fake-clock');
 const { until, freePort } = require('../helpers/stream-harness');
+const { turn } = require('../helpers/turn');
 const { guarded } = require('../attacks/support/pair');
 const { ctl, chunkEvent } = require('../attacks/support/v2');
 
@@ -49,8 +50,6 @@ function messageOf(fn) {
   throw new Error('did not throw');
 }
 
-/** The next turn of the event loop (setImmediate: not replaced by the FakeClock). */
-const turn = () => new Promise((resolve) => setImmediate(resolve));
 const notAStream = (base, status, what) => `${base} answered HTTP ${status} (${what}), not an NDJSON stream: not a StreamServer`;
 
 /**

@@ -12,6 +12,7 @@ const { Harness, until, once } = require('../helpers/stream-harness');
 const { ReconnectingStream } = require('../../lib/client');
 const { backend } = require('../../lib/binding');
 const { webOnly } = require('../../lib/crypto/keys');
+const { turn } = require('../helpers/turn');
 
 const FAST = { maxAttempts: 50, initialDelay: 5, maxDelay: 50 };
 const range = (a, b) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
@@ -81,7 +82,7 @@ describe(`resumeState(): a client process restart (${backend} backend)`, functio
         while (i < N) {
           i++;
           await s.send({ type: 'stdout', payload: { chunk: `${i}` } });
-          if (i % 20 === 0) await new Promise((r) => setImmediate(r));
+          if (i % 20 === 0) await turn();
         }
       })();
       await until(() => fs.existsSync(file) && JSON.parse(fs.readFileSync(file, 'utf8')).got.length >= 100, 'the child handled 100 events', 30000);

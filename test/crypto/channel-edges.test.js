@@ -16,6 +16,7 @@ const web = require('../../lib/crypto/web');
 const { webOnly } = require('../../lib/crypto/keys');
 const { withWebCrypto } = require('../helpers/webcrypto-env');
 const { channelPair } = require('../helpers/channel-pair');
+const { turn } = require('../helpers/turn');
 
 /** A client and server with keys on both sides; returns the client's hello and first envelope line. */
 async function handshaken(opts) {
@@ -45,7 +46,7 @@ const outcome = (p) => p.then(() => 'sent', (e) => e.code);
 function settledAs(out, after) {
   const pending = Promise.resolve(after)
     .catch(() => {})
-    .then(() => new Promise(setImmediate))
+    .then(turn)
     .then(() => 'pending');
   return Promise.race([out, pending]);
 }
@@ -330,7 +331,7 @@ describe('crypto/channel edges', () => {
           const one = outcome(client.send({ n: 1 }));
           const two = outcome(client.send({ n: 2 }));
           assert.deepStrictEqual([await one, await two], ['sent', 'ENCRYPTION_KEY_EXPIRED'], path);
-          await new Promise(setImmediate);
+          await turn();
           assert.deepStrictEqual(unhandled, [], path);
           assert.strictEqual(client.stats.sent, 1, path);
         });

@@ -1,15 +1,18 @@
 'use strict';
 // What the Session and Link tests drive their code with: the Link's transport
 // duck type (records the frames written, keeps the write callbacks until
-// written(), records how it was closed), `flushed()` (one event-loop turn:
-// the one on which a Link writes), `lines(t)` / `wire(t)` (every line written, raw / parsed),
-// `events(t)` (the event lines), `controls(t, type)` (the control frames of
-// one type), and for Sessions: `SESSION_OPTS` (no timers), `ev(i)` (an event
-// to send), `fakeServer()` (the StreamServer side) and `sessionChannels(sid)`
-// (a session's two Channels from a real handshake).
+// written(), records how it was closed), `flushed()` (one event-loop turn,
+// test/helpers/turn.js: the one on which a Link writes), `lines(t)` /
+// `wire(t)` (every line written, raw / parsed), `framesFrom(t, from)` (the
+// frames from index `from`, each as its lines), `events(t)` (the event lines),
+// `controls(t, type)` (the control frames of one type), and for Sessions:
+// `SESSION_OPTS` (no timers), `ev(i)` (an event to send), `fakeServer()` (the
+// StreamServer side) and `sessionChannels(sid)` (a session's two Channels
+// from a real handshake).
 
 const secure = require('../../lib/transport/secure');
 const { SERVER_DEFAULTS } = require('../../lib/server');
+const { turn } = require('./turn');
 
 /**
  * A fake transport of `kind` ('ws' or 'http'). Write callbacks wait in
@@ -45,10 +48,16 @@ function fakeTransport(kind = 'ws', props = {}) {
 }
 
 /** Waits one event-loop turn (setImmediate): the turn on which a Link writes what it queued. */
-const flushed = () => new Promise((resolve) => setImmediate(resolve));
+const flushed = turn;
+
+/** The non-empty lines of `text`. */
+const linesOf = (text) => text.split('\n').filter(Boolean);
 
 /** Every line written to `t`. */
-const lines = (t) => t.frames.join('').split('\n').filter(Boolean);
+const lines = (t) => linesOf(t.frames.join(''));
+
+/** The frames written to `t` from index `from`, each as its lines. */
+const framesFrom = (t, from = 0) => t.frames.slice(from).map(linesOf);
 
 /** Every line written to `t`, parsed. */
 const wire = (t) => lines(t).map((l) => JSON.parse(l));
@@ -82,4 +91,4 @@ async function sessionChannels(sid) {
   return { server: channel, client: await hs.finish(serverHello, sid) };
 }
 
-module.exports = { fakeTransport, flushed, lines, wire, events, controls, SESSION_OPTS, ev, fakeServer, sessionChannels };
+module.exports = { fakeTransport, flushed, lines, framesFrom, wire, events, controls, SESSION_OPTS, ev, fakeServer, sessionChannels };

@@ -7,6 +7,7 @@ const assert = require('node:assert/strict');
 const lib = require('../..');
 const { native, backend } = require('../../lib/binding');
 const { prng } = require('../helpers/prng');
+const { turn } = require('../helpers/turn');
 
 const STRINGS = [
   '', 'x', '},{', '],[', '{', '}', '[', ']', ',', ':', '"', '\\', '\\"', '\\\\"', '"\\', 'a"b', '\\u0022',
@@ -197,7 +198,7 @@ describe(`batch encoding (${backend} backend)`, function () {
     enc.cork();
     for (const v of values) enc.write(v);
     process.nextTick(() => enc.uncork());
-    await new Promise((resolve) => setImmediate(resolve));
+    await turn();
     enc.end();
     await new Promise((resolve, reject) => enc.on('end', resolve).on('error', reject).resume());
     assert.equal(Buffer.concat(parts).toString(), lines(values));

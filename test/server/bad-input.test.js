@@ -19,6 +19,7 @@ const lib = require('../../index.js');
 const control = require('../../lib/protocol/control');
 const { until, once, freePort, StreamServer } = require('../helpers/stream-harness');
 const { range, offCurvePublicKey, matrixHooks, tap, rewriteLineOnce, flipCiphertext, truncateCiphertext, rawPeer, resumeHello } = require('../helpers/bad-input');
+const { turn } = require('../helpers/turn');
 
 const { createEnvelopeCipher } = lib;
 
@@ -476,8 +477,8 @@ describe(`bad-input matrix, wire (${backend} backend)`, function () {
         s._attach(transport, 0);
         const results = [];
         for (let i = 0; i < 20; i++) s.send({ type: 'stdout', payload: { chunk: 'y'.repeat(500) } }).then(() => results.push('ok'), (e) => results.push(e.code));
-        await new Promise((r) => setImmediate(r)); // the Link writes on the next turn
-        await new Promise((r) => setImmediate(r));
+        await turn(); // the Link writes on the next turn
+        await turn();
         assert.ok(written.length > 0);
         assert.ok(results.length < 20, 'some sends wait for room');
         assert.ok(s.bufferedBytes <= 20 * 600);
@@ -488,7 +489,7 @@ describe(`bad-input matrix, wire (${backend} backend)`, function () {
         assert.strictEqual(s.connected, false);
         assert.match(events[0][1], /no data or heartbeat from the peer for 2500 ms/);
         clock.tick(5000);
-        await new Promise((r) => setImmediate(r));
+        await turn();
         assert.deepStrictEqual(events.map((e) => e[0]), ['disconnect', 'close']);
         assert.strictEqual(events[1][1], 'ERR_SESSION_EXPIRED');
         assert.deepStrictEqual(forgotten, ['s_dead']);

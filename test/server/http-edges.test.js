@@ -25,6 +25,7 @@ const { MemorySessionStore, Session, SERVER_DEFAULTS } = require('../../lib/serv
 const { HttpStreamTransport } = require('../../lib/server/transports');
 const { FakeClock } = require('../helpers/fake-clock');
 const { until, once } = require('../helpers/stream-harness');
+const { turn } = require('../helpers/turn');
 const { guarded } = require('../attacks/support/pair');
 const { rawPeer, openPlain, resumeAs, credentialKeys, mac, token, ctl, chunkEvent } = require('../attacks/support/v2');
 const { backend } = require('../../lib/binding');
@@ -34,9 +35,6 @@ const rejectLine = (code, message) => JSON.stringify({ $esn: 2, t: 'reject', cod
 const ackLine = (s) => JSON.stringify({ $esn: 2, t: 'ack', s }) + '\n';
 /** A POST body: batch start `s`, then one message per n. */
 const batch = (s, ...ns) => `${ctl('b', { s })}\n${ns.map((n) => JSON.stringify({ n })).join('\n')}\n`;
-
-/** The next turn of the event loop (setImmediate: not replaced by the FakeClock). */
-const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 /** One HTTP request; resolves { status, type, cache, text }. */
 async function request(url, { method = 'GET', body, cred } = {}) {

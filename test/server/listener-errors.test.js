@@ -9,9 +9,8 @@
 const assert = require('node:assert');
 const { MemorySessionStore } = require('../../lib/server');
 const { Harness, until } = require('../helpers/stream-harness');
+const { turn } = require('../helpers/turn');
 const { openPlain, resumeAs, credentialKeys, chunkEvent } = require('../attacks/support/v2');
-
-const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Takes over process 'uncaughtException' (mocha's own handlers put back

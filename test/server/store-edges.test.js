@@ -15,6 +15,7 @@ const assert = require('node:assert');
 const http = require('node:http');
 const { StreamServer, MemorySessionStore } = require('../../lib/server');
 const { until, once } = require('../helpers/stream-harness');
+const { turn } = require('../helpers/turn');
 const { guarded } = require('../attacks/support/pair');
 const { rawPeer, openPlain, resumeAs, credentialKeys, mac, token, ctl, chunkEvent } = require('../attacks/support/v2');
 const { backend } = require('../../lib/binding');
@@ -24,7 +25,6 @@ const rejectLine = (code, message) => JSON.stringify({ $esn: 2, t: 'reject', cod
 const ackLine = (s) => JSON.stringify({ $esn: 2, t: 'ack', s }) + '\n';
 /** A POST body: batch start `s`, then one message per n. */
 const batch = (s, ...ns) => `${ctl('b', { s })}\n${ns.map((n) => JSON.stringify({ n })).join('\n')}\n`;
-const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 /** One HTTP request; resolves { status, type, cache, text }. */
 async function request(url, { method = 'GET', body, cred } = {}) {

@@ -12,10 +12,10 @@ const nodeCrypto = require('node:crypto');
 const { StreamServer, MemorySessionStore, RedisSessionStore } = require('../../lib/server');
 const { backend } = require('../../lib/binding');
 const redisServer = require('../helpers/redis-server');
+const { ev } = require('../helpers/fake-transport');
 
 const FAST = { maxAttempts: 50, initialDelay: 5, maxDelay: 50 };
 const range = (a, b) => Array.from({ length: b - a + 1 }, (_, i) => a + i);
-const ev = (i) => ({ type: 'stdout', payload: { chunk: `${i}` } });
 
 const KINDS = [
   ['MemorySessionStore', (redis, o = {}) => new MemorySessionStore(o)],

@@ -15,7 +15,7 @@ const { Link } = require('../../lib/transport/link');
 const { Outbox } = require('../../lib/transport/outbox');
 const { build } = require('../../lib/protocol/control');
 const { FakeClock } = require('../helpers/fake-clock');
-const { fakeTransport, flushed, lines } = require('../helpers/fake-transport');
+const { fakeTransport, flushed, lines, framesFrom } = require('../helpers/fake-transport');
 
 /** A Link with no heartbeat and no backpressure limits; `hooks` are used as given. */
 function bareLink(role, o, hooks) {
@@ -44,7 +44,6 @@ function recordingLink(role, o = {}, hooks = {}) {
   return { link, seen };
 }
 
-const framesOf = (t) => t.frames.map((f) => f.split('\n').filter(Boolean));
 const line = (n) => `L${n}`.padEnd(1000, '.');
 const frame = (...lines) => lines.join('\n') + '\n';
 const data = (obj) => JSON.stringify(obj);
@@ -85,12 +84,12 @@ describe('transport/link edges', () => {
     link.storedSeq = 3;
     for (let i = 2; i <= 5; i++) link.enqueue(`L${i}`);
     await flushed();
-    assert.deepStrictEqual(framesOf(t), [[build.ack(0), 'L1'], ['L2', 'L3']]);
+    assert.deepStrictEqual(framesFrom(t), [[build.ack(0), 'L1'], ['L2', 'L3']]);
     assert.strictEqual(link.stats.dataOut, 3);
     link.storedSeq = Infinity;
     link.flushSoon();
     await flushed();
-    assert.deepStrictEqual(framesOf(t).slice(2), [['L4', 'L5']]);
+    assert.deepStrictEqual(framesFrom(t).slice(2), [['L4', 'L5']]);
   });
 });
 
@@ -499,7 +498,7 @@ describe('transport/link edges: hooks and timers', () => {
     link.attach(t, 0);
     for (let i = 1; i <= 3; i++) link.enqueue(`L${i}`);
     await flushed();
-    assert.deepStrictEqual(framesOf(t), [[build.ack(0), 'L1']]);
+    assert.deepStrictEqual(framesFrom(t), [[build.ack(0), 'L1']]);
     const t2 = fakeTransport('ws');
     link.attach(t2, 1);
     await flushed();

@@ -1,13 +1,14 @@
 'use strict';
-// lib/transport/link.js, the resume logic, driven by a fake transport (the
-// Link's duck type: send(text, cb), bufferedAmount, close(), terminate(),
-// kind) and the fake clock: the exact frames written (acks, batch headers,
-// data lines, pongs, pings), the seqs given to lines that arrive, duplicates
-// and out-of-order lines, cumulative acks and their range / MAC checks, the
-// replay from a peer's seq after a resume (and the gap when evicted lines are
-// needed), the frame size and in-flight window as acks come, backpressure
-// (maxOutboxBytes, highWaterMark, maxPendingSends, maxBufferedBytes), the
-// heartbeat's ping and dead-peer timing, and storedSeq / ackLimit.
+// lib/transport/link.js, the resume logic, driven by the fake transport of
+// test/helpers/fake-transport.js (the Link's duck type: send(text, cb),
+// bufferedAmount, close(), terminate(), kind) and the fake clock: the exact
+// frames written (acks, batch headers, data lines, pongs, pings), the seqs
+// given to lines that arrive, duplicates and out-of-order lines, cumulative
+// acks and their range / MAC checks, the replay from a peer's seq after a
+// resume (and the gap when evicted lines are needed), the frame size and
+// in-flight window as acks come, backpressure (maxOutboxBytes, highWaterMark,
+// maxPendingSends, maxBufferedBytes), the heartbeat's ping and dead-peer
+// timing, and storedSeq / ackLimit.
 //
 // The Link writes on the next turn (setImmediate): `flushed()` waits for
 // that turn; the fake clock drives only the heartbeat and poll timers.
@@ -17,45 +18,7 @@ const { Link } = require('../../lib/transport/link');
 const { Outbox } = require('../../lib/transport/outbox');
 const { build } = require('../../lib/protocol/control');
 const { FakeClock } = require('../helpers/fake-clock');
-
-/** A WebSocket as the Link sees it: frames are recorded, write callbacks run on written(). */
-class FakeTransport {
-  constructor(props = {}) {
-    this.kind = 'ws';
-    this.bufferedAmount = 0;
-    this.frames = [];
-    this.callbacks = [];
-    this.closed = false;
-    this.terminated = false;
-    Object.assign(this, props);
-  }
-  send(text, cb) {
-    this.frames.push(text);
-    if (cb && this.syncWrites) cb(); // a browser WebSocket: no write callback, called at once
-    else if (cb) this.callbacks.push(cb);
-  }
-  close() {
-    this.closed = true;
-  }
-  terminate() {
-    this.terminated = true;
-  }
-  /** Runs the pending write callbacks, as a socket does once the bytes are out. */
-  written(err) {
-    for (const cb of this.callbacks.splice(0)) cb(err);
-  }
-  /** Every line written, in order. */
-  lines() {
-    return this.frames.join('').split('\n').filter(Boolean);
-  }
-  /** Frames written from index `from`, each as its lines. */
-  framesFrom(from = 0) {
-    return this.frames.slice(from).map((f) => f.split('\n').filter(Boolean));
-  }
-}
-
-/** Waits for the turn on which the Link writes what it queued. */
-const flushed = () => new Promise((resolve) => setImmediate(resolve));
+const { fakeTransport, flushed, lines, framesFrom } = require('../helpers/fake-transport');
 
 /** A Link with recording hooks; `o` overrides the options, `hooks` wraps onData / onControl. */
 function makeLink(role, o = {}, hooks = {}) {
@@ -100,7 +63,7 @@ describe('Link', () => {
   describe('writing (server role)', () => {
     it('attach writes ack 0 first; each line is its own frame until an ack comes', async () => {
       const { link } = makeLink('server');
-      const t = new FakeTransport();
+      const t = fakeTransport();
       assert.strictEqual(link.connected, false);
       assert.strictEqual(link.attach(t, 0), null);
       assert.strictEqual(link.connected, true);
@@ -114,7 +77,7 @@ describe('Link', () => {
 
     it('an ack frees the acknowledged lines, calls onAck, and lets frames grow to 4096 bytes', async () => {
       const { link, seen } = makeLink('server');
-      const t = new FakeTransport();
+      const t = fakeTransport();
       link.attach(t, 0);
       link.enqueue(line(1, 1000));
       await flushed();
@@ -125,7 +88,7 @@ describe('Link', () => {
       await flushed();
       // 1001 bytes per line with its newline: 4 lines fit in 4096, a 5th would make 5004
       assert.deepStrictEqual(
-        t.framesFrom(1).map((f) => f.map((l) => l.slice(0, 3))),
+        framesFrom(t, 1).map((f) => f.map((l) => l.slice(0, 3))),
         [
           ['L2.', 'L3.', 'L4.', 'L5.'],
           ['L6.', 'L7.', 'L8.', 'L9.'],
@@ -137,7 +100,7 @@ describe('Link', () => {
 
     it('frames grow by doubling with each ack that frees lines, capped at maxFrameBytes', async () => {
       const { link } = makeLink('server', { maxFrameBytes: 6000 });
-      const t = new FakeTransport();
+      const t = fakeTransport();
       link.attach(t, 0);
       link.enqueue(line(1, 1000));
       await flushed();
@@ -151,14 +114,14 @@ describe('Link', () => {
       await flushed();
       // 5 lines are 5005 bytes; a 6th would make 6006 > 6000
       assert.deepStrictEqual(
-        t.framesFrom(from).map((f) => f.length),
+        framesFrom(t, from).map((f) => f.length),
         [5, 5, 2],
       );
     });
 
     it('a frame takes a line that makes it exactly the limit, not one byte more', async () => {
       const { link } = makeLink('server');
-      const t = new FakeTransport();
+      const t = fakeTransport();
       link.attach(t, 0);
       link.enqueue('a');
       await flushed();
@@ -169,12 +132,12 @@ describe('Link', () => {
       link.enqueue('d', 2047);
       link.enqueue('e', 2049); // 2048 + 2049 = 4097: next frame
       await flushed();
-      assert.deepStrictEqual(t.framesFrom(from), [['b', 'c'], ['d'], ['e']]);
+      assert.deepStrictEqual(framesFrom(t, from), [['b', 'c'], ['d'], ['e']]);
     });
 
     it('the in-flight window starts at 16 KiB and doubles with each ack that frees lines', async () => {
       const { link } = makeLink('server');
-      const t = new FakeTransport();
+      const t = fakeTransport();
       link.attach(t, 0);
       for (let i = 1; i <= 40; i++) link.enqueue(line(i, 1000));
       await flushed();
@@ -184,7 +147,7 @@ describe('Link', () => {
       link.receiveFrame(frame(ACK(1))); // 16000 in flight, window 32768, frames of 4 lines
       await flushed();
       assert.deepStrictEqual(
-        t.framesFrom(17).map((f) => f.length),
+        framesFrom(t, 17).map((f) => f.length),
         [4, 4, 4, 4, 4],
       );
       assert.deepStrictEqual([link.outbox.sentBytes, link.outbox.unsent], [36000, 3]);
@@ -192,7 +155,7 @@ describe('Link', () => {
 
     it('the window never grows past sendWindowBytes', async () => {
       const { link } = makeLink('server', { sendWindowBytes: 20000 });
-      const t = new FakeTransport();
+      const t = fakeTransport();
       link.attach(t, 0);
       for (let i = 1; i <= 40; i++) link.enqueue(line(i, 1000));
       await flushed();
@@ -200,7 +163,7 @@ describe('Link', () => {
       link.receiveFrame(frame(ACK(1))); // window min(20000, 32768): 16000 in flight + one frame of 4 lines
       await flushed();
       assert.deepStrictEqual(
-        t.framesFrom(17).map((f) => f.length),
+        framesFrom(t, 17).map((f) => f.length),
         [4],
       );
       assert.strictEqual(link.outbox.sentBytes, 20000);
@@ -208,7 +171,7 @@ describe('Link', () => {
 
     it('sendWindowBytes below 16 KiB is the window from the start', async () => {
       const { link } = makeLink('server', { sendWindowBytes: 3000 });
-      const t = new FakeTransport();
+      const t = fakeTransport();
       link.attach(t, 0);
       for (let i = 1; i <= 5; i++) link.enqueue(line(i, 1000));
       await flushed();
@@ -217,13 +180,13 @@ describe('Link', () => {
 
     it("an HTTP body ('http' transport): no frame growth phase, frames of up to maxFrameBytes, the whole window at once", async () => {
       const { link } = makeLink('server', { maxFrameBytes: 3000, sendWindowBytes: 5000 });
-      const t = new FakeTransport({ kind: 'http' });
+      const t = fakeTransport('http');
       link.attach(t, 0);
       for (let i = 1; i <= 10; i++) link.enqueue(line(i, 1000));
       await flushed();
       // 2 lines are 2002 bytes; a 3rd would make 3003 > 3000. 6000 bytes fill the 5000-byte window.
       assert.deepStrictEqual(
-        t.framesFrom(0).map((f) => f.map((l) => l.slice(0, 2))),
+        framesFrom(t, 0).map((f) => f.map((l) => l.slice(0, 2))),
         [
           [ACK(0).slice(0, 2), 'L1', 'L2'],
           ['L3', 'L4'],
@@ -234,12 +197,12 @@ describe('Link', () => {
 
     it('a transport with acks: false gets no acks', async () => {
       const { link } = makeLink('server');
-      const t = new FakeTransport({ acks: false });
+      const t = fakeTransport('ws', { acks: false });
       link.attach(t, 0);
       link.enqueue('L1');
       link.receiveFrame(frame(B(1), data({ n: 1 })));
       await flushed();
-      assert.deepStrictEqual(t.lines(), ['L1']);
+      assert.deepStrictEqual(lines(t), ['L1']);
       assert.strictEqual(link.stats.acksOut, 0);
     });
 
@@ -248,15 +211,15 @@ describe('Link', () => {
       assert.strictEqual(link.enqueue('L1'), 1);
       link.control(build.ping(1));
       assert.deepStrictEqual(link.ctrl, []);
-      const t = new FakeTransport();
+      const t = fakeTransport();
       link.attach(t, 0);
       await flushed();
-      assert.deepStrictEqual(t.lines(), [ACK(0), 'L1']);
+      assert.deepStrictEqual(lines(t), [ACK(0), 'L1']);
     });
 
     it('detach cancels the pending write and drops queued control frames', async () => {
       const { link } = makeLink('server');
-      const t = new FakeTransport();
+      const t = fakeTransport();
       link.attach(t, 0);
       link.enqueue('L1');
       link.control(build.ping(5));
@@ -270,34 +233,34 @@ describe('Link', () => {
 
     it('a write callback (the bytes left) writes what highWaterMark held back', async () => {
       const { link } = makeLink('server', { highWaterMark: 1000 });
-      const t = new FakeTransport({ bufferedAmount: 1001 });
+      const t = fakeTransport('ws', { bufferedAmount: 1001 });
       link.attach(t, 0);
       link.enqueue('L1');
       await flushed();
-      assert.deepStrictEqual(t.lines(), [ACK(0)], 'only the ack: the socket buffer is over highWaterMark');
+      assert.deepStrictEqual(lines(t), [ACK(0)], 'only the ack: the socket buffer is over highWaterMark');
       t.bufferedAmount = 1000; // at highWaterMark: writing may go on
       t.written();
       await flushed();
-      assert.deepStrictEqual(t.lines(), [ACK(0), 'L1']);
+      assert.deepStrictEqual(lines(t), [ACK(0), 'L1']);
     });
 
     it('a write callback with an error does nothing', async () => {
       const { link } = makeLink('server', { highWaterMark: 0 });
-      const t = new FakeTransport({ bufferedAmount: 1 });
+      const t = fakeTransport('ws', { bufferedAmount: 1 });
       link.attach(t, 0);
       link.enqueue('L1');
       await flushed();
       t.bufferedAmount = 0;
       t.written(new Error('EPIPE'));
       await flushed();
-      assert.deepStrictEqual(t.lines(), [ACK(0)]);
+      assert.deepStrictEqual(lines(t), [ACK(0)]);
     });
   });
 
   describe('writing (client role)', () => {
     it('each data frame starts with a batch header naming its first seq', async () => {
       const { link } = makeLink('client');
-      const t = new FakeTransport();
+      const t = fakeTransport();
       link.attach(t, 0);
       link.enqueue(data({ n: 1 }));
       link.enqueue(data({ n: 2 }));
@@ -312,18 +275,18 @@ describe('Link', () => {
 
     it('an outbox resumed at firstSeq numbers from there', async () => {
       const { link } = makeLink('client', { outbox: new Outbox({ firstSeq: 8 }) });
-      const t = new FakeTransport();
+      const t = fakeTransport();
       link.attach(t, 7);
       assert.strictEqual(link.enqueue('{"n":8}'), 8);
       await flushed();
-      assert.deepStrictEqual(t.lines(), [ACK(0), B(8), '{"n":8}']);
+      assert.deepStrictEqual(lines(t), [ACK(0), B(8), '{"n":8}']);
     });
   });
 
   describe('receiving (server role: lines are numbered by batch headers)', () => {
     it('numbers lines from rx + 1, delivers each once, and acks the highest on the next turn', async () => {
       const { link, seen } = makeLink('server');
-      const t = new FakeTransport();
+      const t = fakeTransport();
       link.attach(t, 0);
       await flushed();
       link.receiveFrame(frame(B(1), data({ n: 1 }), data({ n: 2 })));
@@ -333,13 +296,13 @@ describe('Link', () => {
       ]);
       assert.strictEqual(link.rx, 2);
       await flushed();
-      assert.deepStrictEqual(t.lines(), [ACK(0), ACK(2)]);
+      assert.deepStrictEqual(lines(t), [ACK(0), ACK(2)]);
       assert.deepStrictEqual([link.stats.framesIn, link.stats.dataIn, link.stats.acksOut], [1, 2, 2]);
     });
 
     it('a resent run overlapping what arrived: the old lines are counted as duplicates, the new ones delivered', () => {
       const { link, seen } = makeLink('server');
-      link.attach(new FakeTransport(), 0);
+      link.attach(fakeTransport(), 0);
       link.receiveFrame(frame(B(1), data({ n: 1 }), data({ n: 2 }), data({ n: 3 })));
       link.receiveFrame(frame(B(2), data({ n: 2 }), data({ n: 3 }), data({ n: 4 })));
       assert.deepStrictEqual(
@@ -352,7 +315,7 @@ describe('Link', () => {
 
     it('lines without a batch header continue from rx + 1', () => {
       const { link, seen } = makeLink('server');
-      link.attach(new FakeTransport(), 0);
+      link.attach(fakeTransport(), 0);
       link.receiveFrame(frame(data({ n: 1 })));
       link.receiveFrame(frame(data({ n: 2 })));
       assert.deepStrictEqual(
@@ -363,7 +326,7 @@ describe('Link', () => {
 
     it('a batch starting past rx + 1 is ERR_STREAM_SEQ; nothing of it is delivered', () => {
       const { link, seen } = makeLink('server');
-      link.attach(new FakeTransport(), 0);
+      link.attach(fakeTransport(), 0);
       link.receiveFrame(frame(B(1), data({ n: 1 })));
       link.receiveFrame(frame(B(3), data({ n: 3 }), data({ n: 4 })));
       assert.deepStrictEqual(seen.errors, [['ERR_STREAM_SEQ', 'out-of-order line: expected seq 2, got 3']]);
@@ -376,7 +339,7 @@ describe('Link', () => {
 
     it('a line the owner refuses (onData false) is not received: rx stays, the rest of the frame is dropped', async () => {
       const { link, seen } = makeLink('server', {}, { onData: (v) => (v.n === 2 ? false : undefined) });
-      const t = new FakeTransport();
+      const t = fakeTransport();
       link.attach(t, 0);
       link.receiveFrame(frame(B(1), data({ n: 1 }), data({ n: 2 }), data({ n: 3 })));
       assert.deepStrictEqual(
@@ -385,12 +348,12 @@ describe('Link', () => {
       );
       assert.deepStrictEqual([link.rx, link.stats.dataIn], [1, 1]);
       await flushed();
-      assert.deepStrictEqual(t.lines(), [ACK(1)], 'the refused line is not acknowledged');
+      assert.deepStrictEqual(lines(t), [ACK(1)], 'the refused line is not acknowledged');
     });
 
     it('a line that is not JSON is ERR_STREAM_BAD_LINE and ends the frame', () => {
       const { link, seen } = makeLink('server');
-      link.attach(new FakeTransport(), 0);
+      link.attach(fakeTransport(), 0);
       link.receiveFrame(frame(B(1), data({ n: 1 }), '{"n":', data({ n: 3 })));
       assert.deepStrictEqual(
         seen.data.map((d) => d[0]),
@@ -403,7 +366,7 @@ describe('Link', () => {
 
     it('a client may not send gap (ERR_STREAM_CONTROL)', () => {
       const { link, seen } = makeLink('server');
-      link.attach(new FakeTransport(), 0);
+      link.attach(fakeTransport(), 0);
       link.receiveFrame(frame(build.gap(1, 2, 'replay_overflow')));
       assert.deepStrictEqual(seen.errors, [['ERR_STREAM_CONTROL', 'a client may not send gap']]);
       assert.strictEqual(link.rx, 0);
@@ -411,7 +374,7 @@ describe('Link', () => {
 
     it('receiveFrame(data, sink): protocol errors go to the sink, not to the owner', () => {
       const { link, seen } = makeLink('server');
-      link.attach(new FakeTransport(), 0);
+      link.attach(fakeTransport(), 0);
       const sunk = [];
       link.receiveFrame('nope\n', (err) => sunk.push(err.code));
       assert.deepStrictEqual(sunk, ['ERR_STREAM_BAD_LINE']);
@@ -422,7 +385,7 @@ describe('Link', () => {
 
     it('a Buffer frame is read like a string', () => {
       const { link, seen } = makeLink('server');
-      link.attach(new FakeTransport(), 0);
+      link.attach(fakeTransport(), 0);
       link.receiveFrame(Buffer.from(frame(B(1), data({ s: 'é' }))));
       assert.deepStrictEqual(seen.data, [[1, { s: 'é' }]]);
     });
@@ -433,7 +396,7 @@ describe('Link', () => {
 
     it('delivers by the seq field; repeats are duplicates; a jump is ERR_STREAM_SEQ', () => {
       const { link, seen } = makeLink('client');
-      link.attach(new FakeTransport(), 0);
+      link.attach(fakeTransport(), 0);
       link.receiveFrame(frame(ev(1), ev(2), ev(1), ev(2), ev(3)));
       assert.deepStrictEqual(
         seen.data.map((d) => d[0]),
@@ -447,7 +410,7 @@ describe('Link', () => {
 
     it('a line without an integer seq takes rx + 1', () => {
       const { link, seen } = makeLink('client');
-      link.attach(new FakeTransport(), 0);
+      link.attach(fakeTransport(), 0);
       link.receiveFrame(frame(data({ seq: 'x' }), data({ seq: 1.5 }), data(null)));
       assert.deepStrictEqual(
         seen.data.map((d) => d[0]),
@@ -457,7 +420,7 @@ describe('Link', () => {
 
     it('a gap from rx + 1 moves rx to its end and reaches onGap; any other start is ERR_STREAM_RANGE', () => {
       const { link, seen } = makeLink('client');
-      link.attach(new FakeTransport(), 0);
+      link.attach(fakeTransport(), 0);
       link.receiveFrame(frame(ev(1), build.gap(2, 5, 'replay_overflow'), ev(6)));
       assert.deepStrictEqual(seen.gaps, [{ from: 2, to: 5, count: 4, reason: 'replay_overflow' }]);
       assert.deepStrictEqual(
@@ -474,7 +437,7 @@ describe('Link', () => {
 
     it('a server may not send b (ERR_STREAM_CONTROL)', () => {
       const { link, seen } = makeLink('client');
-      link.attach(new FakeTransport(), 0);
+      link.attach(fakeTransport(), 0);
       link.receiveFrame(frame(B(1)));
       assert.deepStrictEqual(seen.errors, [['ERR_STREAM_CONTROL', 'a server may not send b']]);
     });
@@ -483,7 +446,7 @@ describe('Link', () => {
   describe('acks received', () => {
     it('an ack of the last seq sent is fine; one past it is ERR_STREAM_RANGE', async () => {
       const { link, seen } = makeLink('server');
-      link.attach(new FakeTransport(), 0);
+      link.attach(fakeTransport(), 0);
       link.enqueue('L1');
       link.enqueue('L2');
       link.receiveFrame(frame(ACK(2)));
@@ -496,7 +459,7 @@ describe('Link', () => {
 
     it('a repeated or older ack calls onAck only once', () => {
       const { link, seen } = makeLink('server');
-      link.attach(new FakeTransport(), 0);
+      link.attach(fakeTransport(), 0);
       link.enqueue('L1');
       link.enqueue('L2');
       link.receiveFrame(frame(ACK(1), ACK(1), ACK(0)));
@@ -508,12 +471,12 @@ describe('Link', () => {
     it('on an authenticated link, acks are MACed both ways; a wrong or missing MAC is ERR_STREAM_AUTH', async () => {
       const { link, seen } = makeLink('client');
       link.auth = { mac: (kind, s) => `M${kind}${s}`, check: (m, kind, s) => m === `M${kind}${s}` };
-      const t = new FakeTransport();
+      const t = fakeTransport();
       link.attach(t, 0);
       link.enqueue('{"n":1}');
       link.enqueue('{"n":2}');
       await flushed();
-      assert.strictEqual(t.lines()[0], build.ack(0, 'Mack0'));
+      assert.strictEqual(lines(t)[0], build.ack(0, 'Mack0'));
       link.receiveFrame(frame(build.ack(1, 'Mack1')));
       assert.deepStrictEqual([seen.errors, link.outbox.acked], [[], 1]);
       link.receiveFrame(frame(build.ack(2, 'Mack1')));
@@ -533,21 +496,21 @@ describe('Link', () => {
   describe('control frames', () => {
     it('a ping queues one pong (the latest ts); a pong is ignored', async () => {
       const { link, seen } = makeLink('server');
-      const t = new FakeTransport();
+      const t = fakeTransport();
       link.attach(t, 0);
       await flushed();
       link.receiveFrame(frame(build.ping(5), build.ping(6), build.pong(7)));
       await flushed();
-      assert.deepStrictEqual(t.lines(), [ACK(0), build.pong(6)]);
+      assert.deepStrictEqual(lines(t), [ACK(0), build.pong(6)]);
       link.receiveFrame(frame('{"$esn":2,"t":"ping","ts":"x"}'));
       await flushed();
-      assert.strictEqual(t.lines()[2], build.pong(0), 'a ts that is not a number is answered with 0');
+      assert.strictEqual(lines(t)[2], build.pong(0), 'a ts that is not a number is answered with 0');
       assert.deepStrictEqual(seen.errors, []);
     });
 
     it('an unknown type of the current version is counted and skipped; the lines after it count', () => {
       const { link, seen } = makeLink('server');
-      link.attach(new FakeTransport(), 0);
+      link.attach(fakeTransport(), 0);
       link.receiveFrame(frame(B(1), data({ n: 1 }), '{"$esn":2,"t":"zzz"}', data({ n: 2 })));
       assert.strictEqual(link.stats.unknownControl, 1);
       assert.deepStrictEqual(
@@ -559,7 +522,7 @@ describe('Link', () => {
 
     it('a frame of another version or a malformed one is ERR_STREAM_CONTROL with the reason', () => {
       const { link, seen } = makeLink('server');
-      link.attach(new FakeTransport(), 0);
+      link.attach(fakeTransport(), 0);
       link.receiveFrame(frame('{"$esn":3,"t":"ack","s":1}', data({ n: 1 })));
       link.receiveFrame(frame('{"$esn":2,"t":"ack","s":-1}'));
       assert.deepStrictEqual(seen.errors, [
@@ -571,7 +534,7 @@ describe('Link', () => {
 
     it('other known frames go to onControl; false from it ends the frame', () => {
       const { link, seen } = makeLink('server', {}, { onControl: (f) => f.code !== 'STOP' });
-      link.attach(new FakeTransport(), 0);
+      link.attach(fakeTransport(), 0);
       link.receiveFrame(frame(build.reject('GO', 'a'), B(1), data({ n: 1 }), build.reject('STOP', 'b'), data({ n: 2 })));
       assert.deepStrictEqual(
         seen.controls.map((f) => [f.t, f.code]),
@@ -590,67 +553,67 @@ describe('Link', () => {
   describe('resume (attach again)', () => {
     it('resends from peerRx + 1 the lines that were written but not acknowledged', async () => {
       const { link } = makeLink('server');
-      const t1 = new FakeTransport();
+      const t1 = fakeTransport();
       link.attach(t1, 0);
       for (let i = 1; i <= 5; i++) link.enqueue(line(i));
       await flushed();
       link.receiveFrame(frame(ACK(2)));
       link.detach();
-      const t2 = new FakeTransport();
+      const t2 = fakeTransport();
       assert.strictEqual(link.attach(t2, 4), null);
       await flushed();
-      assert.deepStrictEqual(t2.lines(), [ACK(0), 'L5']);
+      assert.deepStrictEqual(lines(t2), [ACK(0), 'L5']);
       assert.strictEqual(link.outbox.acked, 4, 'the peer said it holds 4');
     });
 
     it('a peerRx below the last ack resends from the first unacknowledged line', async () => {
       const { link } = makeLink('server');
-      link.attach(new FakeTransport(), 0);
+      link.attach(fakeTransport(), 0);
       for (let i = 1; i <= 4; i++) link.enqueue(line(i));
       await flushed();
       link.receiveFrame(frame(ACK(2)));
-      const t2 = new FakeTransport();
+      const t2 = fakeTransport();
       link.attach(t2, 1); // attach detaches the old transport itself
       await flushed();
-      assert.deepStrictEqual(t2.lines(), [ACK(0), 'L3', 'L4']);
+      assert.deepStrictEqual(lines(t2), [ACK(0), 'L3', 'L4']);
     });
 
     it('tells the new connection its rx even when the old one had it (sentAck reset)', async () => {
       const { link } = makeLink('server');
-      const t1 = new FakeTransport();
+      const t1 = fakeTransport();
       link.attach(t1, 0);
       link.receiveFrame(frame(B(1), data({ n: 1 })));
       await flushed();
-      assert.deepStrictEqual(t1.lines(), [ACK(1)]);
-      const t2 = new FakeTransport();
+      assert.deepStrictEqual(lines(t1), [ACK(1)]);
+      const t2 = fakeTransport();
       link.attach(t2, 0);
       await flushed();
-      assert.deepStrictEqual(t2.lines(), [ACK(1)]);
+      assert.deepStrictEqual(lines(t2), [ACK(1)]);
     });
 
     it('returns the gap when lines the peer needs were evicted, and sends the held ones', async () => {
       const { link } = makeLink('server', { outbox: new Outbox({ maxEvents: 3, evict: true }) });
       for (let i = 1; i <= 5; i++) link.enqueue(line(i));
-      const t = new FakeTransport();
+      const t = fakeTransport();
       assert.deepStrictEqual(link.attach(t, 0), { from: 1, to: 2 });
       await flushed();
-      assert.deepStrictEqual(t.lines(), [ACK(0), 'L3', 'L4', 'L5']);
-      const t2 = new FakeTransport();
+      assert.deepStrictEqual(lines(t), [ACK(0), 'L3', 'L4', 'L5']);
+      const t2 = fakeTransport();
       assert.strictEqual(link.attach(t2, 2), null, 'the peer already had 1..2');
     });
 
     it('after a resume the window and the frame size start small again', async () => {
       const { link } = makeLink('server');
-      link.attach(new FakeTransport(), 0);
+      link.attach(fakeTransport(), 0);
       link.enqueue(line(1, 1000));
       await flushed();
       link.receiveFrame(frame(ACK(1))); // frames of 4 lines on this connection
-      const t2 = new FakeTransport();
+      const t2 = fakeTransport();
       link.attach(t2, 1);
       for (let i = 2; i <= 4; i++) link.enqueue(line(i, 1000));
       await flushed();
       assert.deepStrictEqual(
-        t2.framesFrom(0).map((f) => f.length),
+        framesFrom(t2, 0).map((f) => f.length),
         [2, 1, 1],
         'ack + one line, then one line per frame',
       );
@@ -660,30 +623,30 @@ describe('Link', () => {
   describe('storedSeq and ackLimit (a session store)', () => {
     it('lines after storedSeq wait; raising it writes them', async () => {
       const { link } = makeLink('server');
-      const t = new FakeTransport();
+      const t = fakeTransport();
       link.attach(t, 0);
       link.storedSeq = 2;
       for (let i = 1; i <= 4; i++) link.enqueue(line(i));
       await flushed();
-      assert.deepStrictEqual(t.lines(), [ACK(0), 'L1', 'L2']);
+      assert.deepStrictEqual(lines(t), [ACK(0), 'L1', 'L2']);
       link.storedSeq = Infinity;
       link.flushSoon();
       await flushed();
-      assert.deepStrictEqual(t.lines(), [ACK(0), 'L1', 'L2', 'L3', 'L4']);
+      assert.deepStrictEqual(lines(t), [ACK(0), 'L1', 'L2', 'L3', 'L4']);
     });
 
     it('acks never pass ackLimit', async () => {
       const { link } = makeLink('server');
-      const t = new FakeTransport();
+      const t = fakeTransport();
       link.attach(t, 0);
       link.ackLimit = 2;
       link.receiveFrame(frame(B(1), data(1), data(2), data(3)));
       await flushed();
-      assert.deepStrictEqual(t.lines(), [ACK(2)]);
+      assert.deepStrictEqual(lines(t), [ACK(2)]);
       link.ackLimit = Infinity;
       link.flushSoon();
       await flushed();
-      assert.deepStrictEqual(t.lines(), [ACK(2), ACK(3)]);
+      assert.deepStrictEqual(lines(t), [ACK(2), ACK(3)]);
     });
   });
 
@@ -706,7 +669,7 @@ describe('Link', () => {
 
     it('one byte over maxOutboxBytes: wait() holds until an ack frees room, then onDrain once', async () => {
       const { link, seen } = makeLink('server', { maxOutboxBytes: 2000 });
-      const t = new FakeTransport();
+      const t = fakeTransport();
       link.attach(t, 0);
       link.enqueue('a', 1000);
       link.enqueue('b', 1001);
@@ -737,7 +700,7 @@ describe('Link', () => {
 
     it('a socket buffer over highWaterMark with lines unsent holds wait(); not when everything is written', async () => {
       const { link } = makeLink('server', { highWaterMark: 100 });
-      const t = new FakeTransport({ bufferedAmount: 101 });
+      const t = fakeTransport('ws', { bufferedAmount: 101 });
       link.attach(t, 0);
       link.enqueue('L1');
       let released = false;
@@ -778,7 +741,7 @@ describe('Link', () => {
 
     it('a peer that leaves more than maxBufferedBytes unread is ERR_STREAM_SLOW_CONSUMER; exactly the limit is fine', async () => {
       const { link, seen } = makeLink('server', { maxBufferedBytes: 5000 });
-      const t = new FakeTransport({ bufferedAmount: 5000 });
+      const t = fakeTransport('ws', { bufferedAmount: 5000 });
       link.attach(t, 0);
       link.enqueue('L1');
       await flushed();
@@ -788,12 +751,12 @@ describe('Link', () => {
       await flushed();
       assert.deepStrictEqual(seen.errors, [['ERR_STREAM_SLOW_CONSUMER', 'the peer does not read: 5001 bytes unread (maxBufferedBytes 5000)']]);
       assert.strictEqual(link.stats.slowConsumer, 1);
-      assert.deepStrictEqual(t.lines(), [ACK(0), 'L1'], 'nothing more is written to it');
+      assert.deepStrictEqual(lines(t), [ACK(0), 'L1'], 'nothing more is written to it');
     });
 
     it('a ping from a peer that does not read is refused the same way (no pong piles up)', () => {
       const { link, seen } = makeLink('server', { maxBufferedBytes: 10 });
-      const t = new FakeTransport({ bufferedAmount: 11 });
+      const t = fakeTransport('ws', { bufferedAmount: 11 });
       link.attach(t, 0);
       link.receiveFrame(frame(build.ping(1)));
       assert.deepStrictEqual(seen.errors.map((e) => e[0]), ['ERR_STREAM_SLOW_CONSUMER']);
@@ -810,29 +773,29 @@ describe('Link', () => {
 
     it('pings every heartbeatIntervalMs with the time; a silent peer is dead on the first tick at or past heartbeatTimeoutMs', async () => {
       const { link, seen } = makeLink('server', { heartbeatIntervalMs: 1000, heartbeatTimeoutMs: 3000 });
-      const t = new FakeTransport();
+      const t = fakeTransport();
       link.attach(t, 0);
       await flushed();
       clock.tick(999);
       await flushed();
-      assert.deepStrictEqual(t.lines(), [ACK(0)]);
+      assert.deepStrictEqual(lines(t), [ACK(0)]);
       clock.tick(1);
       await flushed();
       clock.tick(1000);
       await flushed();
-      assert.deepStrictEqual(t.lines(), [ACK(0), build.ping(11000), build.ping(12000)]);
+      assert.deepStrictEqual(lines(t), [ACK(0), build.ping(11000), build.ping(12000)]);
       assert.deepStrictEqual(seen.dead, []);
       clock.tick(1000); // 3000 ms without a byte: dead at once (>=)
       assert.deepStrictEqual(seen.dead, ['no data or heartbeat from the peer for 3000 ms']);
       clock.tick(10000);
       await flushed();
       assert.strictEqual(seen.dead.length, 1, 'reported once, no more pings');
-      assert.strictEqual(t.lines().length, 3);
+      assert.strictEqual(lines(t).length, 3);
     });
 
     it('any frame from the peer restarts the count', () => {
       const { link, seen } = makeLink('server', { heartbeatIntervalMs: 1000, heartbeatTimeoutMs: 2500 });
-      link.attach(new FakeTransport(), 0);
+      link.attach(fakeTransport(), 0);
       clock.tick(2000);
       link.receiveFrame(frame(build.pong(1)));
       clock.tick(2000); // 2000 since the pong
@@ -843,17 +806,17 @@ describe('Link', () => {
 
     it('a oneWay transport is never declared dead; pings: false sends no pings', async () => {
       const one = makeLink('server', { heartbeatIntervalMs: 1000, heartbeatTimeoutMs: 1500 });
-      const t1 = new FakeTransport({ oneWay: true, pings: false });
+      const t1 = fakeTransport('ws', { oneWay: true, pings: false });
       one.link.attach(t1, 0);
       clock.tick(10000);
       await flushed();
       assert.deepStrictEqual(one.seen.dead, []);
-      assert.deepStrictEqual(t1.lines(), [ACK(0)]);
+      assert.deepStrictEqual(lines(t1), [ACK(0)]);
     });
 
     it('detach stops the heartbeat', () => {
       const { link, seen } = makeLink('server', { heartbeatIntervalMs: 1000, heartbeatTimeoutMs: 1000 });
-      link.attach(new FakeTransport(), 0);
+      link.attach(fakeTransport(), 0);
       link.detach();
       clock.tick(5000);
       assert.deepStrictEqual(seen.dead, []);
@@ -861,21 +824,21 @@ describe('Link', () => {
 
     it('no heartbeat when heartbeatIntervalMs is 0', () => {
       const { link, seen } = makeLink('server', { heartbeatIntervalMs: 0, heartbeatTimeoutMs: 1 });
-      link.attach(new FakeTransport(), 0);
+      link.attach(fakeTransport(), 0);
       clock.tick(60000);
       assert.deepStrictEqual(seen.dead, []);
     });
 
     it('a transport that polls writes (a browser WebSocket) re-checks waiting sends every 10 ms', async () => {
       const { link } = makeLink('server', { highWaterMark: 0 });
-      const t = new FakeTransport({ pollWrites: true, syncWrites: true, bufferedAmount: 1 });
+      const t = fakeTransport('ws', { pollWrites: true, syncWrites: true, bufferedAmount: 1 });
       link.attach(t, 0);
       link.enqueue('L1');
       let released = false;
       link.wait().then(() => (released = true));
       await flushed(); // the ack is written; its (immediate) callback starts the poll and asks for another flush
       await flushed(); // that flush: still over highWaterMark, nothing written
-      assert.deepStrictEqual(t.lines(), [ACK(0)]);
+      assert.deepStrictEqual(lines(t), [ACK(0)]);
       t.bufferedAmount = 0; // the browser sent the bytes: no event says so
       clock.tick(9);
       await flushed();
@@ -883,7 +846,7 @@ describe('Link', () => {
       clock.tick(1);
       await flushed();
       assert.strictEqual(released, true);
-      assert.deepStrictEqual(t.lines(), [ACK(0), 'L1']);
+      assert.deepStrictEqual(lines(t), [ACK(0), 'L1']);
     });
   });
 });
