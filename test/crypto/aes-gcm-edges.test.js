@@ -139,6 +139,7 @@ describe('crypto/aes-gcm edges', () => {
     await rejectsWith(encrypt(key32, Buffer.from('x'), nonce12, detached()), DECRYPT, why);
     await rejectsWith(decrypt(key32, detached(), nonce12), DECRYPT, /^Decryption failed: .*detached/i);
     await rejectsWith(encrypt(key32, Buffer.from('x'), nonce12, 'aad'), DECRYPT, 'Encryption failed: expected an ArrayBuffer or a view of one, got string');
+    await rejectsWith(decrypt(key32, Buffer.alloc(16), nonce12, 'aad'), DECRYPT, 'Decryption failed: expected an ArrayBuffer or a view of one, got string');
   });
 
   it('node:crypto backend: a failure inside node:crypto is a coded "Encryption failed: <why>"', async function () {
@@ -196,8 +197,8 @@ describe('crypto/aes-gcm edges', () => {
   // bad input is a coded error: a string that is not JSON too (it used to be a plain SyntaxError)
   it('README form: an encrypted string that is not JSON is a coded AesGcmError', async () => {
     const secret = new Uint8Array(32).fill(9);
-    await rejectsWith(decrypt(secret, 'garbage'), DECRYPT, /^Decryption failed: /);
-    await rejectsWith(decrypt(secret, ''), DECRYPT, /^Decryption failed: /);
+    await rejectsWith(decrypt(secret, 'garbage'), DECRYPT, /^Decryption failed: not a JSON \{ nonceB64, ciphertextB64 \}: ./);
+    await rejectsWith(decrypt(secret, ''), DECRYPT, /^Decryption failed: not a JSON \{ nonceB64, ciphertextB64 \}: ./);
   });
 
   it('encryptJson(undefined) seals the empty text, as the reference does', async () => {

@@ -418,6 +418,12 @@ describe('crypto/cipher edges (createEnvelopeCipher: the backend in use)', () =>
     assert.strictEqual(c.nonceCounter, 1);
   });
 
+  it('a fresh cipher has opened nothing: lastSeq and lastCounter are -1 on both backends', () => {
+    for (const c of [createEnvelopeCipher(opts()), new JsEnvelopeCipher(opts())]) {
+      assert.deepStrictEqual([c.lastSeq, c.lastCounter], [-1, -1]);
+    }
+  });
+
   it('an explicit nonce that is not 12 bytes: the same coded AesGcmError from sealText and sealBytes on both backends, nothing sealed', () => {
     const c = createEnvelopeCipher(opts());
     throwsCode(() => c.sealBytes(1, Buffer.from('{}'), Buffer.alloc(8)), DECRYPT, 'Invalid nonce length: expected 12, got 8', AesGcmError);
