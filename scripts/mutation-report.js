@@ -74,10 +74,12 @@ function merge(reports) {
         const k = `${keyOf(file, line, column, m.mutatorName, m.replacement)}|${m.location.end.line}:${m.location.end.column}`;
         let e = all.get(k);
         if (!e) {
-          const vkey = keyOf(file, line, column, m.mutatorName, m.replacement);
           const original = shortText(originalText(f.source, m.location));
+          // a verdict row matches by position only when its original text is the same too
+          const vkey = `${keyOf(file, line, column, m.mutatorName, m.replacement)}|${original}`;
           const tkey = textKey(file, m.mutatorName, original, m.replacement);
-          e = { file, line, col: column, vkey, tkey, mutator: m.mutatorName, original, replacement: shortText(m.replacement), status: m.status, runs: [] };
+          const lkey = `loose|${keyOf(file, line, column, m.mutatorName, m.replacement)}`;
+          e = { file, line, col: column, vkey, tkey, lkey, mutator: m.mutatorName, original, replacement: shortText(m.replacement), status: m.status, runs: [] };
           all.set(k, e);
         } else if ((RANK[m.status] || 0) > (RANK[e.status] || 0)) {
           e.status = m.status;
@@ -89,9 +91,16 @@ function merge(reports) {
   return all;
 }
 
-/** Verdict rows of docs/MUTATION.md: Map key -> verdict text. */
+/**
+ * Verdict rows of docs/MUTATION.md and the survivor list: Map key -> verdict
+ * text. A row is found by its position and original text (the code may have
+ * moved: a position alone can name another mutant), else by its text alone
+ * (file, mutator, original, replacement) when no two rows with that text
+ * disagree, else (rows that do not give the original) by position alone.
+ */
 function readVerdicts(files = [DOC, SURVIVORS]) {
   const out = new Map();
+  const ambiguous = new Set();
   const text = files.filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f, 'utf8')).join('\n');
   for (const line of text.split('\n')) {
     const m = /^\| (lib\/[^ |]+):(\d+):(\d+)(?: \([^)]*\))? \| (\w+) \| (.*) \| ([^|]*) \|$/.exec(line);
@@ -102,10 +111,24 @@ function readVerdicts(files = [DOC, SURVIVORS]) {
     const mutant = unquote(arrow === -1 ? cell : cell.slice(arrow + 3));
     const verdict = m[6].trim();
     if (verdict === 'open' || verdict === 'open (no coverage)' || verdict === '') continue; // no verdict yet (an `open: <why>` is kept)
-    out.set(keyOf(m[1], m[2], m[3], m[4], mutant), verdict);
-    if (arrow !== -1) out.set(textKey(m[1], m[4], unquote(cell.slice(0, arrow)), mutant), verdict);
+    if (arrow === -1) {
+      out.set(`loose|${keyOf(m[1], m[2], m[3], m[4], mutant)}`, verdict);
+      continue;
+    }
+    const original = unquote(cell.slice(0, arrow));
+    out.set(`${keyOf(m[1], m[2], m[3], m[4], mutant)}|${original}`, verdict);
+    const tk = textKey(m[1], m[4], original, mutant);
+    const kind = (v) => v.split(/[: ]/)[0];
+    if (out.has(tk) && kind(out.get(tk)) !== kind(verdict)) ambiguous.add(tk);
+    out.set(tk, verdict);
   }
+  for (const tk of ambiguous) out.delete(tk);
   return out;
+}
+
+/** The verdict of merged mutant e, or undefined. */
+function verdictOf(e, verdicts) {
+  return verdicts.get(e.vkey) ?? verdicts.get(e.tkey) ?? verdicts.get(e.lkey);
 }
 
 function pct(n, d) {
@@ -119,7 +142,7 @@ function tally(list, verdicts) {
     else if (e.status === 'Survived' || e.status === 'NoCoverage') {
       if (e.status === 'Survived') t.survived++;
       else t.noCoverage++;
-      const v = verdicts.get(e.vkey) ?? verdicts.get(e.tkey);
+      const v = verdictOf(e, verdicts);
       if (v === undefined || v.startsWith('open')) t.open++;
       else if (v.startsWith('killed')) t.byHand++;
       else if (v.startsWith('equivalent')) t.equivalent++;
@@ -224,7 +247,7 @@ function main(argv) {
   list.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
   for (const e of list) {
     if (e.status !== 'Survived' && e.status !== 'NoCoverage') continue;
-    const v = verdicts.get(e.vkey) ?? verdicts.get(e.tkey);
+    const v = verdictOf(e, verdicts);
     if (openOnly && v !== undefined) continue;
     const fallback = e.status === 'NoCoverage' ? 'open (no coverage)' : 'open';
     out.push(`| ${e.file}:${e.line}:${e.col} | ${e.mutator} | ${md(e.original)} → ${md(e.replacement)} | ${v === undefined ? fallback : v} |`);

@@ -17,7 +17,7 @@ const { StreamServer, MemorySessionStore } = require('../../lib/server');
 const { until, once } = require('../helpers/stream-harness');
 const { turn } = require('../helpers/turn');
 const { guarded } = require('../attacks/support/pair');
-const { rawPeer, openPlain, resumeAs, credentialKeys, mac, token, ctl, chunkEvent } = require('../attacks/support/v2');
+const { rawPeer, openPlain, openEncrypted, resumeAs, credentialKeys, mac, token, ctl, chunkEvent } = require('../attacks/support/v2');
 const { backend } = require('../../lib/binding');
 
 const NDJSON = 'application/x-ndjson';
@@ -149,6 +149,34 @@ describe(`server store edges: createSession, publish, HTTP through the store (${
       const r2 = await request(`${viaB}/messages`, { method: 'POST', cred, body: batch(3, 3) });
       assert.deepStrictEqual([r2.status, r2.text], [200, ackLine(3)]);
       assert.deepStrictEqual(got, [1, 2, 3]);
+    });
+
+    it('the store keeps a session within maxReplayEvents and maxReplayBytes too (the oldest events trimmed)', async () => {
+      for (const limits of [{ maxReplayEvents: 2 }, { maxReplayBytes: 400 }]) {
+        const store = h.add(new MemorySessionStore());
+        const { server } = await h.server({ store, ...limits });
+        const s = server.createSession('s_store_bound');
+        for (let i = 1; i <= 6; i++) await s.send(chunkEvent(i, 'x'.repeat(100)));
+        const rec = await store.load(s.id);
+        const seqs = rec.events.map((e) => e.seq);
+        assert.strictEqual(seqs[seqs.length - 1], 6, JSON.stringify(limits));
+        assert.ok(seqs.length <= (limits.maxReplayEvents || 3) && seqs[0] > 1, `${JSON.stringify(limits)}: kept ${seqs}`);
+      }
+    });
+
+    it('a POST through the store for a session the store does not hold, or an encrypted one, is 403 SESSION_AUTH_FAILED', async () => {
+      const store = h.add(new MemorySessionStore());
+      const { server: a, addr: aa } = await h.server({ store, encryption: 'optional' });
+      const { addr: ab } = await h.server({ store, encryption: 'optional' });
+      const enc = await openEncrypted(aa.url, 's_post_enc');
+      await until(() => a.sessions.has('s_post_enc'), 'the encrypted session held by a');
+      while (!(await store.has('s_post_enc'))) await turn();
+      const refused = { status: 403, text: rejectLine('SESSION_AUTH_FAILED', 'session resume refused') };
+      for (const sid of ['s_post_nobody', 's_post_enc']) {
+        const r = await request(`${ab.httpUrl}/sessions/${sid}/messages`, { method: 'POST', cred: token(32), body: batch(1, 1) });
+        assert.deepStrictEqual({ status: r.status, text: r.text }, refused, sid);
+      }
+      enc.peer.close();
     });
 
     it('a POST to the holder whose store write fails is 503 SERVER_CLOSING "the session moved or closed"', async () => {
