@@ -607,6 +607,31 @@ describe('StreamServer edges (lib/server/index.js)', function () {
       assert.strictEqual((await store.load('s_pub_held')).nextSeq, 2);
     });
 
+    it('a publish() made while the store writes an earlier event resolves only once its own event is stored', async () => {
+      const store = new HeldStore('append');
+      const { server } = await ctx.h.server({ store });
+      ctx.h.add({ close: () => store.release() });
+      server.createSession('s_pub_two');
+      await recorded(store, 's_pub_two');
+      store.hold();
+      const first = server.publish('s_pub_two', chunk('a'));
+      await until(() => store.calls === 1, 'the first store write');
+      let settled = false;
+      const second = server.publish('s_pub_two', chunk('b')).then(() => {
+        settled = true;
+      });
+      await flushed();
+      store.release();
+      store.hold(); // the second write (event b) waits
+      await first;
+      await until(() => store.calls === 2, 'the second store write');
+      await flushed();
+      assert.strictEqual(settled, false, 'resolved with the write of an earlier event');
+      store.release();
+      await second;
+      assert.strictEqual((await store.load('s_pub_two')).nextSeq, 3);
+    });
+
     it('a new session whose id the app took while the store created it is SESSION_EXISTS naming it', async () => {
       const store = new HeldStore('create');
       const { server, addr } = await ctx.h.server({ store });
